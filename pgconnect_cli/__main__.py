@@ -1,0 +1,3 @@
+from pgconnect_cli.cli import main
+
+main()

@@ -1,0 +1,43 @@
+"""The one place that masks secrets in free text (server messages, exceptions, foreign URLs).
+
+Parsed URLs are masked by `conninfo.build` (`ConnInfo.masked()`); this module handles text that
+was never parsed: anything that may echo a URL or a key=value string, and known secret values.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from urllib.parse import quote
+
+from pgconnect_cli.conninfo.build import MASK
+
+# scheme://user:password@  — password runs to the LAST '@' before the host part, like a human reads it
+_URL_CREDENTIALS = re.compile(r"(?P<prefix>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^\s]*)@")
+_KV_PASSWORD = re.compile(
+    r"(?P<key>\b(?:password|sslpassword|oauth_client_secret)\s*=\s*)(?P<val>'(?:[^'\\]|\\.)*'|\S+)"
+)
+
+
+def mask_text(text: str) -> str:
+    """Mask passwords in any URL or key=value fragment inside `text`."""
+
+    # the greedy password group runs to the token's last '@': what follows is the host part
+    text = _URL_CREDENTIALS.sub(lambda m: f"{m.group('prefix')}{MASK}@", text)
+    return _KV_PASSWORD.sub(lambda m: f"{m.group('key')}{MASK}", text)
+
+
+def scrub(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """Remove known secret values (raw and percent-encoded) and mask URL credentials."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        if len(secret) < 3:
+            continue
+        for form in {secret, quote(secret, safe=""), quote(secret, safe="@:/?#")}:
+            text = text.replace(form, MASK)
+    return mask_text(text)
+
+
+def scrub_exception(exc: BaseException, secrets: Iterable[str | None] = ()) -> str:
+    message = str(exc).strip().splitlines()
+    first = message[0] if message else ""
+    return f"{type(exc).__name__}: {scrub(first, secrets)}" if first else type(exc).__name__

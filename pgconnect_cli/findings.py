@@ -1,0 +1,442 @@
+"""The one Finding model and the catalogue of finding ids.
+
+Finding ids are public API: never rename one. Every id a check can produce is registered
+here with its default severity, the layer it belongs to, and the text `pgc explain` shows;
+`finding()` refuses ids that are not in the catalogue, so a typo cannot ship.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 2, "warning": 1, "info": 0}[self.value]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One observation with evidence and the exact change that fixes it.
+
+    Every string in a Finding must already be free of secrets: build details from masked
+    URLs (`ConnInfo.masked()`) and pass server texts through `redact.scrub()`.
+    """
+
+    id: str
+    severity: Severity
+    title: str
+    detail: str = ""
+    fix: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "severity": self.severity.value,
+            "title": self.title,
+            "detail": self.detail,
+            "fix": self.fix,
+        }
+
+
+@dataclass(frozen=True)
+class FindingSpec:
+    id: str
+    severity: Severity
+    layer: str
+    title: str
+    cause: str
+    fix: str
+
+
+def _spec(id: str, severity: str, layer: str, title: str, cause: str, fix: str) -> FindingSpec:
+    return FindingSpec(id, Severity(severity), layer, title, cause, fix)
+
+
+_SPECS = (
+    # --- the URL itself -------------------------------------------------------------
+    _spec(
+        "url-invalid",
+        "error",
+        "url",
+        "The connection string cannot be parsed",
+        "libpq (and so psql, pg_dump, psycopg) rejects the string; the detail names the part.",
+        "Correct the named part; `pgc url fix URL` repairs what can be repaired mechanically.",
+    ),
+    _spec(
+        "scheme-unsupported",
+        "error",
+        "url",
+        "The URL scheme does not fit this tool",
+        "libpq accepts only postgresql:// and postgres://. SQLAlchemy wants postgresql+driver://, "
+        "Prisma Accelerate uses prisma+postgres:// which no libpq tool can use.",
+        "Convert it for the tool: `pgc url convert URL --to uri` (libpq) or `--to sqlalchemy`.",
+    ),
+    _spec(
+        "password-unencoded",
+        "error",
+        "url",
+        "A reserved character stands raw in the user or password",
+        "Characters such as @ : / ? # [ ] % and spaces must be percent-encoded in a URL; left raw, "
+        "libpq, Prisma and node-postgres split the URL in different places.",
+        "Percent-encode the user and password: `pgc url fix URL`.",
+    ),
+    _spec(
+        "placeholder-credentials",
+        "error",
+        "url",
+        "The URL still holds a placeholder from the docs",
+        "Values like USER, PASSWORD, [YOUR-PASSWORD] or <password> were copied from a template.",
+        "Copy the real user and password from the provider's console.",
+    ),
+    _spec(
+        "param-unknown",
+        "error",
+        "url",
+        "A query parameter is unknown to libpq and to Prisma",
+        "libpq rejects unknown parameters (`invalid URI query parameter`); Prisma silently drops them.",
+        "Use the libpq spelling (e.g. connect_timeout, not connectTimeout) or remove the parameter.",
+    ),
+    _spec(
+        "param-not-libpq",
+        "warning",
+        "url",
+        "Prisma-only parameters break psql and pg_dump",
+        "Prisma understands schema, pgbouncer, connection_limit, pool_timeout …; libpq tools fail with "
+        "`invalid URI query parameter`.",
+        "Keep them for the app; run libpq tools through `pgc exec`, or `pgc url convert URL --to uri`.",
+    ),
+    _spec(
+        "sslmode-missing",
+        "warning",
+        "tls",
+        "No sslmode toward a remote host",
+        "Without sslmode libpq uses `prefer`: it silently falls back to plaintext.",
+        "Add sslmode=require (or verify-full with a CA) to the URL.",
+    ),
+    _spec(
+        "sslmode-weak",
+        "warning",
+        "tls",
+        "sslmode allows plaintext toward a remote host",
+        "disable, allow and prefer all permit an unencrypted connection to a non-loopback host.",
+        "Use sslmode=require, or verify-full with sslrootcert.",
+    ),
+    _spec(
+        "provider-requires-tls",
+        "error",
+        "tls",
+        "This provider only accepts TLS connections",
+        "The provider rejects plaintext connections; sslmode=disable cannot work.",
+        "Set sslmode=require.",
+    ),
+    _spec(
+        "sslmode-prisma-downgrade",
+        "warning",
+        "tls",
+        "Prisma treats verify-ca/verify-full as prefer",
+        "Prisma ORM 6 and older only know disable, prefer and require; any other sslmode silently "
+        "becomes prefer (no verification, plaintext fallback).",
+        "For Prisma use sslmode=require&sslaccept=strict&sslcert=<ca.pem>.",
+    ),
+    _spec(
+        "supabase-user-format",
+        "error",
+        "url",
+        "Supavisor needs the user as postgres.<project-ref>",
+        "Supabase's shared pooler routes by the project ref in the user name; without it Supavisor "
+        "answers `Tenant or user not found`.",
+        "Use the user `postgres.<project-ref>` from the Connect dialog.",
+    ),
+    _spec(
+        "pgbouncer-flag-missing",
+        "warning",
+        "pooler",
+        "Transaction pooler without pgbouncer=true",
+        "Through a transaction-mode pooler, named prepared statements fail "
+        '(`prepared statement "s0" already exists`) unless the client is told to avoid them.',
+        "Add pgbouncer=true for Prisma (prepare_threshold=None for psycopg, statement_cache_size=0 "
+        "for asyncpg, prepare: false for postgres.js).",
+    ),
+    _spec(
+        "pgbouncer-flag-on-direct",
+        "warning",
+        "pooler",
+        "pgbouncer=true on a direct endpoint",
+        "pgbouncer=true turns off Prisma's statement cache and is only needed through a pooler.",
+        "Remove pgbouncer=true from the direct URL.",
+    ),
+    _spec(
+        "param-duplicate",
+        "warning",
+        "url",
+        "A parameter is given more than once",
+        "libpq keeps the last value; other clients may keep the first.",
+        "Keep one occurrence of the parameter.",
+    ),
+    _spec(
+        "sslrootcert-system-old-libpq",
+        "info",
+        "tls",
+        "sslrootcert=system needs libpq 16 or newer",
+        "Before libpq 16, `system` is read as a file name; with sslmode=require the certificate is not "
+        "verified at all.",
+        "Make sure every client uses libpq 16+ (psql/pg_dump 16+), or point sslrootcert at a CA file.",
+    ),
+    _spec(
+        "neon-channel-binding-pooler",
+        "info",
+        "pooler",
+        "channel_binding=require through a pooler",
+        "PgBouncer does not support SCRAM channel binding; some poolers reject channel_binding=require.",
+        "Drop channel_binding from the pooled URL if connections fail with a channel binding error.",
+    ),
+    # --- the pair -------------------------------------------------------------------
+    _spec(
+        "direct-url-missing",
+        "warning",
+        "pair",
+        "The app URL is pooled and no direct URL exists",
+        "Migrations, pg_dump and psql need a direct connection; through a transaction pooler they fail "
+        'with lock errors or `prepared statement "s0" already exists`.',
+        'Add DIRECT_URL: `pgc url direct "$DATABASE_URL"` or `pgc env init`.',
+    ),
+    _spec(
+        "urls-swapped",
+        "error",
+        "pair",
+        "DATABASE_URL is direct and DIRECT_URL is pooled",
+        "The two URLs are in each other's place: migrations go through the pooler and app traffic "
+        "bypasses it.",
+        "Swap the values of DATABASE_URL and DIRECT_URL.",
+    ),
+    _spec(
+        "direct-url-is-pooled",
+        "error",
+        "pair",
+        "The URL meant for migrations goes through a pooler",
+        "A transaction pooler breaks migrations (advisory locks, prepared statements, session SET); "
+        "a session pooler is tolerated.",
+        'Point DIRECT_URL at the direct endpoint: `pgc url direct "$DIRECT_URL"`.',
+    ),
+    _spec(
+        "database-url-is-direct",
+        "warning",
+        "pair",
+        "App traffic bypasses the pooler",
+        "The app's URL is a direct endpoint although a pooled one exists: fine at low load, "
+        "connection exhaustion in production.",
+        'Use the pooled endpoint for DATABASE_URL: `pgc url pooled "$DATABASE_URL"`.',
+    ),
+    _spec(
+        "urls-different-database",
+        "warning",
+        "pair",
+        "The two URLs point at different databases or roles",
+        "DATABASE_URL and DIRECT_URL should reach the same database as the same role; otherwise "
+        "migrations change a different database than the app uses.",
+        "Make database and user the same in both URLs.",
+    ),
+    # --- DNS / network ------------------------------------------------------------------
+    _spec(
+        "dns-not-found",
+        "error",
+        "dns",
+        "The host name does not exist",
+        "The resolver answered NXDOMAIN: a typo, a name only valid inside a docker-compose network, "
+        "or a deleted database.",
+        "Copy the host from the provider's console; check `--resolver` for private DNS.",
+    ),
+    _spec(
+        "dns-failed",
+        "error",
+        "dns",
+        "The host name could not be resolved",
+        "The DNS server failed or did not answer in time.",
+        "Check the network and resolver (`--resolver IP`), or pin the address with `--resolve HOST:ADDR`.",
+    ),
+    _spec(
+        "dns-ipv6-only",
+        "warning",
+        "dns",
+        "The host has only IPv6 addresses",
+        "Only AAAA records exist (Supabase direct hosts without the IPv4 add-on); IPv4-only networks "
+        "(GitHub Actions, Docker, many ISPs) cannot reach it.",
+        "Use the provider's IPv4 pooler (Supabase session pooler, port 5432) or an IPv6-capable network.",
+    ),
+    _spec(
+        "tcp-refused",
+        "error",
+        "tcp",
+        "Nothing listens on that port",
+        "The host answered with a refusal: the server is down or the port is wrong.",
+        "Check the port (5432 direct, 6432/6543 poolers) and that the server runs.",
+    ),
+    _spec(
+        "tcp-timeout",
+        "error",
+        "tcp",
+        "No answer: packets are dropped",
+        "A firewall or security group drops the packets, so the connection times out instead of "
+        "being refused.",
+        "Allow this machine's address on the port in the firewall / security group / IP allow-list.",
+    ),
+    _spec(
+        "tcp-unreachable",
+        "error",
+        "tcp",
+        "No route to the address",
+        "The network has no route to the address (often an IPv6 address on an IPv4-only network).",
+        "Use an address family this network can reach, or the provider's IPv4 pooler.",
+    ),
+    _spec(
+        "not-postgres",
+        "error",
+        "tcp",
+        "The port answers, but not as PostgreSQL",
+        "Something else listens there (HTTP, SSH, a TLS-only front end).",
+        "Check host and port.",
+    ),
+    _spec(
+        "tls-unsupported",
+        "error",
+        "tls",
+        "The URL requires TLS and the server does not offer it",
+        "The server answered N to SSLRequest: `server does not support SSL, but SSL was required`.",
+        "Use sslmode=disable only for a local server, or enable ssl on the server.",
+    ),
+    _spec(
+        "tls-required",
+        "error",
+        "tls",
+        "The URL disables TLS and the server only admits TLS",
+        "pg_hba.conf has only hostssl rules (or the provider enforces TLS): `no pg_hba.conf entry ... "
+        "no encryption`.",
+        "Set sslmode=require.",
+    ),
+    _spec(
+        "tls-verify-failed",
+        "error",
+        "tls",
+        "The server certificate cannot be verified",
+        "verify-ca/verify-full failed: the CA is unknown, or the host name is not in the certificate.",
+        "Point sslrootcert at the provider's CA, or use sslrootcert=system where the chain is public.",
+    ),
+    # --- server -----------------------------------------------------------------------------
+    _spec(
+        "auth-failed",
+        "error",
+        "auth",
+        "Password authentication failed",
+        "The server rejected the user or password. pgc tries once per URL and never retries: "
+        "providers ban addresses after repeated failures.",
+        "Check user and password (percent-encoded in the URL); for Supavisor the user is postgres.<ref>.",
+    ),
+    _spec(
+        "database-missing",
+        "error",
+        "auth",
+        "The database does not exist",
+        "The server has no database of that name.",
+        "Correct the database name in the URL path, or create the database.",
+    ),
+    _spec(
+        "too-many-connections",
+        "error",
+        "server",
+        "The server or pooler has no free connection slots",
+        "max_connections (or the pooler's max_client_conn) is reached.",
+        "Lower per-instance pool sizes (connection_limit), use the pooled URL, or raise the limit.",
+    ),
+    _spec(
+        "connection-headroom",
+        "warning",
+        "server",
+        "Less than 10 % of connection slots are free",
+        "Connections in use are close to max_connections.",
+        "Use the pooled URL for app traffic and lower connection_limit per instance.",
+    ),
+    _spec(
+        "prepared-statements-break",
+        "error",
+        "prepared",
+        "Named prepared statements fail on this endpoint",
+        "The endpoint is a transaction pooler: a statement prepared in one transaction is missing or "
+        "already exists in the next.",
+        "Prisma: pgbouncer=true; psycopg: prepare_threshold=None; asyncpg: statement_cache_size=0; "
+        "postgres.js: prepare: false.",
+    ),
+    _spec(
+        "slow-connect",
+        "warning",
+        "latency",
+        "Connecting takes most of the connect timeout",
+        "Connecting took at least half of the effective connect_timeout: cold starts (Neon) will time out.",
+        "Raise connect_timeout (and pool_timeout for Prisma), e.g. connect_timeout=15.",
+    ),
+    _spec(
+        "client-tools-old",
+        "warning",
+        "server",
+        "Local psql/pg_dump is older than the server",
+        "pg_dump aborts on a newer server major version (`aborting because of server version mismatch`).",
+        "Install client tools of the server's major version or newer.",
+    ),
+    _spec(
+        "connection-budget",
+        "warning",
+        "server",
+        "The planned connections exceed what the server allows",
+        "Instances × per-instance pool size is more than the server, pooler or plan admits.",
+        "Lower connection_limit per instance or use the pooled endpoint.",
+    ),
+    _spec(
+        "probe-error",
+        "warning",
+        "server",
+        "A check could not complete",
+        "A probe failed in an unexpected way; the other layers are still reported.",
+        "Run with PGC_DEBUG=1 and report the issue.",
+    ),
+)
+
+CATALOGUE: dict[str, FindingSpec] = {s.id: s for s in _SPECS}
+
+
+def finding(
+    id: str,
+    detail: str = "",
+    fix: str | None = None,
+    *,
+    severity: Severity | str | None = None,
+    title: str | None = None,
+) -> Finding:
+    """Build a Finding from the catalogue; `fix`, `severity` and `title` override the defaults."""
+    spec = CATALOGUE[id]
+    return Finding(
+        id=id,
+        severity=Severity(severity) if severity is not None else spec.severity,
+        title=title if title is not None else spec.title,
+        detail=detail,
+        fix=fix if fix is not None else spec.fix,
+    )
+
+
+def worst(findings: Iterable[Finding]) -> Severity | None:
+    ranked = sorted(findings, key=lambda f: f.severity.rank, reverse=True)
+    return ranked[0].severity if ranked else None
+
+
+def exit_code_for(findings: Iterable[Finding], *, strict: bool = False) -> int:
+    """0 fine (warnings allowed); 1 an error finding, or any warning with --strict."""
+    for f in findings:
+        if f.severity is Severity.ERROR or (strict and f.severity is Severity.WARNING):
+            return 1
+    return 0

@@ -1,0 +1,1 @@
+"""Renderers: finished reports → text. Each format is imported only when chosen."""

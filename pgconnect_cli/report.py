@@ -1,0 +1,57 @@
+"""Report pieces shared by every command's output: layer checks and named sections of findings.
+
+Renderers for github/junit/markdown work on `Section`s, so `pgc url check`, `pgc env check` and
+`pgc doctor` share them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+
+from pgconnect_cli.findings import Finding, Severity
+
+
+class Status(str, Enum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One layer of one target: dns, tcp, tls, auth, server, pooler, prepared, latency."""
+
+    layer: str
+    status: Status
+    summary: str
+    ms: float | None = None
+    evidence: tuple[str, ...] = ()  # shown with -v; already free of secrets
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "layer": self.layer,
+            "status": self.status.value,
+            "summary": self.summary,
+            "ms": None if self.ms is None else round(self.ms, 1),
+        }
+
+
+@dataclass(frozen=True)
+class Section:
+    """A named group of findings (a URL, a .env file, the pair) for the generic renderers."""
+
+    name: str
+    url: str | None = None  # masked
+    findings: tuple[Finding, ...] = ()
+    checks: tuple[CheckResult, ...] = field(default=())
+
+
+def summary(findings: Sequence[Finding]) -> dict[str, int]:
+    return {
+        "errors": sum(f.severity is Severity.ERROR for f in findings),
+        "warnings": sum(f.severity is Severity.WARNING for f in findings),
+        "infos": sum(f.severity is Severity.INFO for f in findings),
+    }
