@@ -1,0 +1,58 @@
+# Two commands on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.pgc-installed
+
+.PHONY: setup system-deps demo test lint typecheck unit bench completions docs clean lab-down
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+system-deps:
+	@sh scripts/system-deps.sh
+
+setup: system-deps $(STAMP)
+
+## demo: a local PostgreSQL + PgBouncer (pgc lab), its .env, and the doctor on it
+demo: setup
+	$(BIN)/pgc lab up
+	$(BIN)/pgc lab env --write .demo.env
+	$(BIN)/pgc doctor --env-file .demo.env --no-environment
+
+## test: lint, types and the whole suite against real servers the suite starts itself
+test: setup lint typecheck
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check pgconnect_cli tests scripts
+	$(BIN)/ruff format --check pgconnect_cli tests scripts
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -m "not live"
+
+## bench: the speed budgets of PRODUCT.md §9 against their anchors
+bench: setup
+	$(BIN)/python scripts/bench.py
+
+## completions: regenerate completions/ from the command tree
+completions: $(STAMP)
+	$(BIN)/python scripts/gen_completions.py
+
+docs: $(STAMP)
+	$(BIN)/python scripts/gen_docs.py
+
+lab-down: $(STAMP)
+	$(BIN)/pgc lab down
+
+clean:
+	-$(BIN)/pgc lab down
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .demo.env
