@@ -56,6 +56,10 @@ def main() -> None:
     if argv in (["--version"], ["-V"]):  # fast path: no command tree to build
         sys.stdout.write(f"pgc {__version__}\n")
         return
+    if "_PGC_COMPLETE" in os.environ:  # TAB completion: register typer's shell classes
+        from typer._completion_classes import completion_init
+
+        completion_init()
     try:
         app(prog_name="pgc")
     except KeyboardInterrupt:

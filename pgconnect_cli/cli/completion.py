@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+
+class Shell(str, Enum):
+    bash = "bash"
+    zsh = "zsh"
+    fish = "fish"
+    powershell = "powershell"
+
+
+def script(shell: Shell) -> str:
+    """The completion script; the files in completions/ are exactly these (a test checks it)."""
+    from typer._completion_shared import get_completion_script
+
+    text = get_completion_script(prog_name="pgc", complete_var="_PGC_COMPLETE", shell=shell.value)
+    return text.rstrip("\n") + "\n"
+
+
+def completion(
+    shell: Annotated[Shell, typer.Argument(help="bash, zsh, fish or powershell.", case_sensitive=False)],
+) -> None:
+    """Print the shell completion script.
+
+    Install it, e.g.: pgc completion bash > ~/.local/share/bash-completion/completions/pgc
+    """
+    typer.echo(script(shell), nl=False)

@@ -1,0 +1,37 @@
+"""Regenerate docs/findings.md from the finding catalogue (`make docs`; a test checks it is current)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pgconnect_cli.findings import CATALOGUE
+
+HEADER = """# Finding ids
+
+Every check in `pgc` reports findings with a stable id. Ids are public API: they are never
+renamed, and `pgc explain ID` prints the same text. Severity is the default; some checks raise or
+lower it with the context (for example `pgbouncer-flag-missing` is an error for Prisma).
+
+This file is generated from `pgconnect_cli/findings.py` by `make docs`.
+
+| id | severity | layer | title |
+|---|---|---|---|
+"""
+
+
+def render() -> str:
+    rows = [
+        f"| [`{s.id}`](#{s.id}) | {s.severity.value} | {s.layer} | {s.title} |" for s in CATALOGUE.values()
+    ]
+    sections = [
+        f"## {s.id}\n\n**{s.title}** ({s.severity.value}, layer `{s.layer}`)\n\n"
+        f"- Cause: {s.cause}\n- Fix: {s.fix}\n"
+        for s in CATALOGUE.values()
+    ]
+    return HEADER + "\n".join(rows) + "\n\n" + "\n".join(sections)
+
+
+if __name__ == "__main__":
+    path = Path(__file__).resolve().parent.parent / "docs" / "findings.md"
+    path.write_text(render())
+    print(f"wrote {path.name}")
