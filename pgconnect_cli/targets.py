@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from pgconnect_cli.conninfo.model import LIBPQ_KEYWORDS
 from pgconnect_cli.errors import UsageError
 
 POOLED_NAMES = ("DATABASE_URL", "POSTGRES_PRISMA_URL")
@@ -106,7 +107,8 @@ def parse_url_flag(values: Iterable[str]) -> list[Target]:
     out: list[Target] = []
     for i, raw in enumerate(values, start=1):
         name, sep, url = raw.partition("=")
-        if sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and not looks_like_postgres_url(raw):
+        named = sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and not looks_like_postgres_url(raw)
+        if named and name not in LIBPQ_KEYWORDS:  # `host=h port=5432 …` is a key=value string
             out.append(Target(name, url.strip(), Source.FLAG))
         else:
             out.append(Target("URL" if i == 1 else f"URL{i}", raw.strip(), Source.FLAG))

@@ -97,8 +97,12 @@ def test_live_observation_overrides_the_name() -> None:
     lab_pooled = "postgresql://app:pw@127.0.0.1:6432/app"
     lab_direct = "postgresql://app:pw@127.0.0.1:5432/app"
     urls = [
-        PairUrl("DATABASE_URL", parse(lab_pooled), Endpoint.POOLED, PoolMode.TRANSACTION, Expected.POOLED, True),
-        PairUrl("DIRECT_URL", parse(lab_direct), Endpoint.POOLED, PoolMode.TRANSACTION, Expected.DIRECT, True),
+        PairUrl(
+            "DATABASE_URL", parse(lab_pooled), Endpoint.POOLED, PoolMode.TRANSACTION, Expected.POOLED, True
+        ),
+        PairUrl(
+            "DIRECT_URL", parse(lab_direct), Endpoint.POOLED, PoolMode.TRANSACTION, Expected.DIRECT, True
+        ),
     ]
     found = check_pair(urls)
     assert ids(found) == ["direct-url-is-pooled"]

@@ -1,0 +1,361 @@
+"""Checks on a .env file: syntax, duplicates, quoting hazards, mode, git, and its PostgreSQL URLs.
+
+Pure: the text, the file's mode and git's answer come in, findings go out. What python-dotenv
+reads (without interpolation) is the reference; the hazards are the places where bash `source`,
+docker compose or Node's dotenv read another string.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pgconnect_cli.checks.pair import PairUrl, check_pair
+from pgconnect_cli.conninfo import MASK, ConnInfo, ParseError, parse
+from pgconnect_cli.dotenv_file import EnvDocument, Quote, Statement, parse_document
+from pgconnect_cli.findings import Finding, finding
+from pgconnect_cli.gitignore import GitStatus
+from pgconnect_cli.project import Project
+from pgconnect_cli.providers import Classification, classify
+from pgconnect_cli.targets import DIRECT_NAMES, POOLED_NAMES, Expected, looks_like_postgres_url
+
+_SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# In an unquoted bash word these split the line, start another command or quote: `a=b&c=d` runs
+# `a=b` in the background and assigns c.
+_SHELL_METACHARACTERS = {
+    "&": "&",
+    ";": ";",
+    "|": "|",
+    "<": "<",
+    ">": ">",
+    "(": "(",
+    ")": ")",
+    "`": "a backtick",
+    '"': 'a "',
+    "'": "a '",
+    "\\": "a backslash",
+}
+_DOLLAR_WITHOUT_BRACE = re.compile(r"\$(?!\{)")
+
+
+def _key_label(s: Statement) -> str:
+    return f"line {s.line} ({s.key})"
+
+
+def _shell_hazard(s: Statement) -> str | None:
+    """Why `source .env` reads this binding differently from python-dotenv, if it does."""
+    assert s.key is not None
+    if not _SHELL_NAME.fullmatch(s.raw_key):
+        return f"{s.raw_key} is not a name bash can assign: `source` runs it as a command"
+    if s.value is None:
+        return "a key without `=`: `source` runs it as a command"
+    if s.before_eq or (s.eq != "=" and s.raw_value):
+        return "spaces around `=`: `source` runs the value as a command"
+    inner = s.raw_value[1:-1] if s.quote is not Quote.NONE else s.raw_value
+    if s.quote is Quote.NONE:
+        if any(c.isspace() for c in inner):
+            return "an unquoted space: `source` runs the rest of the line as a command"
+        for c, name in _SHELL_METACHARACTERS.items():
+            if c in inner:
+                return f"{name} in an unquoted value: bash reads it as shell syntax"
+        if _DOLLAR_WITHOUT_BRACE.search(inner):
+            return "a $ in an unquoted value: bash and docker compose expand it"
+    elif s.quote is Quote.DOUBLE:
+        if "`" in inner:
+            return "a backtick inside double quotes: bash runs it as a command"
+        if _DOLLAR_WITHOUT_BRACE.search(inner):
+            return "a $ inside double quotes: bash and docker compose expand it"
+        if "\\" in inner:
+            return "a backslash inside double quotes: each dialect decodes escapes differently"
+    elif "\\" in inner:
+        return "a backslash inside single quotes: python-dotenv decodes \\\\ and \\' and bash does not"
+    return None
+
+
+def lint_text(text: str) -> list[Finding]:
+    """Findings on the text alone: syntax, duplicates, shell hazards, interpolation, line endings."""
+    doc = parse_document(text)
+    out: list[Finding] = []
+    for s in doc.errors:
+        out.append(
+            finding(
+                "env-syntax",
+                f"line {s.line}: python-dotenv cannot parse it and skips it "
+                "(and everything up to the end of that line).",
+            )
+        )
+    lines: dict[str, list[int]] = {}
+    for s in doc.bindings:
+        assert s.key is not None
+        lines.setdefault(s.key, []).append(s.line)
+    for key, where in lines.items():
+        if len(where) > 1:
+            out.append(
+                finding(
+                    "env-duplicate-key",
+                    f"{key} is set on lines {', '.join(map(str, where))}; "
+                    f"every loader keeps line {where[-1]}.",
+                    f"Delete {key} on line{'s' if len(where) > 2 else ''} "
+                    f"{', '.join(map(str, where[:-1]))} and keep line {where[-1]}.",
+                )
+            )
+    if doc.bom:
+        out.append(
+            finding(
+                "env-shell-unsafe",
+                "line 1: the file starts with a UTF-8 byte-order mark; bash reads it as part of the first "
+                "key and runs that line as a command.",
+                "Save the file as UTF-8 without a byte-order mark.",
+            )
+        )
+    for s in doc.bindings:
+        hazard = _shell_hazard(s)
+        if hazard:
+            out.append(finding("env-shell-unsafe", f"{_key_label(s)}: {hazard}."))
+        if s.value and "${" in s.value:
+            out.append(
+                finding(
+                    "env-interpolation",
+                    f"{_key_label(s)}: the value holds ${{…}}; python-dotenv and docker compose substitute "
+                    "another variable there, Node's dotenv keeps it literally.",
+                )
+            )
+    crlf = [i for i, line in enumerate(text.splitlines(keepends=True), 1) if line.endswith("\r\n")]
+    if crlf:
+        out.append(
+            finding(
+                "env-crlf",
+                f"{len(crlf)} line{'s' if len(crlf) > 1 else ''} end{'' if len(crlf) > 1 else 's'} with "
+                f"CRLF (first: line {crlf[0]}); `source .env` keeps the \\r in each value.",
+            )
+        )
+    return out
+
+
+def lint_mode(mode: int | None, label: str = ".env") -> list[Finding]:
+    if mode is None or not mode & 0o077:
+        return []
+    who = " and ".join(w for w, bits in (("its group", 0o070), ("every user", 0o007)) if mode & bits)
+    return [
+        finding(
+            "env-file-mode",
+            f"{label} has mode {mode:04o}: {who} on this machine can access it.",
+            f"chmod 600 {label}",
+        )
+    ]
+
+
+def lint_git(status: GitStatus, label: str = ".env") -> list[Finding]:
+    if status is GitStatus.NOT_IGNORED:
+        return [
+            finding(
+                "env-not-ignored",
+                f"{label} is inside a git repository and no .gitignore rule covers it.",
+                f"Add {label} to .gitignore (`pgc env init` does it).",
+            )
+        ]
+    if status is GitStatus.TRACKED:
+        return [
+            finding(
+                "env-not-ignored",
+                f"{label} is committed to git: its values are in the repository's history.",
+                f"git rm --cached {label}; add it to .gitignore; change the passwords it held.",
+            )
+        ]
+    return []
+
+
+# --- the PostgreSQL URLs in the file ------------------------------------------------------------
+
+# Lints one URL string: (parsed or None, classification or None, findings). `checks.url` provides it.
+UrlLinter = Callable[[str], tuple[ConnInfo | None, Classification | None, Sequence[Finding]]]
+
+
+@dataclass(frozen=True)
+class UrlReport:
+    name: str
+    line: int
+    url: str  # masked
+    ci: ConnInfo | None
+    classification: Classification | None
+    findings: tuple[Finding, ...]
+    expected: Expected | None
+
+    def to_dict(self) -> dict[str, object]:
+        c = self.classification
+        return {
+            "name": self.name,
+            "line": self.line,
+            "url": self.url,
+            "expected": self.expected.value if self.expected else None,
+            "provider": c.provider.value if c else None,
+            "endpoint": c.endpoint.value if c else None,
+            "pool_mode": c.pool_mode.value if c and c.pool_mode else None,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass(frozen=True)
+class EnvReport:
+    keys: int
+    file_findings: tuple[Finding, ...]
+    urls: tuple[UrlReport, ...]
+    pair_findings: tuple[Finding, ...]
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """Every finding: the file's, each URL's, the pair's."""
+        return self.file_findings + tuple(f for u in self.urls for f in u.findings) + self.pair_findings
+
+
+def postgres_bindings(doc: EnvDocument) -> list[Statement]:
+    """The bindings loaders use (last of each key) that hold a PostgreSQL URL."""
+    out = []
+    for key in doc.values():
+        s = doc.last(key)
+        if s is None or not s.value:
+            continue
+        if key in POOLED_NAMES or key in DIRECT_NAMES or looks_like_postgres_url(s.value):
+            out.append(s)
+    return out
+
+
+def _masked(value: str) -> str:
+    try:
+        return parse(value).masked()
+    except ParseError:
+        return MASK
+
+
+def check_env(
+    text: str,
+    lint_url: UrlLinter,
+    *,
+    mode: int | None = None,
+    git: GitStatus = GitStatus.NO_REPO,
+    project: Project | None = None,
+    label: str = ".env",
+) -> EnvReport:
+    doc = parse_document(text)
+    file_findings = lint_text(text) + lint_mode(mode, label) + lint_git(git, label)
+    urls: list[UrlReport] = []
+    for s in postgres_bindings(doc):
+        assert s.key is not None and s.value is not None
+        target_expected = (
+            Expected.POOLED if s.key in POOLED_NAMES else Expected.DIRECT if s.key in DIRECT_NAMES else None
+        )
+        if "${" in s.value:  # its value depends on other variables: env-interpolation says so
+            urls.append(UrlReport(s.key, s.line, _masked(s.value), None, None, (), target_expected))
+            continue
+        ci, classification, found = lint_url(s.value.strip())
+        if ci is not None and classification is None:
+            classification = classify(ci)
+        urls.append(
+            UrlReport(
+                s.key,
+                s.line,
+                ci.masked() if ci is not None else _masked(s.value),
+                ci,
+                classification,
+                tuple(found),
+                target_expected,
+            )
+        )
+    pair = [
+        PairUrl(u.name, u.ci, u.classification.endpoint, u.classification.pool_mode, u.expected)
+        for u in urls
+        if u.ci is not None and u.classification is not None
+    ]
+    return EnvReport(len(doc.values()), tuple(file_findings), tuple(urls), tuple(check_pair(pair, project)))
+
+
+# --- what the project's Prisma config must say -----------------------------------------------
+
+PRISMA6_SNIPPET = """datasource {name} {{
+  provider  = "postgresql"
+  url       = env("DATABASE_URL")
+  directUrl = env("DIRECT_URL")
+}}"""
+
+PRISMA7_SNIPPET = """import 'dotenv/config'
+import {{ defineConfig, env }} from 'prisma/config'
+
+export default defineConfig({{
+  schema: '{schema}',
+  datasource: {{
+    url: env('DIRECT_URL'),
+  }},
+}})"""
+
+PRISMA7_RUNTIME = "new PrismaPg({ connectionString: process.env.DATABASE_URL })"
+
+_DATASOURCE = re.compile(r"datasource\s+(\w+)\s*\{([^}]*)\}")
+_ENV_REF = r"env\(\s*[\"']{name}[\"']\s*\)"
+_CONFIG_DIRECT = re.compile(
+    r"url\s*:\s*(?:" + _ENV_REF.format(name="DIRECT_URL") + r"|process\.env\.DIRECT_URL\b"
+    r"|process\.env\[\s*[\"']DIRECT_URL[\"']\s*\])"
+)
+# `import 'dotenv/config'`, `require("dotenv").config()`, `import { config } from "dotenv"`, Node's loader
+_LOADS_DOTENV = re.compile(r"""dotenv/config|["']dotenv["']|process\.loadEnvFile""")
+
+
+@dataclass(frozen=True)
+class PrismaAdvice:
+    """What the Prisma config must contain for DATABASE_URL/DIRECT_URL to be used; pgc never edits it."""
+
+    major: str  # "7" or "6 or older"
+    file: str  # the file that must say it (relative to the project)
+    ok: bool
+    missing: tuple[str, ...]
+    snippet: str
+    notes: tuple[str, ...] = ()
+
+
+def _rel(project: Project, p: Path) -> str:
+    return str(p.relative_to(project.root)) if p.is_relative_to(project.root) else str(p)
+
+
+def prisma_advice(project: Project, schema_text: str | None, config_text: str | None) -> PrismaAdvice | None:
+    """Check the Prisma schema (≤6) or prisma.config.ts (7) against the pair pgc writes."""
+    if not project.uses_prisma:
+        return None
+    schema = _rel(project, project.prisma_schema) if project.prisma_schema else "prisma/schema.prisma"
+    block = _DATASOURCE.search(schema_text or "")
+    if project.prisma7:
+        config = _rel(project, project.prisma_config) if project.prisma_config else "prisma.config.ts"
+        missing = []
+        text = config_text or ""
+        if config_text is None:
+            missing.append(f"{config} does not exist")
+        else:
+            if not _CONFIG_DIRECT.search(text):
+                missing.append("datasource.url does not read DIRECT_URL (the CLI and migrations use it)")
+            if not _LOADS_DOTENV.search(text):
+                missing.append("nothing loads .env (Prisma 7 does not): import 'dotenv/config'")
+        notes = [f"The app's client takes the pooled URL through the adapter: {PRISMA7_RUNTIME}"]
+        if block and re.search(r"^\s*(url|directUrl)\s*=", block.group(2), re.MULTILINE):
+            notes.append(f"Prisma 7 rejects url/directUrl in {schema}: remove them from the datasource block")
+        return PrismaAdvice(
+            "7",
+            config,
+            not missing,
+            tuple(missing),
+            PRISMA7_SNIPPET.format(schema=schema),
+            tuple(notes),
+        )
+    missing = []
+    name = "db"
+    if schema_text is None:
+        missing.append(f"{schema} does not exist")
+    elif block is None:
+        missing.append(f"{schema} has no datasource block")
+    else:
+        name = block.group(1)
+        body = block.group(2)
+        if not re.search(r"\burl\s*=\s*" + _ENV_REF.format(name="DATABASE_URL"), body):
+            missing.append('url = env("DATABASE_URL") (the pooled URL, for the app)')
+        if not re.search(r"\bdirectUrl\s*=\s*" + _ENV_REF.format(name="DIRECT_URL"), body):
+            missing.append('directUrl = env("DIRECT_URL") (migrations and introspection use it)')
+    return PrismaAdvice("6 or older", schema, not missing, tuple(missing), PRISMA6_SNIPPET.format(name=name))
