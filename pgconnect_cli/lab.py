@@ -45,7 +45,6 @@ import socket
 import stat
 import string
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -1689,74 +1688,26 @@ def env(directory: Path | str | None = None, *, env: Mapping[str, str] | None = 
 # --------------------------------------------------------------------------- .env
 
 
-_UNSAFE_IN_DOUBLE_QUOTES = re.compile(r'["\\$`\n\r]')
-
-
-def _env_key_re(key: str) -> re.Pattern[bytes]:
-    return re.compile(rb"^(\s*(?:export\s+)?)" + re.escape(key.encode()) + rb"\s*=")
-
-
 def write_env(path: Path | str, values: Mapping[str, str]) -> list[str]:
-    """Set `values` in a .env file: replace those keys in place, append the rest, keep every other byte.
+    """Set `values` in a .env file with the same writer as `pgc env init` (python-dotenv aware).
 
-    Atomic (temporary file in the same directory, fsync, rename); a new file gets mode 0600, an
-    existing one keeps its mode; a symbolic link is refused. Returns the keys that were replaced.
+    Our keys are replaced in place or appended, every other byte is kept; atomic; a new file is
+    0600, an existing one keeps its mode and gets a `.env.bak`; a symbolic link is refused.
+    Returns the keys that were replaced.
     """
+    from pgconnect_cli import dotenv_file
+
     target = Path(path)
     for key, value in values.items():
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key) or _UNSAFE_IN_DOUBLE_QUOTES.search(value):
-            raise LabError(f"cannot write {key} safely into {target}")
-    if target.is_symlink():
-        raise LabError(f"{target} is a symbolic link: not writing through it")
-    try:
-        original = target.read_bytes()
-        mode = stat.S_IMODE(target.stat().st_mode)
-    except FileNotFoundError:
-        original, mode = b"", 0o600
-    except OSError as exc:
-        raise LabError(f"cannot read {target}: {exc.strerror or exc}") from None
-    lines = original.splitlines(keepends=True)
-    replaced: list[str] = []
-    for key, value in values.items():
-        pattern = _env_key_re(key)
-        for index, line in enumerate(lines):
-            match = pattern.match(line)
-            if match:
-                ending = line[len(line.rstrip(b"\r\n")) :] or b"\n"
-                lines[index] = match.group(1) + f'{key}="{value}"'.encode() + ending
-                if key not in replaced:
-                    replaced.append(key)
-        if key not in replaced:
-            if lines and not lines[-1].endswith((b"\n", b"\r")):
-                lines[-1] += b"\n"
-            lines.append(f'{key}="{value}"\n'.encode())
-    _atomic_write(target, b"".join(lines), mode)
-    return replaced
-
-
-def _atomic_write(target: Path, content: bytes, mode: int) -> None:
-    directory = target.absolute().parent
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-    except OSError as exc:
-        raise LabError(f"cannot write in {directory}: {exc.strerror or exc}") from None
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), mode)
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise LabError(f"cannot write {target}: {exc.strerror or exc}") from None
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(directory, os.O_RDONLY)
         try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+            dotenv_file.quote_value(value)
+        except dotenv_file.UnsafeValueError as exc:
+            raise LabError(f"cannot write {key} safely into {target}: {exc}") from None
+    try:
+        current = dotenv_file.read_env_file(target)
+        plan = dotenv_file.plan_update(current.text, values, force=True, header=None)
+        if plan.changed:
+            dotenv_file.write_env(current, plan.text)
+    except PgcError as exc:
+        raise LabError(exc.message) from None
+    return [c.key for c in plan.changes if c.action is dotenv_file.Action.REPLACE]
