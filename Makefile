@@ -23,7 +23,8 @@ setup: system-deps $(STAMP)
 demo: setup
 	$(BIN)/pgc lab up
 	$(BIN)/pgc lab env --write .demo.env
-	$(BIN)/pgc doctor --env-file .demo.env --no-environment
+	@# from an empty directory: this repository's own pyproject (psycopg) would set the client
+	cd "$$(mktemp -d)" && $(CURDIR)/$(BIN)/pgc doctor --env-file $(CURDIR)/.demo.env --no-environment
 
 ## test: lint, types and the whole suite against real servers the suite starts itself
 test: setup lint typecheck

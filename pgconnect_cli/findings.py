@@ -182,6 +182,34 @@ _SPECS = (
         "Keep one occurrence of the parameter.",
     ),
     _spec(
+        "param-value-invalid",
+        "error",
+        "url",
+        "A parameter has a value the client rejects",
+        "libpq checks values such as sslmode, target_session_attrs and port when it connects "
+        "(`invalid sslmode value`), before any network traffic; Prisma rejects a pgbouncer that is "
+        "not true/false.",
+        "Use one of the values listed in the detail.",
+    ),
+    _spec(
+        "param-libpq-version",
+        "info",
+        "url",
+        "A parameter needs a newer libpq",
+        "libpq added some keywords in later releases (sslnegotiation 17, require_auth 16, …); older "
+        "psql, pg_dump and drivers reject the URL with `invalid URI query parameter`.",
+        "Make sure every client uses a new enough libpq, or drop the parameter for the old ones.",
+    ),
+    _spec(
+        "url-not-derivable",
+        "error",
+        "url",
+        "The counterpart URL cannot be derived from this one",
+        "The provider's pooled and direct endpoints are not related by a rule pgc knows (RDS Proxy, "
+        "a self-hosted PgBouncer), or a needed part (Supabase's region) is not in the URL.",
+        "Pass the missing part: --direct-host/--direct-port, --pooler-host/--pooler-port or --region.",
+    ),
+    _spec(
         "sslrootcert-system-old-libpq",
         "info",
         "tls",
@@ -243,6 +271,74 @@ _SPECS = (
         "DATABASE_URL and DIRECT_URL should reach the same database as the same role; otherwise "
         "migrations change a different database than the app uses.",
         "Make database and user the same in both URLs.",
+    ),
+    # --- .env files -------------------------------------------------------------------
+    _spec(
+        "env-syntax",
+        "error",
+        "env",
+        "A .env line cannot be parsed",
+        "python-dotenv cannot parse the line (an unterminated quote, a stray character) and skips "
+        "it with a warning: whatever it meant to set is missing in the app.",
+        'Fix the quoting on that line, e.g. KEY="value".',
+    ),
+    _spec(
+        "env-duplicate-key",
+        "warning",
+        "env",
+        "A key is set more than once in the .env file",
+        "python-dotenv, bash, docker compose and Node's dotenv all keep the last value; the earlier "
+        "line is dead and misleads whoever edits it next (an old password may still sit there).",
+        "Delete the earlier lines and keep one.",
+    ),
+    _spec(
+        "env-shell-unsafe",
+        "warning",
+        "env",
+        "`source .env` reads this line differently",
+        "bash splits unquoted values at spaces and & ; | < > ( ), expands $ and backticks in "
+        "unquoted and double-quoted values, keeps backslashes python-dotenv decodes, and runs "
+        "`KEY = value` or a bare `KEY` as a command: scripts, Makefiles and docker compose get "
+        "another value than the app.",
+        'Double-quote the value and leave $ ` " \\ out of it; for URLs percent-encode them '
+        "(`pgc url fix`, or `pgc env init --force` rewrites DATABASE_URL and DIRECT_URL).",
+    ),
+    _spec(
+        "env-interpolation",
+        "warning",
+        "env",
+        "${…} in a .env value is expanded by some readers only",
+        "python-dotenv expands ${NAME} even inside single quotes, docker compose outside single "
+        "quotes, bash in double quotes, Node's dotenv never (without dotenv-expand): each tool reads "
+        "another string.",
+        "Write the value out in full; for a $ in a password percent-encode it as %24.",
+    ),
+    _spec(
+        "env-crlf",
+        "warning",
+        "env",
+        "The .env file has Windows line endings",
+        "python-dotenv accepts CRLF, but bash keeps the carriage return: `source .env` gives every "
+        "value a trailing \\r (libpq then reports e.g. `invalid sslmode value`).",
+        "Convert the file to LF line endings: `sed -i 's/\\r$//' .env` (or dos2unix).",
+    ),
+    _spec(
+        "env-file-mode",
+        "warning",
+        "env",
+        "The .env file is readable by other users",
+        "The file holds passwords and its mode lets the group or everyone on the machine read it.",
+        "chmod 600 .env",
+    ),
+    _spec(
+        "env-not-ignored",
+        "warning",
+        "env",
+        "The .env file is not ignored by git",
+        "Inside a git repository the file is not covered by .gitignore (or is committed already): "
+        "the next `git add -A` publishes the passwords in it.",
+        "Add .env to .gitignore (`pgc env init` does it); if it is committed, `git rm --cached .env` "
+        "and change the passwords it held.",
     ),
     # --- DNS / network ------------------------------------------------------------------
     _spec(
@@ -329,6 +425,17 @@ _SPECS = (
         "verify-ca/verify-full failed: the CA is unknown, or the host name is not in the certificate.",
         "Point sslrootcert at the provider's CA, or use sslrootcert=system where the chain is public.",
     ),
+    _spec(
+        "tls-handshake-failed",
+        "error",
+        "tls",
+        "The TLS handshake failed",
+        "The server agreed to TLS but the handshake broke off: no common protocol version or cipher "
+        "(libpq needs TLS 1.2 or newer), a client certificate the server demands, or a front end "
+        "that is not PostgreSQL.",
+        "Check ssl_min_protocol_version and the server's TLS settings; give sslcert/sslkey if the "
+        "server asks for a client certificate.",
+    ),
     # --- server -----------------------------------------------------------------------------
     _spec(
         "auth-failed",
@@ -346,6 +453,35 @@ _SPECS = (
         "The database does not exist",
         "The server has no database of that name.",
         "Correct the database name in the URL path, or create the database.",
+    ),
+    _spec(
+        "hba-rejected",
+        "error",
+        "auth",
+        "The server does not admit this connection",
+        "pg_hba.conf has no line (or a reject line) for this client address, user and database: "
+        "`no pg_hba.conf entry for host ...`.",
+        "Add a pg_hba.conf line for the address, user and database (or allow-list the address at "
+        "the provider), then reload the server.",
+    ),
+    _spec(
+        "startup-parameter-unsupported",
+        "error",
+        "auth",
+        "The pooler rejects a startup parameter of the URL",
+        "PgBouncer only forwards startup parameters it tracks; `options`, `search_path` and the like "
+        "end with `unsupported startup parameter`.",
+        "Remove the parameter from the pooled URL (set it per role with ALTER ROLE ... SET), or add "
+        "it to PgBouncer's ignore_startup_parameters.",
+    ),
+    _spec(
+        "connect-failed",
+        "error",
+        "auth",
+        "The connection attempt failed",
+        "The server or libpq ended the connection attempt for a reason no other finding covers; the "
+        "detail quotes the message.",
+        "Read the server's message in the detail; `pgc explain 'MESSAGE'` explains known ones.",
     ),
     _spec(
         "too-many-connections",

@@ -1,0 +1,755 @@
+"""Live checks: probe observations → one CheckResult per layer and the findings it proves.
+
+Pure. Severities that depend on the application's client (prepared statements, connect timeouts)
+come from the `LiveContext`; the probes only report what happened. Every server text in an
+observation is already scrubbed of secrets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from pgconnect_cli.findings import Finding, Severity, finding
+from pgconnect_cli.project import PREPARED_FIX, Client
+from pgconnect_cli.report import CheckResult, Status
+
+if TYPE_CHECKING:
+    from pgconnect_cli.probes.dns import DnsObservation
+    from pgconnect_cli.probes.local import ClientTool
+    from pgconnect_cli.probes.pooler import PoolerObservation
+    from pgconnect_cli.probes.postgres import AuthObservation, ServerFacts
+    from pgconnect_cli.probes.prepared import PreparedObservation
+    from pgconnect_cli.probes.tcp import TcpAttempt, TcpObservation
+    from pgconnect_cli.probes.tls import TlsObservation, TlsPolicy
+
+HEADROOM_RATIO = 0.10
+SLOW_CONNECT_RATIO = 0.5
+LIBPQ_MIN_CONNECT_TIMEOUT = 2
+# Connect timeouts clients use when the URL sets none (seconds); libpq and psycopg wait forever.
+CLIENT_CONNECT_TIMEOUT: dict[Client, int] = {Client.PRISMA: 5}
+
+
+@dataclass(frozen=True)
+class LiveContext:
+    """What the checks need to know about the target besides the observations."""
+
+    name: str  # the variable, e.g. DATABASE_URL
+    host: str
+    port: int
+    timeout: float  # --timeout
+    client: Client | None = None
+    client_source: str = ""  # "--client", "prisma/schema.prisma", … ("" when unknown)
+    pgbouncer_flag: bool = False  # the URL says pgbouncer=true
+    url_connect_timeout: str | None = None
+    has_ipv6_route: bool = True
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    check: CheckResult
+    findings: tuple[Finding, ...] = ()
+    proceed: bool = True  # whether the layers after it can run
+
+
+def _status(findings: Sequence[Finding]) -> Status:
+    severities = {f.severity for f in findings}
+    if Severity.ERROR in severities:
+        return Status.FAIL
+    if Severity.WARNING in severities:
+        return Status.WARN
+    return Status.PASS
+
+
+def _result(
+    layer: str,
+    summary: str,
+    findings: Sequence[Finding] = (),
+    *,
+    ms: float | None = None,
+    evidence: Sequence[str] = (),
+) -> LayerResult:
+    status = _status(findings)
+    return LayerResult(
+        CheckResult(layer, status, summary, ms, tuple(evidence)),
+        tuple(findings),
+        proceed=status is not Status.FAIL,
+    )
+
+
+def skipped(layer: str, reason: str) -> CheckResult:
+    return CheckResult(layer, Status.SKIP, reason)
+
+
+def _secs(value: float) -> str:
+    return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"
+
+
+def _ms(value: float) -> str:
+    return f"{value:.1f} ms" if value < 100 else f"{value:.0f} ms"
+
+
+def _join(items: Sequence[str]) -> str:
+    return ", ".join(items) if items else "none"
+
+
+# --------------------------------------------------------------------------- DNS
+
+
+def dns_layer(obs: DnsObservation, ctx: LiveContext) -> LayerResult:
+    from pgconnect_cli.probes.dns import DnsMethod, DnsOutcome
+
+    evidence = [f"resolver: {obs.resolver}"] if obs.resolver else []
+    if obs.cnames:
+        evidence.append("CNAME chain: " + " → ".join((obs.host, *obs.cnames)))
+    if obs.error:
+        evidence.append(f"errors: {obs.error}")
+    if obs.method is DnsMethod.SOCKET:
+        where = obs.host or "the default socket directory"
+        return _result("dns", f"Unix-domain socket in {where}: no lookup", ms=obs.ms)
+    if obs.method is DnsMethod.LITERAL:
+        return _result("dns", f"{obs.host} is an IP address: no lookup", ms=obs.ms)
+    if obs.outcome is DnsOutcome.NOT_FOUND:
+        f = finding("dns-not-found", f"{obs.resolver} answered NXDOMAIN: no host {obs.host} exists.")
+        return _result("dns", f"{obs.host} does not exist (NXDOMAIN)", [f], ms=obs.ms, evidence=evidence)
+    if obs.outcome is DnsOutcome.NO_ADDRESS:
+        f = finding(
+            "dns-not-found",
+            f"{obs.host} exists but has no A or AAAA record ({obs.resolver}).",
+        )
+        return _result("dns", f"{obs.host} has no address records", [f], ms=obs.ms, evidence=evidence)
+    if obs.outcome is DnsOutcome.FAILED:
+        f = finding("dns-failed", f"Resolving {obs.host} failed: {obs.error or 'no answer'}.")
+        return _result("dns", f"cannot resolve {obs.host}", [f], ms=obs.ms, evidence=evidence)
+    how = {
+        DnsMethod.PINNED: "pinned by --resolve",
+        DnsMethod.SYSTEM: "from the hosts file",
+        DnsMethod.DNS: f"via {obs.resolver}",
+    }.get(obs.method, "")
+    summary = f"{obs.host} → {_join(obs.addresses)} ({how})"
+    findings: list[Finding] = []
+    if obs.method is DnsMethod.DNS and obs.complete and obs.aaaa and not obs.a:
+        route = "has" if ctx.has_ipv6_route else "has no"
+        findings.append(
+            finding(
+                "dns-ipv6-only",
+                f"{obs.host} has only AAAA records ({_join(obs.aaaa)}), no A record. This machine "
+                f"{route} an IPv6 route; IPv4-only networks (many CI runners, Docker's default bridge) "
+                "cannot reach it.",
+                severity=Severity.INFO if ctx.has_ipv6_route else Severity.WARNING,
+            )
+        )
+        summary += ", IPv6 only"
+    return _result("dns", summary, findings, ms=obs.ms, evidence=evidence)
+
+
+# --------------------------------------------------------------------------- TCP
+
+
+def _attempt_text(a: TcpAttempt) -> str:
+    host = f"[{a.address}]" if ":" in a.address else a.address
+    extra = f" ({a.error})" if a.error else ""
+    return f"{host}:{a.port} {a.outcome.value}{extra} after {_ms(a.ms)}"
+
+
+def tcp_layer(obs: TcpObservation, ctx: LiveContext) -> LayerResult:
+    from pgconnect_cli.probes.tcp import TcpOutcome
+
+    evidence = [_attempt_text(a) for a in obs.attempts]
+    if obs.side is not None:
+        evidence.append(f"port {obs.side.port} of the same address: {obs.side.outcome.value}")
+    connected = obs.connected
+    if connected is not None:
+        host = f"[{connected.address}]" if ":" in connected.address else connected.address
+        summary = f"connected to {host}:{obs.port} in {_ms(connected.ms)}"
+        failed = len(obs.attempts) - 1
+        if failed:
+            summary += f" (after {failed} address{'es' if failed > 1 else ''} failed)"
+        return _result("tcp", summary, ms=obs.ms, evidence=evidence)
+    if not obs.attempts:
+        f = finding(
+            "tcp-timeout", f"No time was left to connect to port {obs.port} (--timeout {ctx.timeout:g} s)."
+        )
+        return _result("tcp", "no time left to connect", [f], ms=obs.ms, evidence=evidence)
+    first = obs.attempts[0]
+    target = f"[{first.address}]:{obs.port}" if ":" in first.address else f"{first.address}:{obs.port}"
+    if first.outcome is TcpOutcome.REFUSED:
+        f = finding(
+            "tcp-refused",
+            f"{target} refused the connection: nothing listens on port {obs.port} there.",
+            f"Check the port in {ctx.name} ({obs.port}): PostgreSQL listens on 5432 by default, PgBouncer on "
+            "6432, Supabase's transaction pooler on 6543; and check that the server is running.",
+        )
+        return _result("tcp", f"{target} refused the connection", [f], ms=obs.ms, evidence=evidence)
+    if first.outcome is TcpOutcome.TIMEOUT:
+        detail = (
+            f"No answer from {target} within {_secs(obs.budget)}"
+            + (f" (--timeout {ctx.timeout:g} s)" if abs(obs.budget - ctx.timeout) > 0.05 else "")
+            + ": the packets are dropped, not refused, as a firewall or security group does."
+        )
+        fix = (
+            f"Allow this machine's public address on port {obs.port} in the firewall, security group or the "
+            "provider's IP allow-list (network restrictions)."
+        )
+        side = obs.side
+        if side is not None:
+            if side.outcome is TcpOutcome.CONNECTED:
+                detail += f" Port {side.port} of the same address answers."
+                fix += (
+                    f" Port {side.port} answers, so a serverless driver over HTTPS/WebSockets (Neon's, "
+                    "Prisma Accelerate) would get through where port "
+                    f"{obs.port} does not."
+                )
+            elif side.outcome is TcpOutcome.REFUSED:
+                detail += f" Port {side.port} of the same address refuses connections."
+            else:
+                detail += f" Port {side.port} of the same address does not answer either."
+        f = finding("tcp-timeout", detail, fix)
+        return _result(
+            "tcp", f"no answer from {target} within {_secs(obs.budget)}", [f], ms=obs.ms, evidence=evidence
+        )
+    ipv6 = ":" in first.address
+    detail = f"Connecting to {target} failed: {first.error or first.outcome.value}"
+    detail += (
+        " — an IPv6 address, and this machine has no route to it." if ipv6 and not ctx.has_ipv6_route else "."
+    )
+    f = finding("tcp-unreachable", detail)
+    return _result("tcp", f"no route to {target}", [f], ms=obs.ms, evidence=evidence)
+
+
+# --------------------------------------------------------------------------- TLS
+
+
+def _guess_service(preview: str) -> str:
+    if preview.startswith("HTTP/"):
+        return "an HTTP server"
+    if preview.startswith("SSH-"):
+        return "an SSH server"
+    if preview.startswith(("220", "+OK", "* OK")):
+        return "a mail server"
+    return "not a PostgreSQL server or pooler"
+
+
+def _cert_text(obs: TlsObservation) -> str:
+    cert = obs.certificate
+    if cert is None:
+        return "certificate unreadable"
+    expires = f", expires {cert.not_after:%Y-%m-%d}" if cert.not_after else ""
+    issuer = "self-signed" if cert.self_issued else f"issued by {cert.issuer}"
+    return f"certificate for {_join(cert.names)}, {issuer}{expires}"
+
+
+def tls_layer(obs: TlsObservation, pol: TlsPolicy, ctx: LiveContext) -> LayerResult:
+    from pgconnect_cli.probes.tls import TlsAnswer, Verification
+
+    evidence = [f"SSLRequest answer: {obs.answer.value}", f"sslmode={pol.sslmode}"]
+    if pol.verify_chain:
+        evidence.append(f"CA: {pol.cafile or 'the system trust store'} ({pol.cafile_source or 'default'})")
+    if obs.preview:
+        evidence.append(f"the port answered: {obs.preview!r}")
+    if obs.error:
+        evidence.append(f"error: {obs.error}")
+    port = f"{ctx.host}:{ctx.port}"
+    if obs.answer in (TlsAnswer.NOT_SUPPORTED, TlsAnswer.ERROR_RESPONSE):
+        said = "N (no TLS)" if obs.answer is TlsAnswer.NOT_SUPPORTED else "with an error (no TLS)"
+        if pol.wants_tls:
+            f = finding(
+                "tls-unsupported",
+                f"The server at {port} answered SSLRequest {said}, and sslmode={pol.sslmode} requires TLS: "
+                "libpq fails with `server does not support SSL, but SSL was required`.",
+                f"If the server is on this machine or a private network you trust, set sslmode=disable (or "
+                f"prefer) in {ctx.name}; otherwise turn on ssl on the server or in the pooler.",
+            )
+            return _result(
+                "tls",
+                f"the server has no TLS but sslmode={pol.sslmode} requires it",
+                [f],
+                ms=obs.ms,
+                evidence=evidence,
+            )
+        note = (
+            "not used (sslmode=disable)" if pol.sslmode == "disable" else "the connection will be unencrypted"
+        )
+        return _result("tls", f"the server offers no TLS: {note}", ms=obs.ms, evidence=evidence)
+    if obs.answer in (TlsAnswer.OTHER, TlsAnswer.CLOSED, TlsAnswer.NO_ANSWER):
+        if obs.answer is TlsAnswer.OTHER:
+            what = f"answered SSLRequest with {obs.preview!r}: {_guess_service(obs.preview)}"
+        elif obs.answer is TlsAnswer.CLOSED:
+            what = (
+                "closed the connection without answering SSLRequest (not PostgreSQL, or a TLS-only front end)"
+            )
+        else:
+            what = f"did not answer SSLRequest within {_secs(obs.budget)} (not PostgreSQL, or a hung server)"
+        f = finding(
+            "not-postgres",
+            f"{port} accepts TCP connections but {what}.",
+            f"Check host and port in {ctx.name}: PostgreSQL answers SSLRequest with S or N.",
+        )
+        return _result("tls", f"{port} is not PostgreSQL", [f], ms=obs.ms, evidence=evidence)
+    if not obs.handshake and obs.verification in (Verification.NOT_REQUESTED, Verification.OK):
+        f = finding(
+            "tls-handshake-failed",
+            f"The server at {port} agreed to TLS, but the handshake failed: {obs.error or 'unknown error'}.",
+        )
+        return _result("tls", "TLS handshake failed", [f], ms=obs.ms, evidence=evidence)
+    cert_text = _cert_text(obs)
+    evidence.append(cert_text)
+    if obs.verification not in (Verification.NOT_REQUESTED, Verification.OK):
+        return _verify_failed(obs, pol, ctx, cert_text, evidence)
+    verified = {
+        Verification.OK: "chain and host name verified" if pol.verify_host else "chain verified",
+        Verification.NOT_REQUESTED: f"not verified (sslmode={pol.sslmode})",
+    }[obs.verification]
+    if pol.sslmode == "disable":
+        summary = f"the server offers TLS ({obs.version}); sslmode=disable does not use it"
+    else:
+        summary = f"{obs.version}, {cert_text}; {verified}"
+    return _result("tls", summary, ms=obs.ms, evidence=evidence)
+
+
+def _verify_failed(
+    obs: TlsObservation, pol: TlsPolicy, ctx: LiveContext, cert_text: str, evidence: list[str]
+) -> LayerResult:
+    from pgconnect_cli.probes.tls import Verification
+
+    cert = obs.certificate
+    ca = pol.cafile or "the system trust store"
+    if obs.verification is Verification.HOSTNAME_MISMATCH:
+        detail = (
+            f"sslmode=verify-full: {obs.verify_detail}. libpq checks the host name written in the URL, "
+            "whatever address it dials."
+        )
+        names = _join(cert.names) if cert else "the names in the certificate"
+        fix = (
+            f"Use a host name the certificate is issued for ({names}) in {ctx.name}, or sslmode=verify-ca if "
+            "you connect through another name on purpose."
+        )
+        summary = f"host name {ctx.host} is not in the certificate"
+    elif obs.verification is Verification.ROOTCERT_MISSING:
+        detail = f"sslmode={pol.sslmode} needs a root certificate, but the {obs.verify_detail}."
+        fix = (
+            f"Download the provider's CA certificate and set sslrootcert=/path/to/ca.pem in {ctx.name}, or "
+            "sslrootcert=system when the chain is public (libpq 16+; Neon, Prisma Postgres)."
+        )
+        summary = "root certificate file missing"
+    elif obs.verification is Verification.EXPIRED:
+        when = f" on {cert.not_after:%Y-%m-%d}" if cert and cert.not_after else ""
+        detail = f"The server's certificate expired{when} ({obs.verify_detail})."
+        fix = (
+            "Renew the server's certificate (providers rotate theirs; a self-hosted server needs a new one)."
+        )
+        summary = "the server's certificate has expired"
+    else:
+        issuer = cert.issuer if cert else "an unknown issuer"
+        detail = (
+            f"sslmode={pol.sslmode}: the certificate ({cert_text}) does not verify against {ca}: "
+            f"{obs.verify_detail or 'certificate verify failed'}. The CA that issued it is not the one "
+            "the URL trusts."
+        )
+        private = cert is not None and cert.self_issued
+        fix = (
+            f"Point sslrootcert in {ctx.name} at the CA certificate that issued the server's certificate "
+            f"({issuer})"
+            + (
+                "."
+                if private
+                else "; where the chain is public (Let's Encrypt, as Neon uses), sslrootcert=system "
+                "(libpq 16+) trusts it."
+            )
+        )
+        summary = "the server's certificate is not from a trusted CA"
+    f = finding("tls-verify-failed", detail, fix)
+    return _result("tls", summary, [f], ms=obs.ms, evidence=evidence)
+
+
+# --------------------------------------------------------------------------- auth
+
+
+class ConnectFailure(str, Enum):
+    AUTH = "auth"
+    NO_PASSWORD = "no-password"
+    TENANT = "tenant"
+    DATABASE_MISSING = "database-missing"
+    TOO_MANY = "too-many"
+    TLS_REQUIRED = "tls-required"
+    TLS_UNSUPPORTED = "tls-unsupported"
+    TLS_VERIFY = "tls-verify"
+    HBA = "hba"
+    STARTUP_PARAMETER = "startup-parameter"
+    TIMEOUT = "timeout"
+    REFUSED = "refused"
+    OTHER = "other"
+
+
+# Order matters: the first matching rule wins (conninfo-facts §5.2).
+_FAILURE_RULES: tuple[tuple[ConnectFailure, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.IGNORECASE))
+    for kind, pattern in (
+        (ConnectFailure.TLS_UNSUPPORTED, r"server does not support SSL"),
+        (
+            ConnectFailure.TLS_VERIFY,
+            r"certificate verify failed|does not match host name|root certificate file|"
+            r"certificate has expired|SSL error: .*certificate",
+        ),
+        (ConnectFailure.TLS_REQUIRED, r"no pg_hba\.conf entry .*no encryption|SSL required|SSL off\b"),
+        (ConnectFailure.HBA, r"no pg_hba\.conf entry|pg_hba\.conf rejects"),
+        (ConnectFailure.NO_PASSWORD, r"no password supplied"),
+        (
+            ConnectFailure.AUTH,
+            r"password authentication failed|SASL authentication failed|authentication failed",
+        ),
+        (ConnectFailure.TENANT, r"Tenant or user not found"),
+        (ConnectFailure.DATABASE_MISSING, r'database "[^"]*" does not exist|no such database'),
+        (
+            ConnectFailure.TOO_MANY,
+            r"too many clients|remaining connection slots|no more connections allowed|"
+            r"too many connections for (role|database)|connections exceeded",
+        ),
+        (ConnectFailure.STARTUP_PARAMETER, r"unsupported startup parameter|unsupported options startup"),
+        (ConnectFailure.TIMEOUT, r"timeout expired|timed out"),
+        (ConnectFailure.REFUSED, r"Connection refused"),
+    )
+)
+_SQLSTATE_RULES = {
+    "28P01": ConnectFailure.AUTH,
+    "3D000": ConnectFailure.DATABASE_MISSING,
+    "53300": ConnectFailure.TOO_MANY,
+}
+
+
+def classify_connect_error(sqlstate: str | None, message: str, timed_out: bool = False) -> ConnectFailure:
+    """What a failed connection attempt means, from its SQLSTATE and libpq's or the server's text."""
+    if timed_out:
+        return ConnectFailure.TIMEOUT
+    for kind, pattern in _FAILURE_RULES:
+        if pattern.search(message):
+            return kind
+    if sqlstate in _SQLSTATE_RULES:
+        return _SQLSTATE_RULES[sqlstate]
+    return ConnectFailure.OTHER
+
+
+_PREFIX = re.compile(
+    r'connection to server (at "[^"]*"(?: \([^)]*\))?, port \d+|on socket "[^"]*") failed:\s*', re.IGNORECASE
+)
+
+
+def server_message(message: str) -> str:
+    """libpq's error without the `connection to server at … failed:` prefixes, on one line."""
+    text = _PREFIX.sub("", message.strip())
+    text = re.sub(r"^connection failed:\s*", "", text)
+    text = text.rstrip(".")
+    text = re.sub(r"\b(FATAL|ERROR):\s+", r"\1: ", text)
+    return " ".join(text.split())
+
+
+def dial_sslmode(url_sslmode: str, tls_answer: str | None) -> str:
+    """The sslmode for the one attempt, so libpq makes exactly one attempt.
+
+    With `prefer` (or `allow`) libpq would try a second time with the other setting after a
+    failure; the SSLRequest answer already says which of the two the server takes.
+    """
+    if url_sslmode not in ("prefer", "allow") or tls_answer is None:
+        return url_sslmode
+    if url_sslmode == "prefer" and tls_answer in ("S", "direct"):
+        return "require"
+    return "disable"
+
+
+def auth_layer(obs: AuthObservation, ctx: LiveContext) -> LayerResult:
+    tls = "TLS" if obs.ssl_in_use else "no TLS"
+    who = f"{obs.user or '(default user)'} to database {obs.dbname or '(default)'}"
+    evidence = [
+        f"one attempt: host={obs.host} hostaddr={obs.hostaddr or '-'} port={obs.port} sslmode={obs.sslmode}"
+    ]
+    if obs.ok:
+        evidence.append(f"BackendKeyData pid {obs.backend_key_pid}, local port {obs.local_port}")
+        return _result(
+            "auth", f"authenticated as {who} ({tls}) in {_ms(obs.ms)}", ms=obs.ms, evidence=evidence
+        )
+    said = server_message(obs.message) or obs.error_type
+    evidence.append(f"{obs.error_type}: {said}" + (f" (SQLSTATE {obs.sqlstate})" if obs.sqlstate else ""))
+    kind = classify_connect_error(obs.sqlstate, obs.message, obs.timed_out)
+    once = (
+        " pgc made exactly one attempt and does not retry: providers ban addresses after repeated failures."
+    )
+    user = obs.user or "(default)"
+    if kind in (ConnectFailure.AUTH, ConnectFailure.NO_PASSWORD, ConnectFailure.TENANT):
+        if kind is ConnectFailure.NO_PASSWORD:
+            detail = f"The server asks for a password and {ctx.name} has none: {said}."
+        elif kind is ConnectFailure.TENANT:
+            detail = f"Supavisor does not know the user {user}: {said}. It routes by postgres.<project-ref>."
+        else:
+            detail = f"The server rejected user {user}: {said}."
+        f = finding(
+            "auth-failed",
+            detail + once,
+            f"Check the user and password in {ctx.name} (reserved characters must be percent-encoded: "
+            "`pgc url fix`); for Supabase's pooler the user is postgres.<project-ref>.",
+        )
+        return _result("auth", f"authentication failed for {user}", [f], ms=obs.ms, evidence=evidence)
+    if kind is ConnectFailure.DATABASE_MISSING:
+        db = obs.dbname or user
+        f = finding(
+            "database-missing",
+            f"The server has no database {db}: {said}.",
+            f"Correct the database name in {ctx.name} (the path after the host), or create it "
+            f"(CREATE DATABASE {db};).",
+        )
+        return _result("auth", f"database {db} does not exist", [f], ms=obs.ms, evidence=evidence)
+    if kind is ConnectFailure.TOO_MANY:
+        f = finding(
+            "too-many-connections", f"The server or pooler refused the connection for lack of slots: {said}."
+        )
+        return _result("auth", "no free connection slot", [f], ms=obs.ms, evidence=evidence)
+    if kind is ConnectFailure.TLS_REQUIRED:
+        f = finding(
+            "tls-required",
+            f"sslmode={obs.sslmode} connects without TLS, and the server admits only TLS: {said}.",
+            f"Set sslmode=require (or verify-full with sslrootcert) in {ctx.name}.",
+        )
+        return _result("auth", "the server only admits TLS", [f], ms=obs.ms, evidence=evidence)
+    if kind is ConnectFailure.TLS_UNSUPPORTED:
+        f = finding("tls-unsupported", f"libpq: {said}.")
+        return _result("auth", "the server has no TLS", [f], ms=obs.ms, evidence=evidence)
+    if kind is ConnectFailure.TLS_VERIFY:
+        f = finding("tls-verify-failed", f"libpq: {said}.")
+        return _result("auth", "certificate verification failed", [f], ms=obs.ms, evidence=evidence)
+    if kind is ConnectFailure.HBA:
+        f = finding("hba-rejected", f"The server refused this client: {said}.")
+        return _result(
+            "auth", "pg_hba.conf does not admit this connection", [f], ms=obs.ms, evidence=evidence
+        )
+    if kind is ConnectFailure.STARTUP_PARAMETER:
+        f = finding("startup-parameter-unsupported", f"The pooler refused the connection: {said}.")
+        return _result("auth", "the pooler rejects a startup parameter", [f], ms=obs.ms, evidence=evidence)
+    if kind is ConnectFailure.TIMEOUT:
+        f = finding(
+            "slow-connect",
+            f"TCP and TLS answered, but the connection was not established within {obs.connect_timeout} s "
+            f"(connect_timeout of the attempt; --timeout {ctx.timeout:g} s): a server that is starting or "
+            "overloaded, a compute waking up, or a pooler waiting for a server connection it cannot open "
+            "(an unknown database or role behind it).",
+            f"Retry once the server is up; for cold starts raise connect_timeout in {ctx.name} "
+            "(e.g. connect_timeout=15"
+            + (", and pool_timeout=15 for Prisma)." if ctx.client is Client.PRISMA else ")."),
+            severity=Severity.ERROR,
+        )
+        return _result(
+            "auth", f"no connection within {obs.connect_timeout} s", [f], ms=obs.ms, evidence=evidence
+        )
+    if kind is ConnectFailure.REFUSED:
+        f = finding("tcp-refused", f"The server stopped accepting connections during the check: {said}.")
+        return _result("auth", "connection refused", [f], ms=obs.ms, evidence=evidence)
+    f = finding("connect-failed", f"The connection attempt failed: {said}.")
+    return _result("auth", "connection failed", [f], ms=obs.ms, evidence=evidence)
+
+
+# --------------------------------------------------------------------------- server
+
+
+def server_layer(facts: ServerFacts, tools: Sequence[ClientTool], ctx: LiveContext) -> LayerResult:
+    if facts.error or facts.version is None:
+        return LayerResult(skipped("server", f"server facts unavailable: {facts.error or 'no answer'}"))
+    parts = [f"PostgreSQL {facts.version}"]
+    findings: list[Finding] = []
+    evidence = [
+        f"pg_backend_pid() {facts.backend_pid}, inet_server_port() {facts.server_port}, "
+        f"inet_client_port() {facts.client_port}"
+    ]
+    if facts.max_connections is not None and facts.in_use is not None:
+        reserved = facts.reserved or 0
+        free = facts.max_connections - reserved - facts.in_use
+        parts.append(f"{facts.in_use} of {facts.max_connections} connections in use, {reserved} reserved")
+        if facts.max_connections > 0 and free / facts.max_connections < HEADROOM_RATIO:
+            findings.append(
+                finding(
+                    "connection-headroom",
+                    f"{facts.in_use} of max_connections={facts.max_connections} are in use (this check's own "
+                    f"connection included) and {reserved} are reserved for superusers: {max(free, 0)} free, "
+                    f"{max(free, 0) / facts.max_connections:.0%} (under {HEADROOM_RATIO:.0%}).",
+                )
+            )
+    if facts.role_conn_limit is not None and facts.role_conn_limit >= 0:
+        parts.append(f"role limit {facts.role_conn_limit}")
+    if facts.db_conn_limit is not None and facts.db_conn_limit >= 0:
+        parts.append(f"database limit {facts.db_conn_limit}")
+    major = facts.major
+    for tool in tools:
+        evidence.append(
+            f"{tool.name}: {tool.version or 'not found'}" + (f" ({tool.path})" if tool.path else "")
+        )
+    old = [t for t in tools if major is not None and t.major is not None and t.major < major]
+    if old:
+        names = ", ".join(f"{t.name} {t.version}" for t in old)
+        findings.append(
+            finding(
+                "client-tools-old",
+                f"This machine's {names} {'is' if len(old) == 1 else 'are'} older than the server "
+                f"(PostgreSQL {facts.version}): pg_dump aborts with `server version mismatch`.",
+                f"Install client tools of major version {major} or newer (e.g. apt-get install "
+                f"postgresql-client-{major}), or run them from the postgres:{major} container image.",
+            )
+        )
+    return _result("server", "; ".join(parts), findings, ms=facts.ms, evidence=evidence)
+
+
+# --------------------------------------------------------------------------- pooler
+
+
+def pooler_layer(obs: PoolerObservation, suspected_pooled: bool) -> LayerResult:
+    from pgconnect_cli.probes.pooler import PoolerKind
+
+    evidence = [
+        f"port dialed {obs.dialed_port}, inet_server_port() {obs.server_port}",
+        f"local port {obs.local_port}, inet_client_port() {obs.client_port}",
+        f"BackendKeyData pid {obs.key_pid}, pg_backend_pid() {obs.backend_pid}",
+    ]
+    if obs.concurrent_pids:
+        evidence.append(
+            "pg_backend_pid() of three concurrent clients: " + ", ".join(map(str, obs.concurrent_pids))
+        )
+    if obs.reconnect_pid is not None:
+        age = (
+            f", backend age {obs.reconnect_backend_age_s:.2f} s"
+            if obs.reconnect_backend_age_s is not None
+            else ""
+        )
+        evidence.append(f"after a reconnect: pg_backend_pid() {obs.reconnect_pid}{age}")
+    if obs.kind is PoolerKind.UNKNOWN:
+        return LayerResult(skipped("pooler", f"could not tell: {obs.error or 'no evidence'}"))
+    text = {
+        PoolerKind.NONE: "nothing between client and server (ports and backend pid match)",
+        PoolerKind.PROXY: "a 1:1 proxy in the path (backend pid matches, ports differ): no pooling",
+        PoolerKind.TRANSACTION: "transaction pooling: concurrent clients share a server connection",
+        PoolerKind.SESSION: "session pooling: a new client got a released server connection",
+    }[obs.kind]
+    pooled = obs.kind in (PoolerKind.TRANSACTION, PoolerKind.SESSION)
+    if suspected_pooled and not pooled:
+        text += "; the host name suggested a pooler"
+    return _result("pooler", text, ms=obs.ms, evidence=evidence)
+
+
+# --------------------------------------------------------------------------- prepared statements
+
+
+def prepared_severity(client: Client | None, pgbouncer_flag: bool) -> Severity:
+    """How bad a transaction pooler is for the client's named prepared statements (PRODUCT.md §3)."""
+    if client is None:
+        return Severity.INFO  # no client known: nothing to change yet; the fixes per client are listed
+    if client is Client.PRISMA:
+        return Severity.INFO if pgbouncer_flag else Severity.ERROR
+    if client in (Client.PSYCOPG, Client.ASYNCPG, Client.POSTGRES_JS):
+        return Severity.ERROR  # their defaults prepare statements
+    return Severity.WARNING
+
+
+def _prepared_fix(ctx: LiveContext) -> str:
+    if ctx.client is None:
+        fixes = "; ".join(f"{c.value}: {PREPARED_FIX[c]}" for c in Client if c is not Client.OTHER)
+        return f"If the app prepares statements, turn them off in its client ({fixes}). `--client` picks one."
+    if ctx.client is Client.PRISMA and ctx.pgbouncer_flag:
+        return f"Nothing to change: pgbouncer=true in {ctx.name} turns Prisma's prepared statements off."
+    return f"{ctx.client.value}: {PREPARED_FIX[ctx.client]}" + (
+        f" ({ctx.name})." if ctx.client is Client.PRISMA else "."
+    )
+
+
+def prepared_layer(obs: PreparedObservation, ctx: LiveContext) -> LayerResult:
+    evidence = [f"statement {obs.name}"]
+    if obs.error:
+        return LayerResult(skipped("prepared", f"could not run: {obs.error}"))
+    if not obs.broke:
+        return _result(
+            "prepared",
+            "named prepared statements survive across transactions and clients",
+            ms=obs.ms,
+            evidence=evidence,
+        )
+    evidence.append(f"{obs.step}: SQLSTATE {obs.sqlstate} {obs.message}")
+    severity = prepared_severity(ctx.client, ctx.pgbouncer_flag)
+    who = (
+        f"client {ctx.client.value} ({ctx.client_source})" if ctx.client else "no client known (see --client)"
+    )
+    f = finding(
+        "prepared-statements-break",
+        "Confirmed live: a statement prepared by one client collided with another client's on the shared "
+        f"server connection ({obs.step}: SQLSTATE {obs.sqlstate}, {obs.message}). Drivers that name their "
+        'prepared statements fail the same way (`prepared statement "s0" already exists`). '
+        f"Severity for {who}.",
+        _prepared_fix(ctx),
+        severity=severity,
+    )
+    return _result(
+        "prepared",
+        f"named prepared statements do not survive across transactions (SQLSTATE {obs.sqlstate})",
+        [f],
+        ms=obs.ms,
+        evidence=evidence,
+    )
+
+
+# --------------------------------------------------------------------------- latency
+
+
+def effective_connect_timeout(ctx: LiveContext) -> tuple[float, str]:
+    """(seconds, where it comes from): the URL's connect_timeout, the client's default, or --timeout."""
+    raw = (ctx.url_connect_timeout or "").strip()
+    if raw:
+        try:
+            value = int(float(raw))
+        except ValueError:
+            value = 0
+        if value > 0:
+            return float(max(value, LIBPQ_MIN_CONNECT_TIMEOUT)), f"connect_timeout={raw} in the URL"
+    if ctx.client in CLIENT_CONNECT_TIMEOUT:
+        assert ctx.client is not None
+        return float(CLIENT_CONNECT_TIMEOUT[ctx.client]), f"{ctx.client.value}'s default"
+    return ctx.timeout, "--timeout"
+
+
+def latency_layer(obs: AuthObservation, ctx: LiveContext) -> LayerResult:
+    limit, source = effective_connect_timeout(ctx)
+    share = obs.ms / 1000 / limit if limit > 0 else 0.0
+    summary = f"connected in {_ms(obs.ms)}, {share:.0%} of {_secs(limit)} ({source})"
+    if share < SLOW_CONNECT_RATIO:
+        return _result("latency", summary, ms=obs.ms)
+    prisma = ctx.client is Client.PRISMA
+    suggested = max(15, int(limit * 3))
+    f = finding(
+        "slow-connect",
+        f"Connecting (TCP, TLS and authentication) took {_ms(obs.ms)}, {share:.0%} of the effective connect "
+        f"timeout of {_secs(limit)} ({source}). A slower moment (a cold start, a compute waking up) will "
+        "exceed it.",
+        f"Raise connect_timeout in {ctx.name}, e.g. connect_timeout={suggested}"
+        + (f", and pool_timeout={suggested} for Prisma." if prisma else "."),
+    )
+    return _result("latency", summary, [f], ms=obs.ms)
+
+
+# --------------------------------------------------------------------------- out of time
+
+
+def out_of_time(layer: str, ctx: LiveContext, budget: float) -> LayerResult:
+    """A layer still running when the run's time budget ended."""
+    limit = f"within {_secs(budget)} (--timeout {ctx.timeout:g} s)"
+    if layer == "dns":
+        f = finding("dns-failed", f"Resolving {ctx.host} gave no answer {limit}.")
+    elif layer == "tcp":
+        f = finding("tcp-timeout", f"No answer from {ctx.host}:{ctx.port} {limit}.")
+    elif layer == "tls":
+        f = finding("not-postgres", f"{ctx.host}:{ctx.port} did not answer SSLRequest {limit}.")
+    elif layer == "auth":
+        f = finding(
+            "slow-connect",
+            f"TCP and TLS answered, but the connection was not established {limit}.",
+            severity=Severity.ERROR,
+        )
+    else:
+        return LayerResult(
+            skipped(layer, f"out of time: the run's budget ({_secs(budget)}) ended"), proceed=False
+        )
+    return _result(layer, f"no answer {limit}", [f])

@@ -1,0 +1,184 @@
+"""`pgc doctor`: find the app's PostgreSQL URLs, check them layer by layer, live, and say what to change."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from pgconnect_cli.cli._common import (
+    FormatOption,
+    JsonOption,
+    NoColorOption,
+    OutputFormat,
+    StrictOption,
+    apply_no_color,
+    fail,
+    pick_format,
+)
+from pgconnect_cli.errors import PgcError, UsageError
+from pgconnect_cli.project import Client
+
+if TYPE_CHECKING:
+    from pgconnect_cli.doctor import DoctorReport
+
+TITLE = "pgc doctor"
+
+
+def doctor(
+    url: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--url",
+            metavar="[NAME=]URL",
+            help="Check this URL instead of the environment (repeatable). NAME sets its role: "
+            "DATABASE_URL is pooled, DIRECT_URL direct.",
+        ),
+    ] = None,
+    env_file: Annotated[
+        list[Path] | None,
+        typer.Option("--env-file", help="A .env file to read (repeatable). Default: ./.env when it exists."),
+    ] = None,
+    no_environment: Annotated[
+        bool, typer.Option("--no-environment", help="Ignore URLs in the process environment.")
+    ] = False,
+    client: Annotated[
+        Client | None,
+        typer.Option(
+            "--client",
+            help="The app's database client; sets severities and fixes. Default: detected from the "
+            "project (prisma/schema.prisma, prisma.config.ts, package.json, pyproject.toml).",
+            case_sensitive=False,
+        ),
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option("--timeout", metavar="SECONDS", help="Time limit of each network step.")
+    ] = 5.0,
+    resolver: Annotated[
+        str | None, typer.Option("--resolver", metavar="IP[:PORT]", help="Ask this DNS server.")
+    ] = None,
+    resolve: Annotated[
+        list[str] | None,
+        typer.Option("--resolve", metavar="HOST:ADDR", help="Use ADDR for HOST, like curl (repeatable)."),
+    ] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Static checks only: no network.")] = False,
+    strict: StrictOption = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show evidence and timings.")] = False,
+    fmt: FormatOption = OutputFormat.human,
+    json_flag: JsonOption = False,
+    no_color: NoColorOption = False,
+) -> None:
+    """Check every PostgreSQL URL of the app, live, layer by layer: DNS, TCP, TLS, login, server, pooler.
+
+    URLs come from the environment and ./.env, or from --url and --env-file.
+    Exit 0 when nothing fails (warnings allowed), 1 on an error finding
+    (or on a warning, with --strict), 2 on bad input.
+    """
+    apply_no_color(no_color)
+    output = pick_format(fmt, json_flag)
+    _preload(output)
+    try:
+        report = _diagnose(
+            url or [],
+            env_file,
+            no_environment=no_environment,
+            client=client,
+            timeout=timeout,
+            resolver=resolver,
+            resolve=resolve or [],
+            offline=offline,
+            strict=strict,
+            show_progress=output is OutputFormat.human,
+        )
+    except PgcError as err:
+        fail(err)
+    _render(report, output, verbose)
+    raise typer.Exit(report.exit_code)
+
+
+def _diagnose(
+    urls: list[str],
+    env_files: list[Path] | None,
+    *,
+    no_environment: bool,
+    client: Client | None,
+    timeout: float,
+    resolver: str | None,
+    resolve: list[str],
+    offline: bool,
+    strict: bool,
+    show_progress: bool,
+) -> DoctorReport:
+    from pgconnect_cli import doctor, project, targets
+    from pgconnect_cli.probes.dns import ResolverConfig
+
+    if not 0 < timeout <= 300:
+        raise UsageError(f"--timeout {timeout:g}: give seconds between 0 and 300")
+    nameserver, port = doctor.parse_resolver(resolver) if resolver else (None, 53)
+    config = ResolverConfig(nameserver=nameserver, port=port, pins=doctor.parse_pins(resolve))
+    files = list(env_files or [])
+    if not files and not urls and Path(".env").is_file():
+        files = [Path(".env")]
+    found = targets.discover(os.environ, files, include_environment=not (no_environment or urls))
+    given = targets.parse_url_flag(urls)
+    named = {t.name for t in given}
+    chosen = [t for t in found if t.name not in named] + given
+    for t in given:
+        if not t.value:
+            raise UsageError(f"--url {t.name}=: the URL is empty")
+    if not chosen:
+        where = ", ".join(str(f) for f in files) if files else "the environment or ./.env"
+        raise UsageError(f"no PostgreSQL URL found in {where}: set DATABASE_URL, or pass --url or --env-file")
+    options = doctor.DoctorOptions(
+        timeout=timeout, resolver=config, offline=offline, strict=strict, client=client, home=Path.home()
+    )
+    detected = project.detect(Path.cwd())
+    if show_progress and not offline and sys.stderr.isatty():
+        from pgconnect_cli.render.console import stderr
+
+        with stderr().status(f"checking {len(chosen)} URL{'s' if len(chosen) > 1 else ''}…"):
+            return doctor.run(chosen, options, detected)
+    return doctor.run(chosen, options, detected)
+
+
+_RENDERERS = {
+    OutputFormat.human: "pgconnect_cli.render.doctor_human",
+    OutputFormat.json: "pgconnect_cli.render.doctor_json",
+    OutputFormat.github: "pgconnect_cli.render.github",
+    OutputFormat.junit: "pgconnect_cli.render.junit",
+    OutputFormat.markdown: "pgconnect_cli.render.markdown",
+}
+
+
+def _preload(output: OutputFormat) -> None:
+    """Load the renderer (rich, for people) while the probes wait on the network."""
+    import importlib
+    import threading
+
+    threading.Thread(target=importlib.import_module, args=(_RENDERERS[output],), daemon=True).start()
+
+
+def _render(report: DoctorReport, output: OutputFormat, verbose: bool) -> None:
+    if output is OutputFormat.human:
+        from pgconnect_cli.render import doctor_human
+
+        doctor_human.render(report, verbose=verbose)
+    elif output is OutputFormat.json:
+        from pgconnect_cli.render import doctor_json
+
+        sys.stdout.write(doctor_json.render(report))
+    elif output is OutputFormat.github:
+        from pgconnect_cli.render import github
+
+        sys.stdout.write(github.publish(report.sections(), TITLE))
+    elif output is OutputFormat.junit:
+        from pgconnect_cli.render import junit
+
+        sys.stdout.write(junit.render(report.sections(), TITLE))
+    else:
+        from pgconnect_cli.render import markdown
+
+        sys.stdout.write(markdown.render(report.sections(), TITLE))

@@ -1,0 +1,323 @@
+"""TLS: the 8-byte SSLRequest, one answer byte, then a handshake the way libpq would do it.
+
+SNI carries the URL's host name while the socket is connected to the resolved address. The
+certificate is verified the way the URL's sslmode asks (libpq: verify-ca/verify-full, or
+`require` when a root certificate file exists); the host name check follows libpq's rules.
+After the handshake the TLS session is closed cleanly, so the server logs nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import ssl
+import struct
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from enum import Enum
+from pathlib import Path
+
+from pgconnect_cli.probes.x509 import Certificate, DerError, matches_host, parse_certificate
+
+SSL_REQUEST = struct.pack("!ii", 8, 80877103)
+_PREVIEW_BYTES = 48
+
+
+class TlsAnswer(str, Enum):
+    SUPPORTED = "S"
+    NOT_SUPPORTED = "N"
+    ERROR_RESPONSE = "E"  # an ErrorResponse to SSLRequest: an old or unusual server, no TLS
+    OTHER = "other"  # bytes that are no PostgreSQL answer
+    CLOSED = "closed"  # the peer closed without answering
+    NO_ANSWER = "no-answer"  # nothing within the budget
+    DIRECT = "direct"  # sslnegotiation=direct: no SSLRequest, TLS from the first byte
+
+
+class Verification(str, Enum):
+    NOT_REQUESTED = "not-requested"
+    OK = "ok"
+    UNKNOWN_CA = "unknown-ca"
+    HOSTNAME_MISMATCH = "hostname-mismatch"
+    EXPIRED = "expired"
+    ROOTCERT_MISSING = "rootcert-missing"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class TlsPolicy:
+    """What the URL asks of TLS, resolved like libpq does before it connects."""
+
+    sslmode: str
+    sni_host: str | None  # None: no SNI (an IP address, or sslsni=0)
+    verify_chain: bool
+    verify_host: bool
+    cafile: str | None  # None with verify_chain: the system's trust store (sslrootcert=system)
+    cafile_source: str  # "sslrootcert", "PGSSLROOTCERT", "~/.postgresql/root.crt", "system", ""
+    certfile: str | None = None
+    keyfile: str | None = None
+    direct: bool = False
+
+    @property
+    def wants_tls(self) -> bool:
+        return self.sslmode in ("require", "verify-ca", "verify-full")
+
+
+def policy(
+    params: Mapping[str, str], host: str, environ: Mapping[str, str], home: Path | None = None
+) -> TlsPolicy:
+    """The TLS policy for `params` (libpq keywords) toward `host`: libpq 16+ rules."""
+    from pgconnect_cli.probes.dns import is_ip
+
+    sslmode = params.get("sslmode") or environ.get("PGSSLMODE") or "prefer"
+    rootcert = params.get("sslrootcert") or environ.get("PGSSLROOTCERT")
+    source = "sslrootcert" if params.get("sslrootcert") else ("PGSSLROOTCERT" if rootcert else "")
+    if rootcert is None and home is not None:
+        default = home / ".postgresql" / "root.crt"
+        if sslmode in ("verify-ca", "verify-full") or default.is_file():
+            rootcert, source = str(default), "~/.postgresql/root.crt"
+    if rootcert == "system":
+        if not params.get("sslmode"):
+            sslmode = "verify-full"
+        cafile, source = None, "system"
+    else:
+        cafile = rootcert
+    verify_chain = sslmode in ("verify-ca", "verify-full") or (
+        sslmode == "require" and cafile is not None and Path(cafile).is_file()
+    )
+    sni = (params.get("sslsni") or environ.get("PGSSLSNI") or "1") != "0"
+    return TlsPolicy(
+        sslmode=sslmode,
+        sni_host=host if sni and host and not is_ip(host) else None,
+        verify_chain=verify_chain,
+        verify_host=sslmode == "verify-full",
+        cafile=cafile,
+        cafile_source=source,
+        certfile=params.get("sslcert"),
+        keyfile=params.get("sslkey"),
+        direct=(params.get("sslnegotiation") or "") == "direct",
+    )
+
+
+@dataclass(frozen=True)
+class TlsObservation:
+    answer: TlsAnswer
+    handshake: bool = False  # completed
+    version: str | None = None
+    cipher: str | None = None
+    certificate: Certificate | None = None
+    verification: Verification = Verification.NOT_REQUESTED
+    verify_detail: str = ""
+    preview: str = ""  # printable start of a non-PostgreSQL answer
+    error: str = ""
+    budget: float = 0.0
+    started: float = 0.0
+    finished: float = 0.0
+
+    @property
+    def ms(self) -> float:
+        return (self.finished - self.started) * 1000
+
+
+def _preview(data: bytes) -> str:
+    text = "".join(chr(b) if 32 <= b < 127 else "." for b in data[:_PREVIEW_BYTES])
+    return text.strip(".")
+
+
+def _read_more(sock: socket.socket, first: bytes) -> bytes:
+    sock.settimeout(0.2)
+    data = first
+    with contextlib.suppress(OSError):
+        while len(data) < _PREVIEW_BYTES:
+            chunk = sock.recv(_PREVIEW_BYTES - len(data))
+            if not chunk:
+                break
+            data += chunk
+    return data
+
+
+def _context(pol: TlsPolicy, verify: bool) -> ssl.SSLContext:
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False  # libpq's host check is done on the parsed certificate
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2  # libpq's default ssl_min_protocol_version
+    if pol.direct:
+        ctx.set_alpn_protocols(["postgresql"])
+    if verify:
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        if pol.cafile is None:
+            ctx.load_default_certs()
+        else:
+            ctx.load_verify_locations(cafile=pol.cafile)
+    else:
+        ctx.verify_mode = ssl.CERT_NONE
+    if pol.certfile and pol.keyfile and Path(pol.certfile).is_file() and Path(pol.keyfile).is_file():
+        with contextlib.suppress(ssl.SSLError, OSError):
+            ctx.load_cert_chain(pol.certfile, pol.keyfile)
+    return ctx
+
+
+@dataclass(frozen=True)
+class _Handshake:
+    ok: bool
+    version: str | None = None
+    cipher: str | None = None
+    der: bytes | None = None
+    verify_error: ssl.SSLCertVerificationError | None = None
+    error: str = ""
+
+
+def _handshake(sock: socket.socket, pol: TlsPolicy, verify: bool, budget: float) -> _Handshake:
+    sock.settimeout(max(budget, 0.05))
+    try:
+        ctx = _context(pol, verify)
+    except (ssl.SSLError, OSError) as exc:
+        return _Handshake(False, error=f"cannot load the CA file ({exc.__class__.__name__})")
+    try:
+        tls = ctx.wrap_socket(sock, server_hostname=pol.sni_host, do_handshake_on_connect=False)
+    except (ssl.SSLError, OSError, ValueError) as exc:
+        return _Handshake(False, error=str(exc))
+    try:
+        tls.do_handshake()
+    except ssl.SSLCertVerificationError as exc:
+        return _Handshake(False, verify_error=exc, error=exc.verify_message or str(exc))
+    except TimeoutError:
+        return _Handshake(False, error=f"no TLS handshake within {budget:.1f} s")
+    except (ssl.SSLError, OSError) as exc:
+        return _Handshake(False, error=getattr(exc, "reason", None) or str(exc) or type(exc).__name__)
+    cipher = tls.cipher()
+    result = _Handshake(True, tls.version(), cipher[0] if cipher else None, tls.getpeercert(binary_form=True))
+    # close_notify, so the server sees an orderly goodbye and logs nothing
+    with contextlib.suppress(OSError, ValueError, ssl.SSLError):
+        tls.settimeout(0.2)
+        tls.unwrap()
+    return result
+
+
+def _ask(sock: socket.socket, budget: float) -> tuple[TlsAnswer, bytes, str]:
+    sock.settimeout(max(budget, 0.05))
+    try:
+        sock.sendall(SSL_REQUEST)
+        first = sock.recv(1)
+    except TimeoutError:
+        return TlsAnswer.NO_ANSWER, b"", f"no answer to SSLRequest within {budget:.1f} s"
+    except OSError as exc:
+        return TlsAnswer.CLOSED, b"", exc.strerror or type(exc).__name__
+    if not first:
+        return TlsAnswer.CLOSED, b"", "the server closed the connection without answering SSLRequest"
+    if first == b"S":
+        return TlsAnswer.SUPPORTED, first, ""
+    if first == b"N":
+        return TlsAnswer.NOT_SUPPORTED, first, ""
+    data = _read_more(sock, first)
+    if first == b"E" and len(data) >= 5 and b"\x00" in data[5:]:
+        return TlsAnswer.ERROR_RESPONSE, data, ""
+    return TlsAnswer.OTHER, data, ""
+
+
+def _verification(pol: TlsPolicy, hs: _Handshake) -> tuple[Verification, str]:
+    if not pol.verify_chain:
+        return Verification.NOT_REQUESTED, ""
+    if hs.verify_error is None:
+        return Verification.OK, ""
+    message = hs.verify_error.verify_message or "certificate verify failed"
+    if hs.verify_error.verify_code == 10:  # X509_V_ERR_CERT_HAS_EXPIRED
+        return Verification.EXPIRED, message
+    return Verification.UNKNOWN_CA, message
+
+
+def probe(
+    sock: socket.socket,
+    pol: TlsPolicy,
+    budget: float,
+    reconnect: Callable[[float], socket.socket | None],
+    host: str,
+) -> TlsObservation:
+    """SSLRequest (or direct TLS) on the connected `sock`, which this function closes.
+
+    `reconnect(budget)` opens a fresh TCP connection to the same address; it is used only to
+    read the certificate of a server whose chain failed verification.
+    """
+    started = time.monotonic()
+    deadline = started + budget
+
+    def left() -> float:
+        return max(deadline - time.monotonic(), 0.05)
+
+    base = TlsObservation(answer=TlsAnswer.DIRECT, budget=budget, started=started)
+    try:
+        if not pol.direct:
+            answer, data, error = _ask(sock, left())
+            base = replace(base, answer=answer)
+            if answer is not TlsAnswer.SUPPORTED:
+                preview = _preview(data) if answer is TlsAnswer.OTHER else ""
+                return replace(base, preview=preview, error=error, finished=time.monotonic())
+        if pol.verify_chain and pol.cafile is not None and not Path(pol.cafile).is_file():
+            hs = _handshake(sock, pol, False, left())
+            return replace(
+                base,
+                handshake=hs.ok,
+                version=hs.version,
+                cipher=hs.cipher,
+                certificate=_certificate(hs.der),
+                verification=Verification.ROOTCERT_MISSING,
+                verify_detail=f"root certificate file {pol.cafile} ({pol.cafile_source}) does not exist",
+                error=hs.error,
+                finished=time.monotonic(),
+            )
+        hs = _handshake(sock, pol, pol.verify_chain, left())
+        if hs.verify_error is None and not hs.ok:
+            return replace(base, error=hs.error, finished=time.monotonic())
+        cert = _certificate(hs.der) if hs.ok else _certificate_again(reconnect, pol, left())
+        verification, detail = _verification(pol, hs)
+        if verification is Verification.OK and pol.verify_host and cert is not None:
+            if not matches_host(cert, host):
+                verification = Verification.HOSTNAME_MISMATCH
+                names = ", ".join(cert.names) or "no names"
+                detail = f'the certificate is for {names}, not for "{host}"'
+        return replace(
+            base,
+            handshake=hs.ok,
+            version=hs.version,
+            cipher=hs.cipher,
+            certificate=cert,
+            verification=verification,
+            verify_detail=detail,
+            finished=time.monotonic(),
+        )
+    finally:
+        with contextlib.suppress(OSError):
+            sock.close()
+
+
+def _certificate(der: bytes | None) -> Certificate | None:
+    if not der:
+        return None
+    try:
+        return parse_certificate(der)
+    except DerError:
+        return None
+
+
+def _certificate_again(
+    reconnect: Callable[[float], socket.socket | None], pol: TlsPolicy, budget: float
+) -> Certificate | None:
+    sock = reconnect(budget)
+    if sock is None:
+        return None
+    try:
+        if not pol.direct:
+            answer, _, _ = _ask(sock, budget)
+            if answer is not TlsAnswer.SUPPORTED:
+                return None
+        return _certificate(_handshake(sock, pol, False, budget).der)
+    finally:
+        with contextlib.suppress(OSError):
+            sock.close()
+
+
+def home_directory() -> Path | None:
+    try:
+        return Path(os.path.expanduser("~"))
+    except RuntimeError:
+        return None

@@ -1,0 +1,229 @@
+"""`pgc doctor` against the real lab servers: the healthy pair, mistakes in it, TLS, login, limits."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from pgconnect_cli import lab as pgc_lab
+from tests.doctor.helpers import check, ids, one, problems, rewrite, target, url_args
+
+DoctorJson = Callable[..., tuple[int, dict[str, Any]]]
+
+
+def test_healthy_lab_pair_from_dotenv_passes_without_errors_or_warnings(
+    lab: pgc_lab.Lab, doctor_json: DoctorJson, isolation: Path
+) -> None:
+    (isolation / ".env").write_text(f'DATABASE_URL="{lab.pooled_url}"\nDIRECT_URL="{lab.direct_url}"\n')
+    code, doc = doctor_json()
+    assert code == 0
+    assert doc["ok"] is True
+    assert problems(doc) == []
+    assert [t["source"] for t in doc["targets"]] == [".env", ".env"]
+
+
+def test_healthy_lab_pair_observes_transaction_pooler_and_direct_server(
+    lab: pgc_lab.Lab, doctor_json: DoctorJson
+) -> None:
+    _, doc = doctor_json(*url_args(DATABASE_URL=lab.pooled_url, DIRECT_URL=lab.direct_url))
+    assert target(doc, "DATABASE_URL")["observed"]["pooler"] == "transaction"
+    assert target(doc, "DIRECT_URL")["observed"]["pooler"] == "none"
+
+
+def test_healthy_lab_pair_reports_tls_version_and_latency(lab: pgc_lab.Lab, doctor_json: DoctorJson) -> None:
+    _, doc = doctor_json(*url_args(DATABASE_URL=lab.pooled_url, DIRECT_URL=lab.direct_url))
+    direct = target(doc, "DIRECT_URL")
+    assert direct["observed"]["tls"] is True
+    assert direct["observed"]["server_version"].startswith("15.")
+    assert direct["observed"]["connect_ms"] > 0
+    statuses = {c["layer"]: c["status"] for c in direct["checks"]}
+    assert statuses.pop("prepared") == "skip"  # nothing between client and server
+    assert set(statuses.values()) == {"pass"}
+
+
+def test_swapped_pair_is_urls_swapped(lab: pgc_lab.Lab, doctor_json: DoctorJson) -> None:
+    code, doc = doctor_json(*url_args(DATABASE_URL=lab.direct_url, DIRECT_URL=lab.pooled_url))
+    assert code == 1
+    assert one(doc, "urls-swapped")["severity"] == "error"
+
+
+def test_pooled_direct_url_is_direct_url_is_pooled(lab: pgc_lab.Lab, doctor_json: DoctorJson) -> None:
+    code, doc = doctor_json(*url_args(DATABASE_URL=lab.pooled_url, DIRECT_URL=lab.pooled_url))
+    assert code == 1
+    found = one(doc, "direct-url-is-pooled")
+    assert found["severity"] == "error"
+    assert "confirmed live" in found["detail"]
+
+
+def test_direct_app_url_is_database_url_is_direct(lab: pgc_lab.Lab, doctor_json: DoctorJson) -> None:
+    _, doc = doctor_json(*url_args(DATABASE_URL=lab.direct_url, DIRECT_URL=lab.direct_url))
+    assert one(doc, "database-url-is-direct")["severity"] == "warning"
+
+
+def test_prisma_project_pooled_url_without_pgbouncer_flag_breaks_prepared_statements(
+    lab: pgc_lab.Lab, doctor_json: DoctorJson, prisma_project: Path
+) -> None:
+    code, doc = doctor_json(*url_args(DATABASE_URL=lab.pooled_url, DIRECT_URL=lab.direct_url))
+    assert code == 1
+    found = one(doc, "prepared-statements-break")
+    assert found["severity"] == "error"
+    assert "pgbouncer=true" in found["fix"]
+
+
+def test_prisma_project_pooled_url_with_pgbouncer_flag_is_not_an_error(
+    lab: pgc_lab.Lab, doctor_json: DoctorJson, prisma_project: Path
+) -> None:
+    pooled = rewrite(lab.pooled_url, pgbouncer="true")
+    code, doc = doctor_json(*url_args(DATABASE_URL=pooled, DIRECT_URL=lab.direct_url))
+    assert code == 0
+    assert one(doc, "prepared-statements-break")["severity"] == "info"
+
+
+def test_session_pooler_keeps_prepared_statements(
+    lab: pgc_lab.Lab, session_pooled_url: str, doctor_json: DoctorJson
+) -> None:
+    _, doc = doctor_json(*url_args(DATABASE_URL=session_pooled_url, DIRECT_URL=lab.direct_url))
+    assert target(doc, "DATABASE_URL")["observed"]["pooler"] == "session"
+    assert check(doc, "DATABASE_URL", "prepared")["status"] == "pass"
+
+
+def test_sslmode_require_against_server_without_tls_is_tls_unsupported(
+    plain_url: str, doctor_json: DoctorJson
+) -> None:
+    code, doc = doctor_json("--url", f"DIRECT_URL={rewrite(plain_url, sslmode='require')}")
+    assert code == 1
+    assert one(doc, "tls-unsupported")["severity"] == "error"
+    assert check(doc, "DIRECT_URL", "auth")["status"] == "skip"
+
+
+def test_sslmode_disable_against_tls_only_server_is_tls_required(
+    tls_only_url: str, doctor_json: DoctorJson
+) -> None:
+    url = rewrite(tls_only_url, sslmode="disable", sslrootcert=None)
+    code, doc = doctor_json("--url", f"DIRECT_URL={url}")
+    assert code == 1
+    assert one(doc, "tls-required")["severity"] == "error"
+
+
+def test_sslmode_prefer_against_tls_only_server_passes_with_one_attempt(
+    tls_only_url: str, doctor_json: DoctorJson
+) -> None:
+    url = rewrite(tls_only_url, sslmode="prefer", sslrootcert=None)
+    code, doc = doctor_json("--url", f"DIRECT_URL={url}")
+    assert code == 0
+    assert target(doc, "DIRECT_URL")["observed"]["tls"] is True
+
+
+def test_verify_full_with_another_ca_is_tls_verify_failed(
+    lab: pgc_lab.Lab, doctor_json: DoctorJson, reachable_tmp_path: Path
+) -> None:
+    other = pgc_lab.make_certs(reachable_tmp_path / "other-ca")
+    code, doc = doctor_json("--url", f"DIRECT_URL={rewrite(lab.direct_url, sslrootcert=str(other.ca_cert))}")
+    assert code == 1
+    found = one(doc, "tls-verify-failed")
+    assert found["severity"] == "error"
+    assert "pgconnect lab CA" in found["detail"]
+
+
+def test_verify_full_with_a_host_name_not_in_the_certificate_is_tls_verify_failed(
+    lab: pgc_lab.Lab, doctor_json: DoctorJson
+) -> None:
+    url = rewrite(lab.direct_url, host="wrong-name.pgc.test")
+    code, doc = doctor_json("--url", f"DIRECT_URL={url}", "--resolve", "wrong-name.pgc.test:127.0.0.1")
+    assert code == 1
+    found = one(doc, "tls-verify-failed")
+    assert "wrong-name.pgc.test" in found["detail"]
+    assert "localhost" in found["fix"]
+
+
+def _failed_logins(log: Path, role: str) -> int:
+    text = log.read_text(encoding="utf-8", errors="replace")
+    return len(re.findall(rf'password authentication failed for user "{re.escape(role)}"', text))
+
+
+def test_wrong_password_is_auth_failed_after_exactly_one_attempt(
+    lab: pgc_lab.Lab, make_role: Callable[..., pgc_lab.Role], doctor_json: DoctorJson
+) -> None:
+    role = make_role("pgc_doctor_once", "right-password-1")
+    wrong = rewrite(role.url(), password="wrong-password-2", sslmode="prefer", sslrootcert=None)
+    code, doc = doctor_json("--url", f"DIRECT_URL={wrong}", "--url", f"DIRECT_DATABASE_URL={wrong}")
+    assert code == 1
+    assert ids(doc, severity="error").count("auth-failed") == 2
+    log = lab.postgres.log_file
+    deadline = time.monotonic() + 5
+    while _failed_logins(log, role.name) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)  # the server writes its log asynchronously
+    assert _failed_logins(log, role.name) == 1
+
+
+def test_unknown_database_is_database_missing(lab: pgc_lab.Lab, doctor_json: DoctorJson) -> None:
+    code, doc = doctor_json("--url", f"DIRECT_URL={rewrite(lab.direct_url, dbname='no_such_db')}")
+    assert code == 1
+    assert one(doc, "database-missing")["severity"] == "error"
+
+
+@pytest.fixture
+def hold_tiny(tiny_url: str) -> Iterator[Callable[[int], None]]:
+    """`hold(n)`: keep n connections to the tiny server open for the test."""
+    held: list[psycopg.Connection[Any]] = []
+
+    def hold(n: int) -> None:
+        for _ in range(n):
+            held.append(psycopg.connect(tiny_url, autocommit=True))
+
+    yield hold
+    for conn in held:
+        conn.close()
+
+
+def test_full_server_is_too_many_connections(
+    tiny_url: str, hold_tiny: Callable[[int], None], doctor_json: DoctorJson
+) -> None:
+    hold_tiny(2)  # max_connections=3, one reserved for superusers
+    code, doc = doctor_json("--url", f"DIRECT_URL={tiny_url}")
+    assert code == 1
+    assert one(doc, "too-many-connections")["severity"] == "error"
+
+
+def test_nearly_full_server_is_connection_headroom(
+    tiny_url: str, hold_tiny: Callable[[int], None], doctor_json: DoctorJson
+) -> None:
+    hold_tiny(1)
+    code, doc = doctor_json("--url", f"DIRECT_URL={tiny_url}")
+    assert code == 0
+    assert one(doc, "connection-headroom")["severity"] == "warning"
+
+
+def test_roomy_server_has_no_connection_headroom_finding(lab: pgc_lab.Lab, doctor_json: DoctorJson) -> None:
+    _, doc = doctor_json("--url", f"DIRECT_URL={lab.direct_url}")
+    assert "connection-headroom" not in ids(doc)
+
+
+def test_local_client_tools_as_new_as_the_server_are_not_client_tools_old(
+    lab: pgc_lab.Lab, doctor_json: DoctorJson
+) -> None:
+    _, doc = doctor_json("--url", f"DIRECT_URL={lab.direct_url}")
+    assert "client-tools-old" not in ids(doc)
+
+
+def test_a_crashing_probe_is_probe_error_and_the_other_layers_still_report(
+    lab: pgc_lab.Lab, doctor_json: DoctorJson, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pgconnect_cli.probes import postgres
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(postgres, "server_facts", broken)
+    code, doc = doctor_json("--url", f"DIRECT_URL={lab.direct_url}")
+    found = one(doc, "probe-error")
+    assert found["severity"] == "warning"
+    assert "RuntimeError: boom" in found["detail"]
+    assert check(doc, "DIRECT_URL", "auth")["status"] == "pass"
+    assert code == 0
