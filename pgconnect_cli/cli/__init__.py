@@ -52,10 +52,6 @@ app.command("completion")(completion.completion)
 
 def main() -> None:
     """Console entry point: one line for known errors, exit 3 for bugs, 130 for Ctrl-C."""
-    argv = sys.argv[1:]
-    if argv in (["--version"], ["-V"]):  # fast path: no command tree to build
-        sys.stdout.write(f"pgc {__version__}\n")
-        return
     if "_PGC_COMPLETE" in os.environ:  # TAB completion: register typer's shell classes
         from typer._completion_classes import completion_init
 
