@@ -6,8 +6,10 @@ Server fixtures are session-scoped and start lazily (only when a test asks for t
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -33,6 +35,49 @@ T = TypeVar("T")
 _CLEARED = {"DATABASE_URL", "DIRECT_URL", "DATABASE_URL_UNPOOLED", "DIRECT_DATABASE_URL"}
 _CLEARED_PREFIXES = ("PG", "POSTGRES_")
 _DELETED = ("FORCE_COLOR", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "CI")
+
+
+def _loopback_only(address: object) -> None:
+    """Network discipline: the suite dials loopback only (and Unix sockets)."""
+    if not isinstance(address, tuple):
+        return  # AF_UNIX path
+    host = str(address[0]).split("%")[0]
+    if host == "localhost":
+        return
+    try:
+        if ipaddress.ip_address(host).is_loopback:
+            return
+    except ValueError:
+        pass
+    raise OSError(f"test network guard: refusing to dial {host} (tests dial loopback only)")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def network_guard() -> Iterator[None]:
+    """Fail any in-process connect/sendto to an address outside 127.0.0.0/8 and ::1."""
+    originals = {name: getattr(socket.socket, name) for name in ("connect", "connect_ex", "sendto", "send")}
+
+    def guarded(name: str) -> Callable[..., object]:
+        original = originals[name]
+
+        def call(self: socket.socket, *args: object) -> object:
+            udp = self.type == socket.SOCK_DGRAM
+            if name == "send":
+                if udp:  # a connected UDP socket: check where the datagram goes
+                    _loopback_only(self.getpeername())
+            elif not (udp and name != "sendto"):  # connecting UDP only asks the routing table
+                _loopback_only(args[-1])
+            return original(self, *args)
+
+        return call
+
+    for name in originals:
+        setattr(socket.socket, name, guarded(name))
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(socket.socket, name, original)
 
 
 @pytest.fixture(autouse=True)
