@@ -70,7 +70,8 @@ SUPAVISOR_TRANSACTION_PORT = 6543
 SUPAVISOR_SESSION_PORT = 5432
 SUPABASE_DEDICATED_POOLER_PORT = 6543
 SUPABASE_DIRECT_PORT = 5432
-RDS_PROXY_HOST = re.compile(r"^[a-z0-9-]+\.proxy-[a-z0-9]+\.[a-z0-9-]+\.rds\.amazonaws\.com$")
+# <proxy>.proxy-<id>.<region>.rds.amazonaws.com, and custom proxy endpoints <name>.endpoint.proxy-…
+RDS_PROXY_HOST = re.compile(r"^(?:[a-z0-9-]+\.)+proxy-[a-z0-9]+\.[a-z0-9-]+\.rds\.amazonaws\.com(?:\.cn)?$")
 AZURE_HOST = re.compile(r"^[a-z0-9-]+\.postgres\.database\.azure\.com$")
 AZURE_PGBOUNCER_PORT = 6432
 AZURE_DIRECT_PORT = 5432
@@ -257,7 +258,13 @@ def classify(ci: ConnInfo) -> Classification:
     if port == PGBOUNCER_DEFAULT_PORT or pgbouncer_flag:
         why = "port 6432 (PgBouncer's default)" if port == PGBOUNCER_DEFAULT_PORT else "pgbouncer=true"
         return Classification(Provider.PGBOUNCER, Endpoint.POOLED, PoolMode.UNKNOWN, True, why)
-    return Classification(Provider.GENERIC, Endpoint.UNKNOWN, PoolMode.UNKNOWN, True, "no provider signal")
+    return Classification(
+        Provider.GENERIC,
+        Endpoint.UNKNOWN,
+        PoolMode.UNKNOWN,
+        True,
+        "no known provider host, no PgBouncer port, no pgbouncer=true",
+    )
 
 
 def _with_host(ci: ConnInfo, host: str, port: int | None = None, **changes: str | None) -> ConnInfo:
@@ -326,17 +333,20 @@ def derive_pooled(
     c = classify(ci)
     host = ci.host.lower()
     if c.endpoint is Endpoint.POOLED:
-        if c.pool_mode is mode or c.pool_mode is PoolMode.UNKNOWN or c.provider is not Provider.SUPABASE:
+        if c.pool_mode is mode or c.pool_mode is PoolMode.UNKNOWN:
+            return ci
+        if c.provider is not Provider.SUPABASE:
+            _require_transaction(mode, f"{PROVIDERS[c.provider].display}'s pooler")
             return ci
         port = SUPAVISOR_SESSION_PORT if mode is PoolMode.SESSION else SUPAVISOR_TRANSACTION_PORT
         if SUPAVISOR_HOST.match(host) or host.endswith(".pooler.supabase.com"):
             return _with_host(ci, host, port)
-        if mode is PoolMode.SESSION:
-            raise DerivationError(
-                "Supabase's dedicated pooler runs in transaction mode only",
-                "use the shared pooler: pass --region REGION",
-            )
-        return ci
+        if region and c.supabase_ref:  # dedicated pooler → the shared one, which has session mode
+            return _supavisor(ci, region, mode, c.supabase_ref)
+        raise DerivationError(
+            "Supabase's dedicated pooler runs in transaction mode only",
+            "for session mode use the shared pooler: pass --region REGION",
+        )
     if c.provider is Provider.PRISMA_POSTGRES:
         _require_transaction(mode, "Prisma Postgres' pooler")
         return _with_host(ci, PRISMA_POOLED_HOST)
@@ -347,13 +357,8 @@ def derive_pooled(
             return _with_host(ci, f"{m.group('ep')}-pooler" + host[len(m.group("ep")) :])
     if c.provider is Provider.SUPABASE:
         ref = c.supabase_ref
-        if region:
-            # The cluster index (aws-0, aws-1, …) cannot be derived: accept it in the region.
-            pooler = region if re.match(r"^aws-\d+-", region) else f"aws-0-{region}"
-            port = SUPAVISOR_SESSION_PORT if mode is PoolMode.SESSION else SUPAVISOR_TRANSACTION_PORT
-            return _with_host(
-                ci, f"{pooler}.pooler.supabase.com", port, user=f"{ci.user or 'postgres'}.{ref}"
-            )
+        if region and ref:
+            return _supavisor(ci, region, mode, ref)
         if mode is PoolMode.SESSION:
             raise DerivationError(
                 "Supabase's session pooler is the shared Supavisor, whose host depends on the region",
@@ -367,6 +372,14 @@ def derive_pooled(
         f"{PROVIDERS[c.provider].display} has no known pooler endpoint for this host",
         "pass --pooler-host HOST and --pooler-port PORT of your PgBouncer",
     )
+
+
+def _supavisor(ci: ConnInfo, region: str, mode: PoolMode, ref: str) -> ConnInfo:
+    # The cluster index (aws-0, aws-1, …) cannot be derived: accept it in the region.
+    pooler = region if re.match(r"^aws-\d+-", region) else f"aws-0-{region}"
+    port = SUPAVISOR_SESSION_PORT if mode is PoolMode.SESSION else SUPAVISOR_TRANSACTION_PORT
+    user = (ci.user or "postgres").removesuffix(f".{ref}")
+    return _with_host(ci, f"{pooler}.pooler.supabase.com", port, user=f"{user}.{ref}")
 
 
 def _require_transaction(mode: PoolMode, what: str) -> None:

@@ -5,7 +5,8 @@ The one place secrets are formatted: `mask=True` puts `****` where the password 
 
 from __future__ import annotations
 
-from urllib.parse import quote
+import ipaddress
+from urllib.parse import quote as _quote
 
 from pgconnect_cli.conninfo.model import CORE_KEYWORDS, SECRET_KEYWORDS, ConnInfo
 
@@ -15,7 +16,7 @@ MASK = "****"
 # survives every URL parser and every .env dialect ($, quotes, #, spaces never appear raw).
 _USERINFO_SAFE = ""
 _DBNAME_SAFE = ""
-_VALUE_SAFE = "/:,@"
+_VALUE_SAFE = "/:,@*"
 
 # PG* environment variables, libpq 15+ (conninfo-facts §1.7); keywords without one are sent
 # through a connection string instead.
@@ -58,51 +59,102 @@ ENV_VARS: dict[str, str] = {
 }
 
 
-def _encode_host(host: str) -> str:
-    if ":" in host:  # IPv6 literal (a zone id's % must be encoded)
+def pct(value: str, safe: str = "") -> str:
+    """Percent-encode; bytes that were not UTF-8 (kept as surrogates by the parser) come back as-is."""
+    return _quote(value, safe=safe, encoding="utf-8", errors="surrogateescape")
+
+
+def _is_ipv6(host: str) -> bool:
+    try:
+        ipaddress.IPv6Address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+def encode_host(host: str) -> str:
+    """A host for a URI's host list: IPv6 literals bracketed, everything else percent-encoded."""
+    if _is_ipv6(host):  # bracketed; a zone id's % must be encoded
         return "[" + host.replace("%", "%25") + "]"
-    return quote(host, safe="")
+    return pct(host, safe="")
+
+
+_SSL_ALIASES = ("sslmode", "requiressl", "ssl")
+
+
+def _resolved_options(ci: ConnInfo) -> list[tuple[str, str]]:
+    """`ci.options`, with conflicting sslmode aliases collapsed to the one libpq would use."""
+    options = list(ci.options)
+    present = [k for k, _ in options if k in _SSL_ALIASES]
+    if len(present) < 2:
+        return options
+    sslmode = ci.libpq_dict().get("sslmode")
+    out: list[tuple[str, str]] = []
+    for k, v in options:
+        if k in _SSL_ALIASES:
+            if k == present[0] and sslmode is not None:
+                out.append(("sslmode", sslmode))
+            continue
+        out.append((k, v))
+    return out
 
 
 def to_uri(ci: ConnInfo, *, mask: bool = False, scheme: str | None = None) -> str:
-    """A URI with everything encoded that must be; other settings go to the query string."""
+    """A URI with everything encoded that must be; other settings go to the query string.
+
+    Values the URI's hierarchical part cannot express (an empty user, password, database or a
+    lone empty host/port) go to the query string, so libpq reads back exactly the same settings.
+    """
     if scheme is None:
         scheme = ci.scheme or "postgresql"
+    options = _resolved_options(ci)
+    values = dict(options)
+    in_query: set[str] = set()
     out = [scheme, "://"]
-    user, password = ci.user, ci.password
+    user, password = values.get("user"), values.get("password")
+    if user == "":
+        in_query.add("user")
+        user = None
+    if password == "":
+        in_query.add("password")
+        password = None
     if user is not None or password is not None:
         if user:
-            out.append(quote(user, safe=_USERINFO_SAFE))
+            out.append(pct(user, safe=_USERINFO_SAFE))
         if password is not None:
-            out.append(":" + (MASK if mask else quote(password, safe=_USERINFO_SAFE)))
+            out.append(":" + (MASK if mask else pct(password, safe=_USERINFO_SAFE)))
         out.append("@")
-    hosts = ci.get("host")
-    ports = ci.get("port")
-    if hosts is not None or ports is not None:
-        hl = (hosts or "").split(",")
-        pl = (ports or "").split(",")
-        if len(pl) == len(hl):
+    hosts = values.get("host")
+    ports = values.get("port")
+    hl = (hosts or "").split(",")
+    pl = ports.split(",") if ports is not None else [""] * len(hl)
+    if hosts == "":
+        in_query.add("host")
+    if ports is not None and (len(pl) != len(hl) or ports == ""):
+        in_query.add("port")  # libpq reports a mismatch itself; an empty port is kept as written
+    if hosts or (ports and "port" not in in_query):
+        if "port" in in_query:
+            out.append(",".join(encode_host(h) for h in hl))
+        else:
             pairs = zip(hl, pl, strict=True)
-            out.append(",".join(_encode_host(h) + (":" + p if p else "") for h, p in pairs))
-        else:  # mismatched lists: keep them as parameters, libpq reports the mismatch itself
-            out.append(",".join(_encode_host(h) for h in hl))
-    dbname = ci.dbname
+            out.append(",".join(encode_host(h) + (":" + pct(p, safe="") if p else "") for h, p in pairs))
+    dbname = values.get("dbname")
+    if dbname == "":
+        in_query.add("dbname")
     if dbname:
-        out.append("/" + quote(dbname, safe=_DBNAME_SAFE))
+        out.append("/" + pct(dbname, safe=_DBNAME_SAFE))
     query = []
-    for k, v in ci.options:
-        if k in CORE_KEYWORDS:
-            if (
-                k == "port"
-                and ports is not None
-                and len((ports or "").split(",")) == len((hosts or "").split(","))
-            ):
-                continue
-            if k != "port":
-                continue
+    for k, v in options:
+        if k in CORE_KEYWORDS and k not in in_query:
+            continue
         if mask and k in SECRET_KEYWORDS:
-            v = MASK
-        query.append(f"{quote(k, safe='')}={v if mask and v == MASK else quote(v, safe=_VALUE_SAFE)}")
+            query.append(f"{pct(k, safe='')}={MASK}")
+        else:
+            if mask:  # a value can hold a URL with credentials of its own
+                from pgconnect_cli.conninfo.redact import mask_text
+
+                v = mask_text(v)
+            query.append(f"{pct(k, safe='')}={pct(v, safe=_VALUE_SAFE)}")
     if query:
         if not dbname:
             out.append("/")
@@ -117,8 +169,11 @@ def _kv_quote(value: str) -> str:
 
 
 def to_keyvalue(ci: ConnInfo, *, mask: bool = False) -> str:
+    """A key=value string; `ssl=true` (a URI-only alias) becomes sslmode=require."""
     parts = []
-    for k, v in ci.options:
+    for k, v in _resolved_options(ci):
+        if k == "ssl" and v == "true":
+            k, v = "sslmode", "require"
         if mask and k in SECRET_KEYWORDS:
             parts.append(f"{k}={MASK}")
         else:

@@ -50,7 +50,8 @@ PRISMA_SHARED_PARAMS: frozenset[str] = frozenset(
     "sslmode sslcert sslpassword connect_timeout application_name channel_binding options host".split()
 )
 
-SECRET_KEYWORDS: frozenset[str] = frozenset({"password", "sslpassword", "oauth_client_secret"})
+# Masked wherever a URL is shown. `api_key` is Prisma Accelerate's (prisma+postgres://…?api_key=).
+SECRET_KEYWORDS: frozenset[str] = frozenset({"password", "sslpassword", "oauth_client_secret", "api_key"})
 
 CORE_KEYWORDS = ("user", "password", "host", "port", "dbname")
 
@@ -95,6 +96,9 @@ class ConnInfo:
     duplicates: tuple[str, ...] = ()
     # For URIs, the undecoded pieces as written (used by lints and `url fix`).
     raw_userinfo: str | None = field(default=None, repr=False)
+    # Every setting as written, in order, duplicates included: libpq resolves aliases
+    # (ssl=true, requiressl) in this order. Empty for a ConnInfo built by `replace()`.
+    sequence: tuple[tuple[str, str], ...] = field(default=(), repr=False)
 
     # --- access -----------------------------------------------------------------------
     def get(self, key: str, default: str | None = None) -> str | None:
@@ -154,13 +158,26 @@ class ConnInfo:
     def is_libpq_scheme(self) -> bool:
         return self.form is Form.KEYVALUE or self.scheme in LIBPQ_SCHEMES
 
+    def _accepted_by_libpq(self, key: str, value: str) -> bool:
+        if key == "ssl":  # JDBC compatibility: only `ssl=true`, and only in a URI
+            return self.form is Form.URI and value == "true"
+        return key in LIBPQ_KEYWORDS
+
     def non_libpq_params(self) -> list[str]:
-        return [k for k, _ in self.options if k not in LIBPQ_KEYWORDS and k != "ssl"]
+        """Parameters libpq rejects (`invalid URI query parameter`): Prisma's, typos, `ssl=false`."""
+        return [k for k, v in self.options if not self._accepted_by_libpq(k, v)]
+
+    def libpq_rejects(self) -> str | None:
+        """The first parameter libpq would reject, in the order written; None when it accepts all."""
+        for k, v in self.sequence or self.options:
+            if not self._accepted_by_libpq(k, v):
+                return k
+        return None
 
     def libpq_dict(self) -> dict[str, str]:
         """What `PQconninfoParse` returns for this string, when libpq accepts it."""
         out: dict[str, str] = {}
-        for k, v in self.options:
+        for k, v in self.sequence or self.options:
             if k == "ssl" and v == "true":
                 k, v = "sslmode", "require"
             elif k == "requiressl":

@@ -33,30 +33,54 @@ class ParseError(ValueError):
 
 
 def _decode(value: str, part: str) -> str:
-    """libpq's conninfo_uri_decode: %XX only; '+' stays '+'; %00 is forbidden."""
-    if "%" not in value:
+    """libpq's conninfo_uri_decode (libpq 18): %XX only, '+' stays '+', %00 is forbidden.
+
+    Leading and trailing raw spaces are dropped; a raw space inside the value is an error
+    (libpq 18: "unexpected spaces found …, use percent-encoded spaces (%20) instead"; libpq 15
+    kept them, which is why the URL lints treat a raw space as unencoded).
+    """
+    if "%" not in value and " " not in value:
         return value
     out = bytearray()
-    i = 0
     raw = value.encode("utf-8", "surrogateescape")
-    while i < len(raw):
+    i = 0
+    n = len(raw)
+    while i < n and raw[i] == 0x20:
+        i += 1
+    while i < n:
         c = raw[i]
+        if c == 0x20:
+            break
         if c != 0x25:  # '%'
             out.append(c)
             i += 1
             continue
         hexpair = raw[i + 1 : i + 3]
-        try:
-            if len(hexpair) != 2 or not all(chr(b) in "0123456789abcdefABCDEF" for b in hexpair):
-                raise ValueError
-            byte = int(hexpair, 16)
-        except ValueError:
-            raise ParseError(f"invalid percent-encoded token in the {part}", part) from None
+        if len(hexpair) != 2 or not all(chr(b) in "0123456789abcdefABCDEF" for b in hexpair):
+            raise ParseError(f"invalid percent-encoded token in the {part}", part)
+        byte = int(hexpair, 16)
         if byte == 0:
             raise ParseError(f"forbidden value %00 in percent-encoded {part}", part)
         out.append(byte)
         i += 3
+    while i < n and raw[i] == 0x20:
+        i += 1
+    if i < n:
+        raise ParseError(f"unexpected space in the {part}: percent-encode spaces as %20", part)
     return out.decode("utf-8", "surrogateescape")
+
+
+_NOT_BYTES = re.compile("[\ud800-\udc7f\udd00-\udfff]")
+
+
+def as_text(s: str) -> str:
+    """`s` with lone surrogates that stand for no byte replaced (U+FFFD).
+
+    Surrogates U+DC80–U+DCFF are bytes that were not UTF-8 (how Python reads argv, the
+    environment and percent-decoded values) and are kept; any other lone surrogate cannot be
+    sent to libpq at all.
+    """
+    return _NOT_BYTES.sub("\ufffd", s)
 
 
 def split_scheme(s: str) -> tuple[str, str] | None:
@@ -74,6 +98,8 @@ def parse(s: str) -> ConnInfo:
     """Parse a URI or key=value string. Raises ParseError (never with the input in the message)."""
     if "\x00" in s:
         raise ParseError("the string contains a NUL byte", "scheme")
+    if s != as_text(s):
+        raise ParseError("the string holds characters that are not text", "scheme")
     scheme = split_scheme(s)
     if scheme is not None:
         return _parse_uri(s, scheme[0], scheme[1])
@@ -176,6 +202,7 @@ def _parse_uri(s: str, scheme: str, rest: str) -> ConnInfo:
         options=_last_wins(options),
         duplicates=tuple(duplicates),
         raw_userinfo=raw_userinfo,
+        sequence=tuple(options),
     )
 
 
@@ -271,7 +298,12 @@ def _parse_keyvalue(s: str) -> ConnInfo:
             duplicates.append(name)
         options.append((name, "".join(value_chars)))
     return ConnInfo(
-        raw=s, form=Form.KEYVALUE, scheme="", options=_last_wins(options), duplicates=tuple(duplicates)
+        raw=s,
+        form=Form.KEYVALUE,
+        scheme="",
+        options=_last_wins(options),
+        duplicates=tuple(duplicates),
+        sequence=tuple(options),
     )
 
 

@@ -32,9 +32,24 @@ def scrub(text: str, secrets: Iterable[str | None] = ()) -> str:
     for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
         if len(secret) < 3:
             continue
-        for form in {secret, quote(secret, safe=""), quote(secret, safe="@:/?#")}:
+        forms = {secret, quote(secret, safe="", errors="surrogateescape")}
+        forms.add(quote(secret, safe="@:/?#", errors="surrogateescape"))
+        for form in forms:
             text = text.replace(form, MASK)
     return mask_text(text)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape_surrogate(m: re.Match[str]) -> str:
+    code = ord(m.group(0))
+    return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
+
+
+def printable(text: str) -> str:
+    """Text any stream can print: bytes that were not UTF-8 (kept as surrogates) become \\xNN."""
+    return _SURROGATE.sub(_escape_surrogate, text)
 
 
 def scrub_exception(exc: BaseException, secrets: Iterable[str | None] = ()) -> str:

@@ -1,0 +1,1 @@
+"""Pure checks: parsed URLs and observations in, findings out. No network, no files."""

@@ -1,0 +1,634 @@
+"""Static checks on one connection string (PRODUCT.md §3): no network, no files, no output.
+
+`check_url(raw, context=...)` parses a URL as its author meant it, classifies the endpoint and
+returns every finding that needs no network. `pgc url check`, `pgc env check` and `pgc doctor`
+all use it, so a URL gets the same verdict everywhere.
+
+The context says who will use the URL, which changes some severities:
+
+==========================  =======  =======  =======  =======
+finding                     app      migrate  psql     prisma
+==========================  =======  =======  =======  =======
+param-not-libpq             warning  warning  error    info
+pgbouncer-flag-missing      warning  —        —        error
+sslmode-prisma-downgrade    —        —        —        warning
+direct-url-is-pooled        —        error¹   error¹   —
+scheme-unsupported (SQLAlchemy, JDBC form)  info  info  error  error
+scheme-unsupported (prisma+postgres://)     info  error error  info
+==========================  =======  =======  =======  =======
+
+¹ info for a session-mode pooler, warning when the pool mode is unknown.
+
+`psql` stands for every libpq tool (psql, pg_dump, pg_restore): they fail on Prisma-only
+parameters (`invalid URI query parameter`), so there that warning becomes an error.
+`pgbouncer-flag-missing` is advice about Prisma; for other known clients it is an `info`
+naming the client's own switch, and Prisma 7 (node-postgres) does not need the flag at all.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from enum import Enum
+from typing import TYPE_CHECKING
+
+from pgconnect_cli.conninfo.build import MASK, to_uri
+from pgconnect_cli.conninfo.fix import (
+    MeantSplit,
+    Reading,
+    decode_lenient,
+    raw_reserved_characters,
+    read_as_meant,
+    split_as_meant,
+)
+from pgconnect_cli.conninfo.model import (
+    LIBPQ_KEYWORD_SINCE,
+    LIBPQ_KEYWORDS,
+    LIBPQ_SCHEMES,
+    PRISMA_ONLY_PARAMS,
+    ConnInfo,
+    Form,
+)
+from pgconnect_cli.conninfo.params import ENUM_VALUES, INTEGER_PARAMS, shown_name, ssl_flag_meaning, suggest
+from pgconnect_cli.conninfo.parse import ParseError, as_text
+from pgconnect_cli.conninfo.redact import mask_text, printable, scrub
+from pgconnect_cli.findings import Finding, Severity, exit_code_for, finding
+from pgconnect_cli.providers import (
+    SUPABASE_DB_HOST,
+    SUPAVISOR_HOST,
+    Classification,
+    Endpoint,
+    PoolMode,
+    Provider,
+    classify,
+    is_loopback,
+)
+from pgconnect_cli.report import Section
+
+if TYPE_CHECKING:
+    from pgconnect_cli.project import Client
+
+
+class Context(str, Enum):
+    """Who will use the URL."""
+
+    APP = "app"  # the application at runtime (any driver)
+    MIGRATE = "migrate"  # migrations and schema tools: need a direct connection
+    PSQL = "psql"  # libpq tools: psql, pg_dump, pg_restore
+    PRISMA = "prisma"  # Prisma ORM (≤ 6 unless told otherwise)
+
+
+@dataclass(frozen=True)
+class UrlCheck:
+    """The verdict on one URL. Every string in it is free of secrets."""
+
+    url: str  # masked: safe to print
+    conninfo: ConnInfo | None  # None when the string cannot be parsed
+    classification: Classification | None
+    findings: tuple[Finding, ...]
+    context: Context = Context.APP
+    misread: bool = False  # libpq would split the user/password elsewhere than meant
+
+    @property
+    def valid(self) -> bool:
+        """The string parses as a connection string (it may still have error findings)."""
+        return self.conninfo is not None
+
+    @property
+    def ok(self) -> bool:
+        return not any(f.severity is Severity.ERROR for f in self.findings)
+
+    def exit_code(self, *, strict: bool = False) -> int:
+        return exit_code_for(self.findings, strict=strict)
+
+    def section(self, name: str = "URL") -> Section:
+        return Section(name=name, url=self.url, findings=self.findings)
+
+
+def check_url(
+    raw: str,
+    *,
+    context: Context = Context.APP,
+    client: Client | None = None,
+    prisma_major: int | None = None,
+) -> UrlCheck:
+    """Parse, classify and lint one connection string. Pure; never raises on bad input."""
+    text = as_text(raw).strip()
+    secrets = _candidate_secrets(text)
+    jdbc = text.lower().startswith("jdbc:")
+    body = text[5:] if jdbc else text
+    assignment = _ASSIGNMENT.match(body)
+    if assignment:  # libpq reads `DATABASE_URL=postgres://…` as an unknown keyword: say what it is
+        name = assignment.group(1)
+        detail = f"this is a whole assignment ({name}=…): give only the value (`pgc url fix` strips it)."
+        secrets = _distinctive(secrets | _candidate_secrets(assignment.group(2)), None)
+        shown = printable(mask_unparsed(assignment.group(2).strip("\"'"), secrets))
+        return UrlCheck(shown, None, None, _scrubbed([finding("url-invalid", detail)], secrets), context)
+    try:
+        reading = read_as_meant(body)
+    except ParseError as exc:
+        found = _invalid(body, exc)
+        secrets = _distinctive(secrets, None)
+        shown = printable(mask_unparsed(text, secrets))
+        return UrlCheck(shown, None, None, _scrubbed(found, secrets), context)
+
+    ci = reading.conninfo
+    secrets = _distinctive(secrets | {ci.password}, ci)
+    found = _userinfo_findings(reading)
+    scheme_finding, foreign = _scheme_finding(ci, jdbc=jdbc, context=context)
+    if scheme_finding is not None:
+        found.append(scheme_finding)
+    classification = classify(ci)
+    if not foreign:
+        found += lint(ci, classification, context=context, client=client, prisma_major=prisma_major)
+    masked = to_uri(ci, mask=True, scheme=("jdbc:" + ci.scheme) if jdbc else None)
+    return UrlCheck(
+        printable(masked),
+        ci,
+        classification,
+        _scrubbed(found, secrets),
+        context,
+        reading.misread,
+    )
+
+
+def lint(
+    ci: ConnInfo,
+    classification: Classification,
+    *,
+    context: Context = Context.APP,
+    client: Client | None = None,
+    prisma_major: int | None = None,
+) -> list[Finding]:
+    """Every static finding for a parsed URL (user/password encoding and scheme aside)."""
+    found: list[Finding] = []
+    found += _placeholders(ci)
+    found += _param_findings(ci, context)
+    found += _tls_findings(ci, classification, context, prisma_major)
+    found += _provider_findings(ci, classification, context, client, prisma_major)
+    return found
+
+
+# --- secrets ---------------------------------------------------------------------------------
+
+
+_ASSIGNMENT = re.compile(
+    r"^(?:export\s+)?([A-Z_][A-Z0-9_]*)=\s*([\"']?[A-Za-z][A-Za-z0-9+.\-]*:.*)$", re.DOTALL
+)
+
+
+def _candidate_secrets(text: str) -> set[str | None]:
+    """Every string that may be the password, however the URL is read (for scrubbing)."""
+    out: set[str | None] = set()
+    body = text[5:] if text.lower().startswith("jdbc:") else text
+    split = split_as_meant(body)
+    if split is not None:
+        for candidate in (split.raw_password, split.libpq_userinfo, split.userinfo):
+            if candidate:
+                out.add(candidate)
+                out.add(decode_lenient(candidate))
+        if split.libpq_userinfo and ":" in split.libpq_userinfo:
+            out.add(split.libpq_userinfo.split(":", 1)[1])
+    for m in re.finditer(r"(?:password|sslpassword|api_key)\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s&]+)", text):
+        out.add(m.group(1).strip("'"))
+    return {s for s in out if s and s != MASK}
+
+
+def _distinctive(candidates: set[str | None], ci: ConnInfo | None) -> set[str | None]:
+    """The candidates worth scrubbing from texts: a password that is also the user name, a
+    template word or a very short string would mangle innocent words (`postgres`, `password`).
+    Finding texts never embed the password; scrubbing is the second line of defence."""
+    user = ci.user if ci is not None else None
+    return {
+        s
+        for s in candidates
+        if s and len(s) >= 6 and s != user and s != MASK and _placeholder_kind(s) is None
+    }
+
+
+def _scrubbed(findings: Iterable[Finding], secrets: set[str | None]) -> tuple[Finding, ...]:
+    return tuple(
+        replace(
+            f,
+            title=printable(scrub(f.title, secrets)),
+            detail=printable(scrub(f.detail, secrets)),
+            fix=printable(scrub(f.fix, secrets)),
+        )
+        for f in findings
+    )
+
+
+def mask_unparsed(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """A printable form of a string that did not parse: everything before the host is masked."""
+    body = text[5:] if text.lower().startswith("jdbc:") else text
+    split = split_as_meant(body)
+    if split is not None:
+        shown = text[: len(text) - len(body)] + f"{split.scheme}://"
+        if split.userinfo is not None or "@" in split.rest:
+            rest = split.rest.rsplit("@", 1)[-1]
+            shown += f"{MASK}@{rest}"
+        else:
+            shown += split.rest
+        return scrub(shown, secrets)
+    if "@" in text or "password" in text.lower() or "://" in text:
+        return MASK
+    return scrub(mask_text(text), secrets)
+
+
+# --- parse failures and the user/password -------------------------------------------------------
+
+_ENCODING_FIX = (
+    "Percent-encode the user and password (@ %40, : %3A, / %2F, ? %3F, # %23, [ %5B, ] %5D, % %25, "
+    "space %20): `pgc url fix -` reads the URL from stdin and prints it encoded."
+)
+
+
+def _invalid(body: str, exc: ParseError) -> list[Finding]:
+    detail = exc.message
+    if exc.part not in exc.message and exc.part != "scheme":
+        detail += f" (in the {exc.part})"
+    detail += "."
+    stripped = body.strip()
+    if len(stripped) >= 2 and stripped[0] in "\"'" and stripped[-1] == stripped[0]:
+        detail += " The value is wrapped in quotes: remove them."
+    found = [finding("url-invalid", detail)]
+    split = split_as_meant(body)
+    if split is not None and split.userinfo is not None and raw_reserved_characters(split):
+        found.append(finding("password-unencoded", _reserved_detail(split), _ENCODING_FIX))
+    return found
+
+
+def _reserved_detail(split: MeantSplit) -> str:
+    chars = " ".join("space" if c == " " else c for c in raw_reserved_characters(split))
+    return f"raw {chars} in the user or password"
+
+
+def _userinfo_findings(reading: Reading) -> list[Finding]:
+    split = reading.split
+    if split is None or split.userinfo is None:
+        return []
+    chars = raw_reserved_characters(split)
+    if chars and set(chars) <= set("[]") and _placeholder_kind(reading.conninfo.password or "") == "wrapped":
+        chars = []  # [YOUR-PASSWORD]: the placeholder finding says what to do
+    if reading.misread:
+        detail = (
+            "libpq ends the user and password at the first @ before any / and so reads another "
+            "host, port or database than meant (psql, pg_dump and psycopg connect elsewhere or fail)"
+        )
+        if chars:
+            detail = _reserved_detail(split) + ": " + detail
+        return [finding("password-unencoded", detail + ".", _ENCODING_FIX)]
+    if chars:
+        detail = (
+            _reserved_detail(split) + ": libpq reads it, but Prisma, node-postgres and URL libraries "
+            "split the URL at that character or reject it."
+        )
+        return [finding("password-unencoded", detail, _ENCODING_FIX)]
+    return []
+
+
+def _scheme_finding(ci: ConnInfo, *, jdbc: bool, context: Context) -> tuple[Finding | None, bool]:
+    """(finding, foreign): foreign schemes are explained, not linted further."""
+    scheme = ci.scheme
+    lower = scheme.lower()
+    tools_only = context in (Context.PSQL, Context.PRISMA)
+    if jdbc:
+        severity = Severity.ERROR if tools_only else Severity.INFO
+        detail = "jdbc:postgresql:// is the JDBC form: Java drivers only; libpq tools and Prisma reject it."
+        fix = (
+            "`pgc url fix -` rewrites it as a libpq URL (user, password and ssl move where libpq wants them)."
+        )
+        return finding("scheme-unsupported", detail, fix, severity=severity), True
+    if ci.form is Form.KEYVALUE or scheme in LIBPQ_SCHEMES:
+        return None, False
+    if lower in LIBPQ_SCHEMES:
+        detail = f"{scheme}:// — libpq only accepts lowercase postgresql:// and postgres://."
+        return finding("scheme-unsupported", detail, f"Write {lower}:// (`pgc url fix`)."), False
+    if re.match(r"^postgres(?:ql)?\+", lower):
+        driver = lower.split("+", 1)[1]
+        severity = Severity.ERROR if tools_only else Severity.INFO
+        detail = (
+            f"{scheme}:// is SQLAlchemy's form (driver {driver}): SQLAlchemy and Alembic read it; "
+            "psql, pg_dump and Prisma do not."
+        )
+        fix = "For libpq tools: `pgc url convert URL --to uri`; for SQLAlchemy: `--to sqlalchemy`."
+        return finding("scheme-unsupported", detail, fix, severity=severity), False
+    if lower in ("prisma+postgres", "prisma"):
+        severity = Severity.INFO if context in (Context.APP, Context.PRISMA) else Severity.ERROR
+        detail = (
+            f"{scheme}:// is a Prisma Accelerate / Prisma Postgres URL: only Prisma Client reads it; "
+            "migrations, psql and pg_dump need the direct TCP URL."
+        )
+        fix = "Use the direct connection string (postgres://…@db.prisma.io:5432/…) from the Prisma Console."
+        return finding("scheme-unsupported", detail, fix, severity=severity), True
+    detail = f"{scheme}:// is not a PostgreSQL URL: libpq accepts postgresql:// and postgres://."
+    return finding("scheme-unsupported", detail, "Use the PostgreSQL connection string."), True
+
+
+# --- placeholders ----------------------------------------------------------------------------
+
+_PLACEHOLDER_WORDS = frozenset(
+    """
+    user username usr password passwd pass pwd secret host hostname region projectref ref
+    project dbpassword databasepassword dbuser
+    """.split()
+)
+_TEMPLATE_VALUES = frozenset({"johndoe", "randompassword"})  # `prisma init` writes these into .env
+_WRAPPED = re.compile(r"^(?:\[[^\]]*\]|<[^>]*>|\{\{?[^}]*\}?\}|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)$")
+_EMBEDDED = re.compile(r"\[[A-Za-z][A-Za-z0-9 _\-]*\]|<[A-Za-z][^>]*>|\{\{?[A-Za-z_][^}]*\}|\$\{[A-Za-z_]")
+
+
+def _placeholder_kind(value: str) -> str | None:
+    """'wrapped' ([YOUR-PASSWORD], <password>, ${VAR}), 'masked' (****), 'template' (Prisma's
+    johndoe/randompassword), 'word' (PASSWORD), or None."""
+    v = value.strip()
+    if not v:
+        return None
+    if _WRAPPED.match(v):
+        return "wrapped"
+    if re.fullmatch(r"\*{3,}|[xX]{3,}|•{3,}", v):
+        return "masked"
+    word = re.sub(r"[\s_\-]", "", v).lower()
+    if word in _TEMPLATE_VALUES:
+        return "template"
+    if word in _PLACEHOLDER_WORDS or (word.startswith("your") and len(word) > 4):
+        return "word"
+    return None
+
+
+def _placeholders(ci: ConnInfo) -> list[Finding]:
+    where: list[str] = []
+    plain_words_only = True
+    user_kind = _placeholder_kind(ci.user or "")
+    if user_kind:
+        where.append(f"user {ci.user!r}")
+        plain_words_only &= user_kind == "word"
+    pw_kind = _placeholder_kind(ci.password or "")
+    if pw_kind:
+        where.append("the password")
+        plain_words_only &= pw_kind == "word"
+    for hp in ci.hosts:
+        if hp.host and (_EMBEDDED.search(hp.host) or _placeholder_kind(hp.host)):
+            where.append(f"host {hp.host!r}")
+            plain_words_only = False
+    if ci.dbname and _WRAPPED.match(ci.dbname):
+        where.append(f"database {ci.dbname!r}")
+        plain_words_only = False
+    if not where:
+        return []
+    local = all(is_loopback(hp.host) for hp in ci.hosts)
+    detail = "placeholder text left from a template in " + ", ".join(where) + "."
+    if plain_words_only and local:
+        detail += " Fine if it really is your local setup."
+        return [finding("placeholder-credentials", detail, severity=Severity.INFO)]
+    return [finding("placeholder-credentials", detail)]
+
+
+# --- parameters ----------------------------------------------------------------------------
+
+_PARAM_NOT_LIBPQ_SEVERITY = {
+    Context.APP: Severity.WARNING,
+    Context.MIGRATE: Severity.WARNING,
+    Context.PSQL: Severity.ERROR,
+    Context.PRISMA: Severity.INFO,
+}
+
+
+def _short(value: str, limit: int = 40) -> str:
+    return value if len(value) <= limit else value[: limit - 1] + "…"
+
+
+def _param_findings(ci: ConnInfo, context: Context) -> list[Finding]:
+    found: list[Finding] = []
+    prisma_only: list[str] = []
+    for key, value in ci.options:
+        if key in ("user", "password", "host", "port", "dbname", "requiressl"):
+            continue
+        if key == "ssl":
+            if ci.form is Form.URI and value == "true":
+                continue
+            mode = ssl_flag_meaning(value) or "require"
+            detail = "ssl=" + _short(value) + ": libpq only accepts ssl=true, and only in a URI."
+            fix = f"Use sslmode={mode} (`pgc url fix`)."
+            found.append(finding("param-unknown", detail, fix))
+        elif key in LIBPQ_KEYWORDS:
+            since = LIBPQ_KEYWORD_SINCE.get(key)
+            if since:
+                severity = Severity.WARNING if context is Context.PSQL else Severity.INFO
+                detail = f"{key} needs libpq {since} or newer; older psql and pg_dump reject the URL."
+                found.append(finding("param-libpq-version", detail, severity=severity))
+        elif key in PRISMA_ONLY_PARAMS:
+            prisma_only.append(key)
+        else:
+            found.append(_unknown_param(key))
+    if prisma_only:
+        names = ", ".join(prisma_only)
+        severity = _PARAM_NOT_LIBPQ_SEVERITY[context]
+        them = "them" if len(prisma_only) > 1 else "it"
+        if context is Context.PRISMA:
+            detail = f"{names}: Prisma reads {them}; psql and pg_dump would fail on this URL."
+        else:
+            detail = (
+                f"{names}: Prisma reads {them}, libpq tools fail with "
+                f'`invalid URI query parameter: "{prisma_only[0]}"`.'
+            )
+        found.append(finding("param-not-libpq", detail, severity=severity))
+    for key in dict.fromkeys(ci.duplicates):
+        found.append(finding("param-duplicate", f"{key} is given more than once; libpq uses the last value."))
+    found += _value_findings(ci, context)
+    return found
+
+
+def _unknown_param(key: str) -> Finding:
+    shown = shown_name(key)
+    s = suggest(key)
+    if s is None:
+        return finding(
+            "param-unknown",
+            f"{shown}: neither libpq nor Prisma knows it (libpq: `invalid URI query parameter`).",
+            f"Remove {shown} from the URL.",
+        )
+    if s.replacement is None:
+        return finding("param-unknown", f"{shown}: {s.reason}.", f"Remove {shown} from the URL.")
+    if s.replacement == "options":
+        fix = f"Replace {shown}=X with options=-c%20search_path%3DX (`pgc url fix`)."
+    else:
+        fix = f"Write {s.replacement} instead of {shown} (`pgc url fix`)."
+    return finding("param-unknown", f"{shown}: {s.reason}", fix)
+
+
+def _value_findings(ci: ConnInfo, context: Context) -> list[Finding]:
+    found: list[Finding] = []
+    values = dict(ci.options)
+    for key, allowed in ENUM_VALUES.items():
+        value = values.get(key)
+        if value is not None and value not in allowed:
+            detail = f"{key}={_short(value)}: accepted values are {', '.join(sorted(allowed))}."
+            found.append(finding("param-value-invalid", detail))
+    for key in INTEGER_PARAMS:
+        value = values.get(key)
+        if value is not None and value.strip() and not re.fullmatch(r"\s*-?\d+\s*", value):
+            found.append(finding("param-value-invalid", f"{key}={_short(value)}: must be a whole number."))
+    port = values.get("port")
+    if port is not None:
+        bad = [p for p in port.split(",") if p and not (p.isdigit() and 1 <= int(p) <= 65535)]
+        if bad:
+            found.append(
+                finding("param-value-invalid", f"port {_short(bad[0])}: a port is a number from 1 to 65535.")
+            )
+        hosts = (values.get("host") or values.get("hostaddr") or "").split(",")
+        ports = port.split(",")
+        if len(ports) > 1 and len(ports) != len(hosts):
+            detail = f"{len(ports)} ports for {len(hosts)} hosts: libpq needs one port, or one per host."
+            found.append(finding("param-value-invalid", detail))
+    pgbouncer = values.get("pgbouncer")
+    if pgbouncer is not None and pgbouncer.lower() not in ("true", "false"):
+        detail = f"pgbouncer={_short(pgbouncer)}: Prisma accepts only true or false and refuses to connect."
+        found.append(finding("param-value-invalid", detail, "Write pgbouncer=true."))
+    return found
+
+
+# --- TLS ---------------------------------------------------------------------------------------
+
+
+def _effective_sslmode(ci: ConnInfo, context: Context) -> str | None:
+    if context is Context.PRISMA:  # Prisma ignores ssl= and requiressl
+        return ci.get("sslmode")
+    mode = ci.libpq_dict().get("sslmode")
+    if mode is None and "ssl" in ci:
+        mode = ssl_flag_meaning(ci.get("ssl") or "")
+    return mode
+
+
+def _tls_findings(
+    ci: ConnInfo, classification: Classification, context: Context, prisma_major: int | None
+) -> list[Finding]:
+    found: list[Finding] = []
+    hosts = [hp.host for hp in ci.hosts if hp.host] or (ci.get("hostaddr") or "").split(",")
+    remote = [h for h in hosts if h and not is_loopback(h)]
+    if ci.get("sslrootcert") == "system":
+        found.append(finding("sslrootcert-system-old-libpq", "sslrootcert=system."))
+    if not remote:
+        return found
+    mode = _effective_sslmode(ci, context)
+    facts = classification.facts
+    target = (
+        f"{facts.display} host {remote[0]}" if classification.provider is not Provider.GENERIC else remote[0]
+    )
+    if mode is None:
+        if ci.get("sslrootcert") == "system" and context is not Context.PRISMA:
+            return found  # libpq 16+ defaults to verify-full with sslrootcert=system
+        detail = (
+            f"no sslmode toward {target}: libpq and Prisma default to prefer, which falls back to plaintext."
+        )
+        if context is Context.PRISMA and ("ssl" in ci or "requiressl" in ci):
+            detail += " Prisma ignores ssl= and requiressl."
+        found.append(finding("sslmode-missing", detail))
+    elif mode == "disable" and facts.requires_tls:
+        detail = f"sslmode=disable toward {target}: {facts.display} refuses connections without TLS."
+        found.append(finding("provider-requires-tls", detail))
+    elif mode in ("disable", "allow", "prefer"):
+        detail = f"sslmode={mode} toward {target}: the connection may be unencrypted."
+        found.append(finding("sslmode-weak", detail))
+    if (
+        context is Context.PRISMA
+        and mode in ("verify-ca", "verify-full")
+        and (prisma_major is None or prisma_major <= 6)
+    ):
+        detail = (
+            f"sslmode={mode}: Prisma 6 and older know only disable, prefer and require and treat "
+            f"{mode} as prefer — no certificate check, plaintext fallback."
+        )
+        fix = "Use sslmode=require&sslaccept=strict&sslcert=<ca.pem> (`pgc url convert URL --to prisma`)."
+        found.append(finding("sslmode-prisma-downgrade", detail, fix))
+    return found
+
+
+# --- providers and poolers -------------------------------------------------------------------
+
+
+def _provider_findings(
+    ci: ConnInfo,
+    c: Classification,
+    context: Context,
+    client: Client | None,
+    prisma_major: int | None,
+) -> list[Finding]:
+    found: list[Finding] = []
+    host = ci.host.lower().rstrip(".")
+    user = ci.user or ""
+    if c.provider is Provider.SUPABASE:
+        db_host = SUPABASE_DB_HOST.match(host)
+        if (SUPAVISOR_HOST.match(host) or host.endswith(".pooler.supabase.com")) and not c.supabase_ref:
+            detail = (
+                f"user {user or '(none)'!r} on Supabase's shared pooler {host}: Supavisor needs "
+                "postgres.<project-ref> and otherwise answers `Tenant or user not found`."
+            )
+            fix = "Use the user postgres.<project-ref> (the ref is the xxxx of db.xxxx.supabase.co)."
+            found.append(finding("supabase-user-format", detail, fix))
+        elif db_host and user.endswith("." + db_host.group("ref")):
+            detail = (
+                f"user {user!r} on {host}: the postgres.<project-ref> form is only for the shared "
+                "pooler (Supavisor); this host takes the plain role name."
+            )
+            fix = f"Use the user {user.rsplit('.', 1)[0]!r}."
+            title = "Supabase's own hosts take the plain user name"
+            found.append(finding("supabase-user-format", detail, fix, title=title))
+
+    flag = (ci.get("pgbouncer") or "").lower() == "true"
+    needs_flag = c.is_transaction_pooler and c.provider is not Provider.RDS_PROXY and not flag
+    if needs_flag and context in (Context.APP, Context.PRISMA) and not (prisma_major or 0) >= 7:
+        detail = (
+            f"{c.reason}. Without pgbouncer=true Prisma's named prepared statements fail there "
+            '(`prepared statement "s0" already exists`).'
+        )
+        if context is Context.PRISMA:
+            found.append(
+                finding(
+                    "pgbouncer-flag-missing",
+                    detail,
+                    "Add pgbouncer=true to this URL (`pgc url convert URL --to prisma`).",
+                    severity=Severity.ERROR,
+                )
+            )
+        elif client is not None and client.value != "prisma":
+            from pgconnect_cli.project import PREPARED_FIX
+
+            found.append(
+                finding(
+                    "pgbouncer-flag-missing",
+                    f"{c.reason}: named prepared statements do not survive across transactions.",
+                    f"The flag is Prisma's; for {client.value}: {PREPARED_FIX[client]}.",
+                    severity=Severity.INFO,
+                )
+            )
+        else:
+            found.append(finding("pgbouncer-flag-missing", detail))
+    if flag and c.endpoint is Endpoint.DIRECT and context is not Context.PSQL:
+        found.append(finding("pgbouncer-flag-on-direct", f"pgbouncer=true, but {c.reason}."))
+
+    if context in (Context.MIGRATE, Context.PSQL) and c.endpoint is Endpoint.POOLED:
+        if c.pool_mode is PoolMode.SESSION:
+            severity = Severity.INFO
+        elif c.pool_mode is PoolMode.TRANSACTION:
+            severity = Severity.ERROR
+        else:
+            severity = Severity.WARNING
+        tools = "migrations" if context is Context.MIGRATE else "psql and pg_dump"
+        detail = f"{c.reason}; {tools} need a direct connection (session SET, locks, prepared statements)."
+        fix = "Use the direct URL: `pgc url direct URL`."
+        found.append(finding("direct-url-is-pooled", detail, fix, severity=severity))
+    return found
+
+
+def findings_summary(findings: Sequence[Finding]) -> str:
+    """`1 error, 2 warnings, 1 note` for the closing line of a report."""
+    errors = sum(f.severity is Severity.ERROR for f in findings)
+    warnings = sum(f.severity is Severity.WARNING for f in findings)
+    infos = sum(f.severity is Severity.INFO for f in findings)
+
+    def n(count: int, word: str) -> str:
+        return f"{count} {word}{'' if count == 1 else 's'}"
+
+    return ", ".join([n(errors, "error"), n(warnings, "warning"), n(infos, "note")])

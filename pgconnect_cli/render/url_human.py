@@ -1,0 +1,100 @@
+"""`pgc url check` for people: the URL (masked), its parts, the provider, findings with fixes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.text import Text
+
+from pgconnect_cli.checks.url import UrlCheck, findings_summary
+from pgconnect_cli.conninfo.build import MASK
+from pgconnect_cli.conninfo.model import CORE_KEYWORDS, SECRET_KEYWORDS, ConnInfo, Form
+from pgconnect_cli.conninfo.redact import mask_text, printable
+from pgconnect_cli.findings import Finding, Severity
+from pgconnect_cli.providers import Classification, Endpoint
+from pgconnect_cli.render.console import stdout, symbols
+
+_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_SYMBOL = {Severity.ERROR: "fail", Severity.WARNING: "warn", Severity.INFO: "info"}
+
+
+def _hosts(ci: ConnInfo) -> str:
+    shown = []
+    for hp in ci.hosts:
+        host = hp.host or "(default socket directory)"
+        if ":" in host and not host.startswith("/"):
+            host = f"[{host}]"
+        shown.append(f"{host}:{hp.port or 5432}")
+    return ", ".join(shown)
+
+
+def _provider(c: Classification) -> str:
+    where = c.endpoint.value
+    if c.endpoint is Endpoint.POOLED and c.pool_mode is not None:
+        where += f" ({c.pool_mode.value} mode)" if c.pool_mode.value != "unknown" else " (mode unknown)"
+    guess = ", by name" if c.suspected and c.endpoint is not Endpoint.UNKNOWN else ""
+    return f"{c.facts.display}: {where}{guess} — {c.reason}"
+
+
+def parts(ci: ConnInfo, classification: Classification | None) -> list[tuple[str, str]]:
+    """(label, value) rows: the URL's parts with secrets masked, then the provider."""
+    rows: list[tuple[str, str]] = []
+    if ci.form is Form.URI:
+        rows.append(("scheme", ci.scheme))
+    else:
+        rows.append(("form", "key=value"))
+    rows.append(("user", ci.user or "(none: libpq uses the operating-system user)"))
+    rows.append(("password", f"{MASK} (set)" if ci.password else "(none: .pgpass or PGPASSWORD)"))
+    rows.append(("host" if len(ci.hosts) == 1 else "hosts", _hosts(ci)))
+    rows.append(("database", ci.dbname or "(default: the user name)"))
+    for key, value in ci.options:
+        if key not in CORE_KEYWORDS:
+            rows.append((key, MASK if key in SECRET_KEYWORDS else mask_text(value)))
+    if classification is not None:
+        rows.append(("provider", _provider(classification)))
+    return [(printable(label), printable(value)) for label, value in rows]
+
+
+def print_parts(rows: list[tuple[str, str]], console: Console) -> None:
+    width = max(len(label) for label, _ in rows)
+    for label, value in rows:
+        line = Text(label.ljust(width), style="dim")
+        line.append("  " + value, style="")
+        console.print(line)
+
+
+def print_findings(findings: Sequence[Finding], console: Console, *, indent: int = 0) -> None:
+    sym = symbols()
+    pad = " " * indent
+    ordered = sorted(findings, key=lambda f: f.severity.rank, reverse=True)
+    for f in ordered:
+        head = Text(pad)
+        head.append(sym[_SYMBOL[f.severity]], style=_STYLE[f.severity])
+        head.append(" ")
+        head.append(f.id, style="bold")
+        head.append(f": {f.title}")
+        console.print(head)
+        if f.detail:
+            console.print(Text(f"{pad}    {f.detail}"))
+        if f.fix:
+            line = Text(f"{pad}    ")
+            line.append("fix: ", style="bold")
+            line.append(f.fix)
+            console.print(line)
+
+
+def render(check: UrlCheck, console: Console | None = None) -> None:
+    out = console or stdout()
+    out.print(Text(check.url, style="bold"))
+    if check.conninfo is not None:
+        print_parts(parts(check.conninfo, check.classification), out)
+    out.print()
+    if check.findings:
+        print_findings(check.findings, out)
+        out.print()
+        out.print(Text(f"{findings_summary(check.findings)} (checked for: {check.context.value})"))
+    else:
+        line = Text(symbols()["pass"], style="green")
+        line.append(f" no problems found (checked for: {check.context.value})")
+        out.print(line)

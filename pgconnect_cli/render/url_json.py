@@ -1,0 +1,66 @@
+"""`pgc url check --json`: the `pgc.url/v1` envelope (PRODUCT.md §4).
+
+Additive changes only within v1. Keys beyond the contract: `form` in `parts`, `context` and
+`misread` at the top level. The password never appears: only `password_set`.
+"""
+
+from __future__ import annotations
+
+import json
+
+from pgconnect_cli.checks.url import UrlCheck
+from pgconnect_cli.conninfo.build import MASK
+from pgconnect_cli.conninfo.model import CORE_KEYWORDS, SECRET_KEYWORDS, ConnInfo, Form
+from pgconnect_cli.conninfo.redact import mask_text, printable
+
+SCHEMA = "pgc.url/v1"
+
+
+def _port(value: str) -> int | None:
+    return int(value) if value.isdigit() else (5432 if value == "" else None)
+
+
+def parts(ci: ConnInfo) -> dict[str, object]:
+    return {
+        "scheme": ci.scheme if ci.form is Form.URI else None,
+        "form": ci.form.value,
+        "user": ci.user,
+        "password_set": bool(ci.password),
+        "hosts": [{"host": hp.host or None, "port": _port(hp.port)} for hp in ci.hosts],
+        "dbname": ci.dbname,
+        "params": {
+            k: (MASK if k in SECRET_KEYWORDS else mask_text(v))
+            for k, v in ci.options
+            if k not in CORE_KEYWORDS
+        },
+    }
+
+
+def payload(check: UrlCheck) -> dict[str, object]:
+    c = check.classification
+    return {
+        "schema": SCHEMA,
+        "url": check.url,
+        "valid": check.valid,
+        "parts": parts(check.conninfo) if check.conninfo is not None else None,
+        "provider": c.provider.value if c else None,
+        "endpoint": c.endpoint.value if c else None,
+        "pool_mode": c.pool_mode.value if c and c.pool_mode else None,
+        "context": check.context.value,
+        "misread": check.misread,
+        "findings": [f.to_dict() for f in check.findings],
+    }
+
+
+def _printable(value: object) -> object:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {k: _printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_printable(v) for v in value]
+    return value
+
+
+def render(check: UrlCheck) -> str:
+    return json.dumps(_printable(payload(check)), indent=2, ensure_ascii=False)
