@@ -27,7 +27,7 @@ from pgconnect_cli.findings import Finding, exit_code_for, finding
 from pgconnect_cli.project import Client, Project
 from pgconnect_cli.providers import Classification, Endpoint, PoolMode
 from pgconnect_cli.report import CheckResult, Section, Status, summary
-from pgconnect_cli.targets import POOLED_NAMES, Expected, Source, Target
+from pgconnect_cli.targets import DIRECT_NAMES, Expected, Source, Target
 
 if TYPE_CHECKING:
     import socket
@@ -684,13 +684,12 @@ def _target_report(
 def _settle_direct_url(
     reports: list[TargetReport], observations: Sequence[Observations | None]
 ) -> list[TargetReport]:
-    """The static `direct-url-is-pooled` (by name) gives way to the pair check, which decides it with
-    the live fingerprint whenever the app's URL is there too, or to a live refutation."""
-    has_app = any(r.name in POOLED_NAMES for r in reports)
+    """The static `direct-url-is-pooled` (by name) gives way to the pair check, which decides it for
+    the direct variables with the live fingerprint, or to a live refutation."""
     out = []
     for r, obs in zip(reports, observations, strict=True):
         kind = obs.pooler.kind.value if obs is not None and obs.pooler is not None else None
-        if has_app or kind in ("none", "proxy"):
+        if r.name in DIRECT_NAMES or kind in ("none", "proxy"):
             r = replace(r, findings=tuple(tf for tf in r.findings if tf.finding.id != "direct-url-is-pooled"))
         out.append(r)
     return out

@@ -80,12 +80,25 @@ def _migration_config_needs_direct(project: Project | None) -> str | None:
     return None
 
 
+def _direct_is_pooled(direct: PairUrl) -> Finding:
+    mode = direct.pool_mode or PoolMode.UNKNOWN
+    severity = {
+        PoolMode.TRANSACTION: Severity.ERROR,
+        PoolMode.SESSION: Severity.INFO,
+        PoolMode.UNKNOWN: Severity.WARNING,
+    }[mode]
+    detail = f"{direct.name} goes through a {mode.value}-mode pooler ({_how(direct)})."
+    if mode is PoolMode.SESSION:
+        detail += " Migrations and pg_dump tolerate a session pooler."
+    return finding("direct-url-is-pooled", detail, _direct_fix(direct), severity=severity)
+
+
 def check_pair(urls: Sequence[PairUrl], project: Project | None = None) -> list[Finding]:
     app = _first(urls, POOLED_NAMES)
     direct = _first(urls, DIRECT_NAMES)
     out: list[Finding] = []
     if app is None:
-        return out
+        return [_direct_is_pooled(direct)] if direct and direct.endpoint is Endpoint.POOLED else []
     if direct is None:
         if app.endpoint is Endpoint.POOLED:
             needed_by = _migration_config_needs_direct(project)
@@ -113,16 +126,7 @@ def check_pair(urls: Sequence[PairUrl], project: Project | None = None) -> list[
         return out
 
     if direct.endpoint is Endpoint.POOLED:
-        mode = direct.pool_mode or PoolMode.UNKNOWN
-        severity = {
-            PoolMode.TRANSACTION: Severity.ERROR,
-            PoolMode.SESSION: Severity.INFO,
-            PoolMode.UNKNOWN: Severity.WARNING,
-        }[mode]
-        detail = f"{direct.name} goes through a {mode.value}-mode pooler ({_how(direct)})."
-        if mode is PoolMode.SESSION:
-            detail += " Migrations and pg_dump tolerate a session pooler."
-        out.append(finding("direct-url-is-pooled", detail, _direct_fix(direct), severity=severity))
+        out.append(_direct_is_pooled(direct))
 
     if app.endpoint is Endpoint.DIRECT and direct.endpoint is Endpoint.DIRECT:
         out.append(

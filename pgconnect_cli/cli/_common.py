@@ -61,8 +61,16 @@ def read_url_argument(url: str | None, env: str | None = None, *, name: str = "U
     if url is None:
         raise UsageError(f"missing {name} (or `-` to read it from stdin, or --env NAME)")
     if url == "-":
-        data = sys.stdin.readline()
-        if not data.strip():
-            raise UsageError(f"no {name} on stdin")
-        return data.strip()
+        return read_stdin_line(f"no {name} on stdin")
     return url
+
+
+def read_stdin_line(empty_message: str) -> str:
+    """One line from stdin, stripped; a usage error when it is empty or not UTF-8 text."""
+    try:
+        data = sys.stdin.readline().strip()
+    except UnicodeDecodeError:
+        raise UsageError("the input on stdin is not UTF-8 text") from None
+    if not data:
+        raise UsageError(empty_message)
+    return data

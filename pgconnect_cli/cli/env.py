@@ -21,6 +21,7 @@ from pgconnect_cli.cli._common import (
     apply_no_color,
     fail,
     pick_format,
+    read_stdin_line,
 )
 from pgconnect_cli.errors import FindingError, PgcError, UsageError
 
@@ -64,10 +65,7 @@ def _read_flag(value: str | None, flag: str) -> str | None:
     """The flag's URL; `-` reads one line from stdin (keeps the password out of history and `ps`)."""
     if value != "-":
         return value.strip() if value is not None else None
-    line = sys.stdin.readline().strip()
-    if not line:
-        raise UsageError(f"{flag} -: no URL on stdin")
-    return line
+    return read_stdin_line(f"{flag} -: no URL on stdin")
 
 
 def _url_linter(project: Project) -> UrlLinter:

@@ -114,8 +114,6 @@ def _raw(url: str | None, env: str | None) -> str:
         return as_text(read_url_argument(url, env))
     except PgcError as exc:
         fail(exc)
-    except UnicodeDecodeError:
-        fail(UsageError("the URL on stdin is not UTF-8 text"))
 
 
 def _read(raw: str) -> Reading:

@@ -107,3 +107,13 @@ def test_live_observation_overrides_the_name() -> None:
     found = check_pair(urls)
     assert ids(found) == ["direct-url-is-pooled"]
     assert "confirmed live" in found[0].detail
+
+
+def test_a_pooled_direct_url_alone_is_still_reported() -> None:
+    found = check_pair([named("DIRECT_URL", PRISMA_POOLED)])
+    assert ids(found) == ["direct-url-is-pooled"]
+    assert found[0].severity is Severity.ERROR
+
+
+def test_a_direct_url_alone_has_no_findings() -> None:
+    assert check_pair([named("DIRECT_URL", PRISMA_DIRECT)]) == []
