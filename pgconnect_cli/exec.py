@@ -34,7 +34,9 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from pgconnect_cli.conninfo.build import ENV_VARS, MASK, to_uri
+from pgconnect_cli.conninfo.convert import prisma_tls_to_libpq
 from pgconnect_cli.conninfo.model import LIBPQ_KEYWORDS, PRISMA_ONLY_PARAMS, ConnInfo, Form
+from pgconnect_cli.conninfo.params import merge_options, search_path_option
 from pgconnect_cli.conninfo.parse import ParseError, parse
 from pgconnect_cli.conninfo.redact import scrub
 from pgconnect_cli.errors import FindingError, PgcError, UsageError
@@ -104,7 +106,6 @@ URL_VARS = ("DATABASE_URL", "DIRECT_URL")
 SERVICE_NAME = "pgc"
 TEMPORARY = "<temporary file, 0600, removed afterwards>"
 _PG_SCHEME = re.compile(r"^postgres(ql)?(\+[a-z0-9_]+)?$", re.IGNORECASE)
-_PLAIN_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_$]*$")
 _VERSION_CHECK_TIMEOUT_S = "15"
 
 
@@ -346,31 +347,20 @@ def _runs_a_connection(tool: str, args: Sequence[str]) -> bool:
 # --------------------------------------------------------------------------- libpq settings
 
 
-def search_path_option(schema: str) -> str:
-    """Prisma's `schema=X` as a libpq `options` entry: `-c search_path=X`, quoted where Prisma quotes."""
-    ident = schema if _PLAIN_IDENTIFIER.match(schema) else '"' + schema.replace('"', '""') + '"'
-    # libpq splits `options` on whitespace unless escaped with a backslash
-    escaped = re.sub(r"([\\\s])", r"\\\1", ident)
-    return f"-c search_path={escaped}"
-
-
-def _join_options(existing: str | None, extra: str) -> str:
-    return f"{existing} {extra}" if existing and existing.strip() else extra
-
-
 def libpq_settings(ci: ConnInfo, *, pooled: bool = False) -> LibpqSettings:
     """libpq's keywords for `ci`. Through a pooler `schema` is not translated: PgBouncer rejects
     `options` (1.18: `unsupported startup parameter: options`; 1.20+ only for settings it tracks)."""
-    values = ci.libpq_dict()
+    prisma = tuple(k for k in ci.libpq_dict() if k in PRISMA_ONLY_PARAMS and k != "schema")
+    tls_options, _ = prisma_tls_to_libpq(ci.options)  # Prisma's sslcert is the server's CA
+    values = ConnInfo(raw="", form=ci.form, scheme=ci.scheme, options=tuple(tls_options)).libpq_dict()
     schema = values.pop("schema", None) or None
-    prisma = tuple(k for k in values if k in PRISMA_ONLY_PARAMS)
     unknown = tuple(k for k in values if k not in LIBPQ_KEYWORDS and k not in PRISMA_ONLY_PARAMS)
     for k in prisma + unknown:
-        del values[k]
+        values.pop(k, None)
     if schema and pooled:
         return LibpqSettings(tuple(values.items()), prisma, unknown, schema, schema_passed=False)
     if schema:
-        values["options"] = _join_options(values.get("options"), search_path_option(schema))
+        values["options"] = merge_options(values.get("options"), search_path_option(schema))
     return LibpqSettings(tuple(values.items()), prisma, unknown, schema)
 
 

@@ -65,32 +65,54 @@ def apply_edits(ci: ConnInfo, set_: Sequence[tuple[str, str]] = (), unset: Seque
     return _rebuild(ci, options)
 
 
+def prisma_tls_to_libpq(
+    options: Iterable[tuple[str, str]],
+) -> tuple[list[tuple[str, str]], list[str]]:
+    """Prisma's TLS settings in libpq's words, and notes on what changed.
+
+    With `sslaccept`/`sslidentity` present the URL speaks Prisma's dialect: its `sslcert` is the
+    server's CA (libpq's `sslrootcert`; libpq's `sslcert` is a client certificate), and
+    `sslaccept=strict` asks for verification (`verify-full`). The PKCS#12 identity has no libpq form.
+    """
+    options = list(options)
+    values = dict(options)
+    if "sslaccept" not in values and "sslidentity" not in values:
+        return options, []
+    notes: list[str] = []
+    strict = values.get("sslaccept") == "strict"
+    out: list[tuple[str, str]] = []
+    for key, value in options:
+        if key == "sslaccept":
+            if strict and values.get("sslmode", "prefer") in ("prefer", "require"):
+                out.append(("sslmode", "verify-full"))
+                notes.append("sslaccept=strict → sslmode=verify-full")
+        elif key == "sslcert":
+            out.append(("sslrootcert", value))
+            notes.append("Prisma's sslcert (the server's CA) → sslrootcert")
+        elif key == "sslmode" and strict:
+            continue  # replaced by sslaccept's verify-full
+        elif key in ("sslidentity", "sslpassword"):
+            continue
+        else:
+            out.append((key, value))
+    return out, notes
+
+
 def clean_for_libpq(ci: ConnInfo, *, pooled: bool = False) -> tuple[ConnInfo, tuple[str, ...]]:
     """A ConnInfo that libpq (psql, pg_dump, psycopg) accepts, and what was changed to get there.
 
     Prisma-only parameters go (`schema=X` becomes `options=-c search_path=X`), Prisma's TLS
     settings become libpq's, known typos are corrected, and what libpq would reject is dropped.
     """
-    notes: list[str] = []
-    values = dict(ci.options)
-    prisma_tls = "sslaccept" in values or "sslidentity" in values
+    tls_options, notes = prisma_tls_to_libpq(ci.options)
     out: list[tuple[str, str]] = []
-    dropped: list[str] = []
+    dropped: list[str] = [
+        k for k, _ in ci.options if k in ("sslidentity", "sslpassword") and (k, _) not in tls_options
+    ]
     schema: str | None = None
-    for key, value in ci.options:
+    for key, value in tls_options:
         if key == "schema":
             schema = value
-        elif key == "sslaccept":
-            if value == "strict" and values.get("sslmode", "prefer") in ("prefer", "require"):
-                out.append(("sslmode", "verify-full"))
-                notes.append("sslaccept=strict → sslmode=verify-full")
-        elif key == "sslcert" and prisma_tls:
-            out.append(("sslrootcert", value))
-            notes.append("Prisma's sslcert (the server's CA) → sslrootcert")
-        elif key == "sslmode" and prisma_tls and values.get("sslaccept") == "strict":
-            continue  # replaced by sslaccept's verify-full
-        elif key in ("sslidentity", "sslpassword") and prisma_tls:
-            dropped.append(key)
         elif key in PRISMA_ONLY_PARAMS:
             dropped.append(key)
         else:

@@ -146,7 +146,8 @@ def search_path_option(schema: str) -> str:
     Spaces are backslash-escaped: libpq splits `options` at unescaped spaces.
     """
     value = schema if re.fullmatch(r"[a-z_][a-z0-9_$]*", schema) else '"' + schema.replace('"', '""') + '"'
-    return "-c search_path=" + value.replace("\\", "\\\\").replace(" ", "\\ ")
+    # libpq splits `options` at unescaped whitespace and reads backslash escapes
+    return "-c search_path=" + re.sub(r"([\\\s])", r"\\\1", value)
 
 
 def search_path_from_options(options: str) -> tuple[str | None, str]:

@@ -435,3 +435,13 @@ def test_no_note_or_dry_run_line_ever_shows_the_password(tail: str) -> None:
     shown = pgc_exec.dry_run_text(plan, {}) + texts(plan)
     assert "\u2603" not in shown
     assert quote("\u2603") not in shown
+
+
+def test_prisma_tls_settings_reach_libpq_tools_in_libpq_words() -> None:
+    # Prisma's sslcert is the server's CA; handed to psql as sslcert it would be read as a client cert
+    ci = parse("postgresql://app:pw@db.example.com/app?sslmode=require&sslaccept=strict&sslcert=ca.pem")
+    settings = pgc_exec.libpq_settings(ci)
+    assert settings.get("sslrootcert") == "ca.pem"
+    assert settings.get("sslcert") is None
+    assert settings.get("sslmode") == "verify-full"
+    assert "sslaccept" in settings.prisma_dropped
