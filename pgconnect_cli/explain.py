@@ -63,6 +63,11 @@ PRISMA: tuple[Known, ...] = (
     ),
 )
 
+
+def _prisma(code: str) -> Known:
+    return next(k for k in PRISMA if k.key == code)
+
+
 SQLSTATES: tuple[Known, ...] = (
     Known("sqlstate", "28P01", "invalid_password", ("auth-failed",)),
     Known("sqlstate", "28000", "invalid_authorization_specification (pg_hba.conf)", ("tls-required",)),
@@ -79,9 +84,94 @@ SQLSTATES: tuple[Known, ...] = (
     Known(
         "sqlstate", "XX000", "internal_error (Supavisor: Tenant or user not found)", ("supabase-user-format",)
     ),
+    Known(
+        "sqlstate",
+        "08006",
+        "connection_failure",
+        ("tcp-refused", "tcp-timeout", "tls-required", "connect-failed"),
+        "Drivers (JDBC, node-postgres, Prisma) report a failed or broken connection with it; the "
+        "message next to it says which layer: `pgc doctor` checks each one.",
+    ),
+    Known(
+        "sqlstate",
+        "08001",
+        "sqlclient_unable_to_establish_sqlconnection",
+        ("dns-not-found", "tcp-refused", "tcp-timeout", "connect-failed"),
+        "The client could not connect at all (name, network, TLS); `pgc doctor` checks each layer.",
+    ),
+    Known(
+        "sqlstate",
+        "57P01",
+        "admin_shutdown (terminating connection due to administrator command)",
+        ("connect-failed",),
+        "The server ended the session: a restart, a pooler reload, or a Neon compute suspending "
+        "after idle time. Reconnect on error; raise the provider's suspend timeout if it hurts.",
+    ),
 )
 
+# Specific texts come first: the first match decides the first finding shown.
 MESSAGES: tuple[Known, ...] = (
+    Known(
+        "message",
+        r"Timed out fetching a new connection from the (?:connection )?pool",
+        "Prisma P2024: the client's own pool had no free connection",
+        _prisma("P2024").finding_ids,
+        _prisma("P2024").note,
+    ),
+    Known(
+        "message",
+        r"unsupported startup parameter",
+        "The pooler rejects a startup parameter",
+        ("startup-parameter-unsupported", "direct-url-is-pooled"),
+        "PgBouncer passes only a few startup parameters; remove it from the pooled URL or use the "
+        "direct URL.",
+    ),
+    Known(
+        "message",
+        r"Endpoint ID is not specified",
+        "Neon could not tell which endpoint you want (no SNI)",
+        ("connect-failed",),
+        "Neon routes by the host name the client sends in TLS (SNI). None arrived: libpq older than "
+        "14, sslsni=0, an IP address or hostaddr instead of the host name, or a proxy in between. "
+        "Upgrade the client, connect by the Neon host name, or add options=endpoint%3D<endpoint-id> "
+        "(the first label of the host).",
+    ),
+    Known(
+        "message",
+        r"connection is insecure|SSL connection is required|SSL required|SSL off|"
+        r"requires? (?:an )?(?:SSL|TLS|encrypted)",
+        "The server or provider only admits TLS",
+        ("provider-requires-tls", "tls-required"),
+        "Set sslmode=require (or verify-full) in the URL.",
+    ),
+    Known(
+        "message",
+        r"on socket .*No such file or directory|No such file or directory.*\.s\.PGSQL",
+        "No local server on that Unix socket",
+        ("tcp-refused",),
+        "libpq used a Unix socket because the URL has no host: an empty or unset DATABASE_URL/PGHOST "
+        "does this. Give the host (`pgc url check --env DATABASE_URL`), or start the local server.",
+    ),
+    Known(
+        "message",
+        r"server closed the connection unexpectedly|terminating connection due to administrator command|"
+        r"Connection reset by peer|ECONNRESET",
+        "The connection was closed from the other side",
+        ("connect-failed", "direct-url-is-pooled", "tls-required"),
+        "A server restart or crash, an idle connection closed by a pooler, the provider (Neon suspends "
+        "idle computes) or a NAT/firewall, a query past a pooler's time limit, or, while connecting, "
+        "TLS the other side does not speak. Reconnect on error; `pgc doctor` checks the path.",
+    ),
+    Known(
+        "message",
+        r"invalid \S+ value|invalid \"\w+\" value|invalid integer value|invalid port number|"
+        r"could not match \d+ (?:port numbers|host names)|"
+        r"may not be used with (?:sslrootcert|sslnegotiation)",
+        "libpq refuses a setting before connecting",
+        ("param-value-invalid", "invisible-character", "sslrootcert-system-old-libpq"),
+        "Checked before any network traffic: `pgc url check URL` names the setting (and any invisible "
+        "character hidden in it).",
+    ),
     Known(
         "message",
         r"prepared statement \S+ (already|does not) exist",
@@ -136,7 +226,12 @@ MESSAGES: tuple[Known, ...] = (
         ("too-many-connections", "connection-budget"),
     ),
     Known("message", r"Connection refused|ECONNREFUSED", "Nothing listens", ("tcp-refused",)),
-    Known("message", r"timeout expired|timed out|ETIMEDOUT", "Timeout", ("tcp-timeout", "slow-connect")),
+    Known(
+        "message",
+        r"timeout expired|timed out(?! fetching a new connection)|ETIMEDOUT",
+        "Timeout",
+        ("tcp-timeout", "slow-connect"),
+    ),
     Known(
         "message",
         r"could not translate host name|Name or service not known|ENOTFOUND|"
@@ -158,12 +253,11 @@ MESSAGES: tuple[Known, ...] = (
     ),
     Known(
         "message",
-        r"unsupported startup parameter",
-        "The pooler rejects a startup parameter",
-        ("direct-url-is-pooled",),
-        "PgBouncer passes only a few startup parameters; remove it from the URL or use the direct URL.",
+        r"Can't reach database server",
+        "Prisma P1001",
+        _prisma("P1001").finding_ids,
+        _prisma("P1001").note,
     ),
-    Known("message", r"Can't reach database server", "Prisma P1001", PRISMA[1].finding_ids, PRISMA[1].note),
 )
 
 _PRISMA_CODE = re.compile(r"^P\d{4}$", re.IGNORECASE)
@@ -206,7 +300,14 @@ def check_command(finding_id: str) -> str:
     layer = CATALOGUE[finding_id].layer
     if layer in ("url", "tls") and finding_id.startswith(("sslmode", "provider", "url", "param", "password")):
         return "pgc url check URL"
-    if finding_id in ("url-invalid", "scheme-unsupported", "placeholder-credentials", "supabase-user-format"):
+    if finding_id in (
+        "url-invalid",
+        "invisible-character",
+        "scheme-unsupported",
+        "placeholder-credentials",
+        "supabase-user-format",
+        "sslrootcert-system-old-libpq",
+    ):
         return "pgc url check URL"
     if finding_id.startswith("env-"):
         return "pgc env check"

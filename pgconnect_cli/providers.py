@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -267,11 +268,71 @@ def classify(ci: ConnInfo) -> Classification:
     )
 
 
-def _with_host(ci: ConnInfo, host: str, port: int | None = None, **changes: str | None) -> ConnInfo:
-    values: dict[str, str | None] = {"host": host, **changes}
+def _with_host(
+    ci: ConnInfo,
+    host: str | None,
+    port: int | None = None,
+    *,
+    port_flag: str = "--direct-port",
+    **changes: str | None,
+) -> ConnInfo:
+    """`ci` with its host list (one host or a comma list) and port replaced, other settings changed.
+
+    Without a new port the old port list is kept when libpq can still pair it with the hosts (one
+    port for all, or one per host); otherwise libpq would refuse the URL (`could not match 2 port
+    numbers to 1 hosts`), so the caller must say which port.
+    """
+    values: dict[str, str | None] = dict(changes)
+    if host is not None:
+        values["host"] = host
     if port is not None:
         values["port"] = str(port)
+    elif host is not None and ci.get("port") is not None:
+        ports = (ci.get("port") or "").split(",")
+        count = len(host.split(","))
+        if len(ports) not in (1, count):
+            if len(set(ports)) != 1:
+                raise DerivationError(
+                    f"several hosts with different ports ({', '.join(p or '5432' for p in ports)}) for "
+                    f"{count} new host{'s' if count > 1 else ''}",
+                    f"pass {port_flag} PORT",
+                )
+            values["port"] = ports[0]
     return ci.replace(**values)
+
+
+def _each_host(ci: ConnInfo, derive_one: Callable[[ConnInfo], ConnInfo]) -> ConnInfo:
+    """Derive every host of a multi-host URL by the same rules, or raise naming the host that fails.
+
+    libpq tries the hosts in order (failover, read replicas); the counterpart URL must list the
+    counterpart of each one, with one port per host.
+    """
+    hosts = ci.hosts
+    if len(hosts) == 1:
+        return derive_one(ci)
+    pairs: list[tuple[ConnInfo, ConnInfo]] = []
+    for i, hp in enumerate(hosts, 1):
+        one = ci.replace(host=hp.host, port=hp.port or None)
+        try:
+            pairs.append((one, derive_one(one)))
+        except DerivationError as exc:
+            where = hp.host or "the default socket"
+            raise DerivationError(
+                f"several hosts, and host {i} of {len(hosts)} ({where}) cannot be derived: {exc.reason}",
+                exc.hint,
+            ) from None
+    if all(derived is one for one, derived in pairs):
+        return ci
+    settings = {tuple((k, v) for k, v in d.options if k not in ("host", "port")) for _, d in pairs}
+    if len(settings) > 1:
+        raise DerivationError(
+            "several hosts whose counterparts need different settings (user, parameters)",
+            "derive each host on its own and write the host list yourself",
+        )
+    new_hosts = [d.get("host") or "" for _, d in pairs]
+    new_ports = [d.get("port") or "" for _, d in pairs]
+    port = ",".join(new_ports) if any(new_ports) else None
+    return pairs[0][1].replace(host=",".join(new_hosts), port=port)
 
 
 def derive_direct(
@@ -279,7 +340,11 @@ def derive_direct(
 ) -> ConnInfo:
     """The direct URL for a pooled one; raises DerivationError when the provider does not allow it."""
     if direct_host or direct_port:
-        return _with_host(ci, direct_host or ci.host, direct_port, pgbouncer=None)
+        return _with_host(ci, direct_host or ci.get("host"), direct_port, pgbouncer=None)
+    return _each_host(ci, _derive_direct_one)
+
+
+def _derive_direct_one(ci: ConnInfo) -> ConnInfo:
     c = classify(ci)
     host = ci.host.lower()
     if c.endpoint is Endpoint.DIRECT:
@@ -329,7 +394,11 @@ def derive_pooled(
 ) -> ConnInfo:
     """The pooled URL for a direct one; raises DerivationError when the provider does not allow it."""
     if pooler_host or pooler_port:
-        return _with_host(ci, pooler_host or ci.host, pooler_port)
+        return _with_host(ci, pooler_host or ci.get("host"), pooler_port, port_flag="--pooler-port")
+    return _each_host(ci, lambda one: _derive_pooled_one(one, mode, region))
+
+
+def _derive_pooled_one(ci: ConnInfo, mode: PoolMode, region: str | None) -> ConnInfo:
     c = classify(ci)
     host = ci.host.lower()
     if c.endpoint is Endpoint.POOLED:

@@ -1,8 +1,7 @@
-"""The command tree as a whole: version, help, lazy imports, completions, generated docs, explain."""
+"""The command tree as a whole: version, help, lazy imports, completions, generated docs."""
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -15,7 +14,6 @@ from typer.testing import CliRunner
 from pgconnect_cli import __version__
 from pgconnect_cli.cli import app
 from pgconnect_cli.cli.completion import Shell, script
-from pgconnect_cli.findings import CATALOGUE
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -110,35 +108,6 @@ def test_findings_doc_is_generated_from_the_catalogue() -> None:
     finally:
         sys.path.pop(0)
     assert (ROOT / "docs" / "findings.md").read_text() == gen_docs.render(), "run `make docs`"
-
-
-def test_explain_list_names_every_finding_id() -> None:
-    result = runner.invoke(app, ["explain", "--list", "--json"])
-    assert result.exit_code == 0
-    assert [s["id"] for s in json.loads(result.stdout)] == list(CATALOGUE)
-
-
-def test_explain_maps_prisma_p1001_to_the_layers_it_hides() -> None:
-    result = runner.invoke(app, ["explain", "P1001", "--json"])
-    ids = [f["id"] for f in json.loads(result.stdout)["findings"]]
-    assert {"dns-not-found", "tcp-timeout", "tcp-refused"} <= set(ids)
-
-
-def test_explain_recognises_a_pasted_error_message() -> None:
-    result = runner.invoke(app, ["explain", 'ERROR: prepared statement "s0" already exists'])
-    assert result.exit_code == 0
-    assert "prepared-statements-break" in result.stdout
-
-
-def test_explain_a_finding_id_shows_cause_and_fix() -> None:
-    result = runner.invoke(app, ["explain", "tcp-timeout"])
-    assert "cause:" in result.stdout and "fix:" in result.stdout
-
-
-def test_explain_unknown_text_says_so_in_one_line() -> None:
-    result = runner.invoke(app, ["explain", "all is well"])
-    assert result.exit_code == 1
-    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_internal_errors_exit_3_with_one_line(tmp_path: Path) -> None:

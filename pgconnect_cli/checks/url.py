@@ -41,7 +41,10 @@ from pgconnect_cli.conninfo.fix import (
     raw_reserved_characters,
     read_as_meant,
     split_as_meant,
+    unbracketed_ipv6,
+    unwrap_quotes,
 )
+from pgconnect_cli.conninfo.invisible import Invisible, find_invisible, strip_invisible
 from pgconnect_cli.conninfo.model import (
     LIBPQ_KEYWORD_SINCE,
     LIBPQ_KEYWORDS,
@@ -50,9 +53,16 @@ from pgconnect_cli.conninfo.model import (
     ConnInfo,
     Form,
 )
-from pgconnect_cli.conninfo.params import ENUM_VALUES, INTEGER_PARAMS, shown_name, ssl_flag_meaning, suggest
-from pgconnect_cli.conninfo.parse import ParseError, as_text
-from pgconnect_cli.conninfo.redact import mask_text, printable, scrub
+from pgconnect_cli.conninfo.params import (
+    ENUM_VALUES,
+    INTEGER_PARAMS,
+    corrected_value,
+    shown_name,
+    ssl_flag_meaning,
+    suggest,
+)
+from pgconnect_cli.conninfo.parse import ADONET_MESSAGE, ParseError, as_text
+from pgconnect_cli.conninfo.redact import printable, scrub
 from pgconnect_cli.findings import Finding, Severity, exit_code_for, finding
 from pgconnect_cli.providers import (
     SUPABASE_DB_HOST,
@@ -114,7 +124,18 @@ def check_url(
     prisma_major: int | None = None,
 ) -> UrlCheck:
     """Parse, classify and lint one connection string. Pure; never raises on bad input."""
-    text = as_text(raw).strip()
+    text = as_text(raw).strip(_ASCII_SPACE)
+    invisible = find_invisible(text)
+    if invisible:  # checked as if they were not there; the finding names each one
+        text = strip_invisible(text)
+    text = text.strip()
+    found_first = [_invisible_finding(invisible)] if invisible else []
+    if not text:
+        detail = (
+            "the connection string is empty: libpq would use its defaults (a local socket), "
+            "not your database."
+        )
+        return UrlCheck("<empty input>", None, None, (*found_first, finding("url-invalid", detail)), context)
     secrets = _candidate_secrets(text)
     jdbc = text.lower().startswith("jdbc:")
     body = text[5:] if jdbc else text
@@ -124,18 +145,19 @@ def check_url(
         detail = f"this is a whole assignment ({name}=…): give only the value (`pgc url fix` strips it)."
         secrets = _distinctive(secrets | _candidate_secrets(assignment.group(2)), None)
         shown = printable(mask_unparsed(assignment.group(2).strip("\"'"), secrets))
-        return UrlCheck(shown, None, None, _scrubbed([finding("url-invalid", detail)], secrets), context)
+        found = [*found_first, finding("url-invalid", detail)]
+        return UrlCheck(shown, None, None, _scrubbed(found, secrets), context)
     try:
         reading = read_as_meant(body)
     except ParseError as exc:
-        found = _invalid(body, exc)
+        found = found_first + _invalid(body, exc)
         secrets = _distinctive(secrets, None)
         shown = printable(mask_unparsed(text, secrets))
         return UrlCheck(shown, None, None, _scrubbed(found, secrets), context)
 
     ci = reading.conninfo
     secrets = _distinctive(secrets | {ci.password}, ci)
-    found = _userinfo_findings(reading)
+    found = found_first + _userinfo_findings(reading)
     scheme_finding, foreign = _scheme_finding(ci, jdbc=jdbc, context=context)
     if scheme_finding is not None:
         found.append(scheme_finding)
@@ -153,6 +175,19 @@ def check_url(
     )
 
 
+_ASCII_SPACE = " \t\n\r\v\f"
+
+
+def _invisible_finding(invisible: Sequence[Invisible]) -> Finding:
+    places = "; ".join(dict.fromkeys(i.describe() for i in invisible))
+    if len(invisible) == 1:
+        detail = f"invisible character {places}. libpq reads it as part of the text"
+    else:
+        detail = f"invisible characters: {places}. libpq reads them as part of the text"
+    detail += " (the rest of this report reads the string without it)."
+    return finding("invisible-character", detail)
+
+
 def lint(
     ci: ConnInfo,
     classification: Classification,
@@ -164,6 +199,7 @@ def lint(
     """Every static finding for a parsed URL (user/password encoding and scheme aside)."""
     found: list[Finding] = []
     found += _placeholders(ci)
+    found += _semicolon_settings(ci)
     found += _param_findings(ci, context)
     found += _tls_findings(ci, classification, context, prisma_major)
     found += _provider_findings(ci, classification, context, client, prisma_major)
@@ -175,6 +211,13 @@ def lint(
 
 _ASSIGNMENT = re.compile(
     r"^(?:export\s+)?([A-Z_][A-Z0-9_]*)=\s*([\"']?[A-Za-z][A-Za-z0-9+.\-]*:.*)$", re.DOTALL
+)
+
+
+# `password=` and every alias (Password=, PWD=, passwd=, api_key=) in a query or key=value string
+_SECRET_SETTING = re.compile(
+    r"\b(?:\w*pass(?:word|wd|phrase)?|\w*pwd|\w*secret|api_?key|token)\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s&]+)",
+    re.IGNORECASE,
 )
 
 
@@ -190,8 +233,10 @@ def _candidate_secrets(text: str) -> set[str | None]:
                 out.add(decode_lenient(candidate))
         if split.libpq_userinfo and ":" in split.libpq_userinfo:
             out.add(split.libpq_userinfo.split(":", 1)[1])
-    for m in re.finditer(r"(?:password|sslpassword|api_key)\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s&]+)", text):
-        out.add(m.group(1).strip("'"))
+    for m in _SECRET_SETTING.finditer(text):
+        value = m.group(1).strip("'")
+        out.add(value)
+        out.add(value.split(";", 1)[0])  # ADO.NET: Password=…;Next Key=…
     return {s for s in out if s and s != MASK}
 
 
@@ -231,9 +276,13 @@ def mask_unparsed(text: str, secrets: Iterable[str | None] = ()) -> str:
         else:
             shown += split.rest
         return scrub(shown, secrets)
-    if "@" in text or "password" in text.lower() or "://" in text:
-        return MASK
-    return scrub(mask_text(text), secrets)
+    # Not even a URI: it may be anything, the password itself included. Show its size only.
+    return unparseable_placeholder(text)
+
+
+def unparseable_placeholder(text: str) -> str:
+    """What is shown for input that is not a URI: never the text, which may be a password."""
+    return f"<unparseable input, {len(text)} characters>"
 
 
 # --- parse failures and the user/password -------------------------------------------------------
@@ -249,10 +298,14 @@ def _invalid(body: str, exc: ParseError) -> list[Finding]:
     if exc.part not in exc.message and exc.part != "scheme":
         detail += f" (in the {exc.part})"
     detail += "."
-    stripped = body.strip()
-    if len(stripped) >= 2 and stripped[0] in "\"'" and stripped[-1] == stripped[0]:
-        detail += " The value is wrapped in quotes: remove them."
-    found = [finding("url-invalid", detail)]
+    fix = None
+    if unwrap_quotes(body.strip()) is not None:
+        detail += " The value is wrapped in quotes: remove them (`pgc url fix` does)."
+    elif exc.message == ADONET_MESSAGE:
+        fix = "Rewrite it as a URI: `pgc url fix -` reads it from stdin and prints postgresql://…"
+    elif re.fullmatch(r"\S+", body) and "=" not in body and ":" not in body:
+        detail += " It is a single word: a password or token on its own? Give the whole connection string."
+    found = [finding("url-invalid", detail, fix)]
     split = split_as_meant(body)
     if split is not None and split.userinfo is not None and raw_reserved_characters(split):
         found.append(finding("password-unencoded", _reserved_detail(split), _ENCODING_FIX))
@@ -271,13 +324,26 @@ def _userinfo_findings(reading: Reading) -> list[Finding]:
     chars = raw_reserved_characters(split)
     if chars and set(chars) <= set("[]") and _placeholder_kind(reading.conninfo.password or "") == "wrapped":
         chars = []  # [YOUR-PASSWORD]: the placeholder finding says what to do
-    if reading.misread:
+    if split.misread:
         detail = (
             "libpq ends the user and password at the first @ before any / and so reads another "
             "host, port or database than meant (psql, pg_dump and psycopg connect elsewhere or fail)"
         )
         if chars:
             detail = _reserved_detail(split) + ": " + detail
+        return [finding("password-unencoded", detail + ".", _ENCODING_FIX)]
+    if reading.misread:  # split where meant, but libpq cannot decode the user or password
+        reasons = []
+        if " " in chars:
+            reasons.append(
+                'libpq 18 refuses a raw space (`unexpected spaces found in "…", use percent-encoded '
+                "spaces (%20) instead`; libpq 15 keeps it)"
+            )
+        if "%" in chars:
+            reasons.append(
+                "libpq refuses a % that does not start an escape like %40 (`invalid percent-encoded token`)"
+            )
+        detail = _reserved_detail(split) + ": " + ("; ".join(reasons) or "libpq cannot decode it")
         return [finding("password-unencoded", detail + ".", _ENCODING_FIX)]
     if chars:
         detail = (
@@ -335,52 +401,98 @@ _PLACEHOLDER_WORDS = frozenset(
     """.split()
 )
 _TEMPLATE_VALUES = frozenset({"johndoe", "randompassword"})  # `prisma init` writes these into .env
-_WRAPPED = re.compile(r"^(?:\[[^\]]*\]|<[^>]*>|\{\{?[^}]*\}?\}|\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)$")
+_WRAPPED = re.compile(r"^(?:\[[^\]]*\]|<[^>]*>)$")
+# ${VAR}, $VAR (upper case, as environment variables are named), {{ var }}: a template nobody rendered
+_VARIABLE = re.compile(
+    r"^(?:\$\{[A-Za-z_][A-Za-z0-9_]*(?:[:?+\-][^}]*)?\}|\$[A-Z_][A-Z0-9_]*|\{\{[^}]*\}\})$"
+)
 _EMBEDDED = re.compile(r"\[[A-Za-z][A-Za-z0-9 _\-]*\]|<[A-Za-z][^>]*>|\{\{?[A-Za-z_][^}]*\}|\$\{[A-Za-z_]")
+# A template word as a whole value: one case throughout (or Capitalized), words joined by _ or -.
+_WORDS = re.compile(
+    r"^(?:[a-z]+(?:[_\-][a-z]+)*|[A-Z]+(?:[_\-][A-Z]+)*|[A-Z][a-z]+(?:[_\-][A-Za-z][a-z]*)*)$"
+)
 
 
 def _placeholder_kind(value: str) -> str | None:
-    """'wrapped' ([YOUR-PASSWORD], <password>, ${VAR}), 'masked' (****), 'template' (Prisma's
-    johndoe/randompassword), 'word' (PASSWORD), or None."""
+    """'wrapped' ([YOUR-PASSWORD], <password>), 'variable' (${DB_PASSWORD}, $DB_PASSWORD: never
+    expanded), 'masked' (****), 'template' (Prisma's johndoe/randompassword), 'word' (PASSWORD,
+    your-password), or None. Whole values only: `pa ss` or `pAss` are somebody's real password."""
     v = value.strip()
     if not v:
         return None
+    if _VARIABLE.match(v):
+        return "variable"
     if _WRAPPED.match(v):
         return "wrapped"
     if re.fullmatch(r"\*{3,}|[xX]{3,}|•{3,}", v):
         return "masked"
-    word = re.sub(r"[\s_\-]", "", v).lower()
+    if not _WORDS.match(v):
+        return None
+    word = re.sub(r"[_\-]", "", v).lower()
     if word in _TEMPLATE_VALUES:
         return "template"
-    if word in _PLACEHOLDER_WORDS or (word.startswith("your") and len(word) > 4):
+    if word in _PLACEHOLDER_WORDS:
+        return "word"
+    rest = word.removeprefix("your")
+    if rest != word and any(rest.endswith(w) for w in _PLACEHOLDER_WORDS if len(w) > 3):
         return "word"
     return None
 
 
+def _local_name(host: str) -> bool:
+    """Loopback, or a single-label name (a docker-compose service such as `db`): a setup on this
+    machine or its private network, where a plain `password` may well be the real one."""
+    if is_loopback(host):
+        return True
+    return "." not in host and ":" not in host and bool(re.fullmatch(r"[A-Za-z0-9_\-]+", host))
+
+
+_UNEXPANDED_FIX = (
+    "Set the variable where the URL is assembled and make sure it gets expanded: `export` it in the "
+    "shell, use dotenv-expand (Node) or python-dotenv's interpolation, or docker compose's `environment:`; "
+    "or write the value in full."
+)
+
+
 def _placeholders(ci: ConnInfo) -> list[Finding]:
     where: list[str] = []
+    unexpanded: list[str] = []
     plain_words_only = True
     user_kind = _placeholder_kind(ci.user or "")
     if user_kind:
         where.append(f"user {ci.user!r}")
         plain_words_only &= user_kind == "word"
+        if user_kind == "variable":
+            unexpanded.append(f"user {ci.user!r}")
     pw_kind = _placeholder_kind(ci.password or "")
     if pw_kind:
         where.append("the password")
         plain_words_only &= pw_kind == "word"
+        if pw_kind == "variable":
+            unexpanded.append("the password")
     for hp in ci.hosts:
         if hp.host and (_EMBEDDED.search(hp.host) or _placeholder_kind(hp.host)):
             where.append(f"host {hp.host!r}")
             plain_words_only = False
-    if ci.dbname and _WRAPPED.match(ci.dbname):
+            if _VARIABLE.match(hp.host) or "${" in hp.host:
+                unexpanded.append(f"host {hp.host!r}")
+    if ci.dbname and (_WRAPPED.match(ci.dbname) or _VARIABLE.match(ci.dbname)):
         where.append(f"database {ci.dbname!r}")
         plain_words_only = False
+        if _VARIABLE.match(ci.dbname):
+            unexpanded.append(f"database {ci.dbname!r}")
     if not where:
         return []
-    local = all(is_loopback(hp.host) for hp in ci.hosts)
+    if unexpanded:
+        detail = (
+            "a variable reference was never expanded in " + ", ".join(unexpanded) + ": the shell, "
+            "dotenv or docker compose passed it on as text, so the client sends it literally."
+        )
+        return [finding("placeholder-credentials", detail, _UNEXPANDED_FIX)]
+    local = all(_local_name(hp.host) for hp in ci.hosts)
     detail = "placeholder text left from a template in " + ", ".join(where) + "."
     if plain_words_only and local:
-        detail += " Fine if it really is your local setup."
+        detail += " Fine if it really is your local (or docker-compose) setup."
         return [finding("placeholder-credentials", detail, severity=Severity.INFO)]
     return [finding("placeholder-credentials", detail)]
 
@@ -399,9 +511,13 @@ def _short(value: str, limit: int = 40) -> str:
     return value if len(value) <= limit else value[: limit - 1] + "…"
 
 
+_UNKNOWN_SHOWN = 20  # one finding each; the rest are counted (a mangled string can hold thousands)
+
+
 def _param_findings(ci: ConnInfo, context: Context) -> list[Finding]:
     found: list[Finding] = []
     prisma_only: list[str] = []
+    unknown: list[str] = []
     for key, value in ci.options:
         if key in ("user", "password", "host", "port", "dbname", "requiressl"):
             continue
@@ -421,7 +537,12 @@ def _param_findings(ci: ConnInfo, context: Context) -> list[Finding]:
         elif key in PRISMA_ONLY_PARAMS:
             prisma_only.append(key)
         else:
-            found.append(_unknown_param(key))
+            unknown.append(key)
+    found += [_unknown_param(key) for key in unknown[:_UNKNOWN_SHOWN]]
+    if len(unknown) > _UNKNOWN_SHOWN:
+        more = len(unknown) - _UNKNOWN_SHOWN
+        detail = f"and {more} more parameters neither libpq nor Prisma knows."
+        found.append(finding("param-unknown", detail, "Remove them from the URL."))
     if prisma_only:
         names = ", ".join(prisma_only)
         severity = _PARAM_NOT_LIBPQ_SEVERITY[context]
@@ -464,28 +585,118 @@ def _value_findings(ci: ConnInfo, context: Context) -> list[Finding]:
     for key, allowed in ENUM_VALUES.items():
         value = values.get(key)
         if value is not None and value not in allowed:
-            detail = f"{key}={_short(value)}: accepted values are {', '.join(sorted(allowed))}."
-            found.append(finding("param-value-invalid", detail))
+            accepted = ", ".join(sorted(allowed))
+            detail = f"{key}={_short(value)}: libpq refuses it (`invalid {key} value`)."
+            meant = corrected_value(key, value)
+            fix = f"Write {key}={meant} (`pgc url fix` does it)." if meant else f"Use one of: {accepted}."
+            found.append(finding("param-value-invalid", f"{detail} Accepted: {accepted}.", fix))
     for key in INTEGER_PARAMS:
         value = values.get(key)
         if value is not None and value.strip() and not re.fullmatch(r"\s*-?\d+\s*", value):
-            found.append(finding("param-value-invalid", f"{key}={_short(value)}: must be a whole number."))
+            unit = " of seconds" if "timeout" in key or "lifetime" in key else ""
+            detail = f"{key}={_short(value)}: must be a whole number{unit}."
+            found.append(
+                finding("param-value-invalid", detail, f"Write a whole number{unit}, e.g. {key}=10.")
+            )
     port = values.get("port")
     if port is not None:
-        bad = [p for p in port.split(",") if p and not (p.isdigit() and 1 <= int(p) <= 65535)]
-        if bad:
-            found.append(
-                finding("param-value-invalid", f"port {_short(bad[0])}: a port is a number from 1 to 65535.")
-            )
-        hosts = (values.get("host") or values.get("hostaddr") or "").split(",")
+        found += _port_findings(ci, port)
+        hosts = (values.get("hostaddr") or values.get("host") or "").split(",")
         ports = port.split(",")
         if len(ports) > 1 and len(ports) != len(hosts):
-            detail = f"{len(ports)} ports for {len(hosts)} hosts: libpq needs one port, or one per host."
-            found.append(finding("param-value-invalid", detail))
+            detail = (
+                f"{len(ports)} ports for {len(hosts)} hosts: libpq refuses to connect (`could not match "
+                f"{len(ports)} port numbers to {len(hosts)} hosts`)."
+            )
+            fix = "Give one port for all hosts, or one port per host in the same order."
+            found.append(finding("param-value-invalid", detail, fix))
+    found += _refused_before_connecting(ci)
     pgbouncer = values.get("pgbouncer")
     if pgbouncer is not None and pgbouncer.lower() not in ("true", "false"):
         detail = f"pgbouncer={_short(pgbouncer)}: Prisma accepts only true or false and refuses to connect."
         found.append(finding("param-value-invalid", detail, "Write pgbouncer=true."))
+    return found
+
+
+def _port_findings(ci: ConnInfo, port: str) -> list[Finding]:
+    for hp in ci.hosts:
+        if ":" in hp.port and ci.form is Form.URI:
+            found = unbracketed_ipv6(f"{hp.host}:{hp.port}")
+            if found is not None:
+                address, written = found
+                bracketed = f"[{address}]" + (f":{written}" if written else "")
+                detail = (
+                    f"port {_short(hp.port)}: {address} is an IPv6 address without brackets, so libpq "
+                    f"ends the host at its first colon. Write {bracketed}."
+                )
+                fix = f"Put the IPv6 address in brackets: …@{bracketed}/… (`pgc url fix` does it)."
+                return [finding("param-value-invalid", detail, fix)]
+    bad = [p for p in port.split(",") if p and not (p.isdigit() and 1 <= int(p) <= 65535)]
+    if not bad:
+        return []
+    detail = f"port {_short(bad[0])}: a port is a number from 1 to 65535 (libpq: `invalid port number`)."
+    fix = "Write the port as a number (PostgreSQL's default is 5432, PgBouncer's 6432)."
+    return [finding("param-value-invalid", detail, fix)]
+
+
+def _semicolon_settings(ci: ConnInfo) -> list[Finding]:
+    """`…/db;sslmode=require`: JDBC's and ADO.NET's `;` does not start settings in a libpq URI."""
+    dbname = ci.dbname or ""
+    if ci.form is not Form.URI or not _SEMICOLON_SETTING.search(dbname):
+        return []
+    name, _, rest = dbname.partition(";")
+    keys = [shown_name(m.group(1)) for m in re.finditer(r"([A-Za-z_][A-Za-z0-9_]*)\s*=", rest)]
+    detail = (
+        f"the database name {name!r} is followed by ;{'=…;'.join(keys)}=…: libpq takes settings after ?, "
+        "not after ;, so it reads them as part of the database name and applies none of them."
+    )
+    fix = f"Write them as a query: /{name}?{'=…&'.join(keys)}=… (`pgc url fix` does it)."
+    title = "Settings after ; are read as part of the database name"
+    return [finding("url-invalid", detail, fix, title=title)]
+
+
+_SEMICOLON_SETTING = re.compile(r";\s*[A-Za-z_][A-Za-z0-9_]*\s*=")
+
+
+def _refused_before_connecting(ci: ConnInfo) -> list[Finding]:
+    """Combinations libpq (16+ where noted) refuses before any network traffic, in its own words."""
+    found: list[Finding] = []
+    settings = ci.libpq_dict()
+    explicit = settings.get("sslmode")
+    system_roots = settings.get("sslrootcert") == "system"
+    mode = explicit or ("verify-full" if system_roots else "prefer")
+    if system_roots and explicit is not None and explicit != "verify-full":
+        detail = (
+            f"sslmode={explicit} with sslrootcert=system: libpq 16+ refuses to connect "
+            f'(`weak sslmode "{explicit}" may not be used with sslrootcert=system (use "verify-full")`).'
+        )
+        fix = "Use sslmode=verify-full&sslrootcert=system (or remove sslrootcert=system)."
+        found.append(finding("param-value-invalid", detail, fix))
+    if settings.get("sslnegotiation") == "direct" and mode in ("disable", "allow", "prefer"):
+        said = f"sslmode={mode}" if explicit else "no sslmode (libpq's default is prefer)"
+        detail = (
+            f'sslnegotiation=direct with {said}: libpq refuses to connect (`weak sslmode "{mode}" may not be '
+            'used with sslnegotiation=direct (use "require", "verify-ca", or "verify-full")`).'
+        )
+        fix = "Add sslmode=require (or verify-full), or remove sslnegotiation=direct."
+        found.append(finding("param-value-invalid", detail, fix))
+    host, hostaddr = settings.get("host"), settings.get("hostaddr")
+    if host is not None and hostaddr is not None:
+        names, addrs = len(host.split(",")), len(hostaddr.split(","))
+        if names != addrs:
+            detail = (
+                f"{names} host names and {addrs} hostaddr values: libpq refuses to connect "
+                f"(`could not match {names} host names with {addrs} hostaddr values`)."
+            )
+            fix = "Give one hostaddr per host (in the same order), or remove hostaddr."
+            found.append(finding("param-value-invalid", detail, fix))
+    if settings.get("channel_binding") == "require" and mode == "disable":
+        detail = (
+            "channel_binding=require with sslmode=disable: channel binding needs TLS, so every attempt "
+            "fails (`channel binding required, but SSL not in use`)."
+        )
+        fix = "Use sslmode=require (or stronger) with channel_binding=require."
+        found.append(finding("param-value-invalid", detail, fix))
     return found
 
 
@@ -508,7 +719,13 @@ def _tls_findings(
     hosts = [hp.host for hp in ci.hosts if hp.host] or (ci.get("hostaddr") or "").split(",")
     remote = [h for h in hosts if h and not is_loopback(h)]
     if ci.get("sslrootcert") == "system":
-        found.append(finding("sslrootcert-system-old-libpq", "sslrootcert=system."))
+        detail = (
+            "sslrootcert=system: libpq 16 and newer verify the server against the system's trusted CAs "
+            "(and default to sslmode=verify-full); libpq 15 and older read `system` as a file name, "
+            'so verify-full fails (`root certificate file "system" does not exist`) and require '
+            "connects without any verification."
+        )
+        found.append(finding("sslrootcert-system-old-libpq", detail))
     if not remote:
         return found
     mode = _effective_sslmode(ci, context)

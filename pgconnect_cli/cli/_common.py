@@ -46,6 +46,10 @@ def fail(err: PgcError) -> NoReturn:
     raise typer.Exit(err.exit_code)
 
 
+# Only ASCII whitespace: str.strip() would also drop a no-break space that libpq keeps (and fails on).
+_ASCII_SPACE = " \t\n\r\v\f"
+
+
 def read_url_argument(url: str | None, env: str | None = None, *, name: str = "URL") -> str:
     """A URL from the argument, from stdin (`-`) or from an environment variable (`--env NAME`).
 
@@ -57,7 +61,7 @@ def read_url_argument(url: str | None, env: str | None = None, *, name: str = "U
         value = os.environ.get(env)
         if value is None:
             raise UsageError(f"environment variable {env} is not set")
-        return value.strip()
+        return value.strip(_ASCII_SPACE)
     if url is None:
         raise UsageError(f"missing {name} (or `-` to read it from stdin, or --env NAME)")
     if url == "-":
@@ -68,7 +72,7 @@ def read_url_argument(url: str | None, env: str | None = None, *, name: str = "U
 def read_stdin_line(empty_message: str) -> str:
     """One line from stdin, stripped; a usage error when it is empty or not UTF-8 text."""
     try:
-        data = sys.stdin.readline().strip()
+        data = sys.stdin.readline().strip(_ASCII_SPACE)
     except UnicodeDecodeError:
         raise UsageError("the input on stdin is not UTF-8 text") from None
     if not data:

@@ -1,11 +1,19 @@
+"""`pgc explain`: what an error text, a Prisma code, a SQLSTATE or a finding id means."""
+
 from __future__ import annotations
 
 import json
+from enum import Enum
 from typing import Annotated
 
 import typer
 
 from pgconnect_cli.cli._common import JsonOption, NoColorOption, apply_no_color
+
+
+class ExplainFormat(str, Enum):
+    human = "human"
+    json = "json"
 
 
 def explain(
@@ -14,7 +22,10 @@ def explain(
         typer.Argument(help="An error message, a Prisma code (P1001), a SQLSTATE (28P01) or a finding id."),
     ] = None,
     list_ids: Annotated[bool, typer.Option("--list", help="List every finding id.")] = False,
-    json_flag: JsonOption = False,
+    fmt: Annotated[
+        ExplainFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
+    ] = ExplainFormat.human,
+    json_option: JsonOption = False,
     no_color: NoColorOption = False,
 ) -> None:
     """Explain an error message, Prisma code, SQLSTATE or finding id: cause, layer, fix."""
@@ -23,6 +34,7 @@ def explain(
     from pgconnect_cli.findings import CATALOGUE
 
     apply_no_color(no_color)
+    json_flag = json_option or fmt is ExplainFormat.json
     if list_ids:
         if json_flag:
             typer.echo(json.dumps([_spec_dict(i) for i in CATALOGUE], indent=2))

@@ -111,9 +111,32 @@ def _raw(url: str | None, env: str | None) -> str:
     from pgconnect_cli.conninfo.parse import as_text
 
     try:
-        return as_text(read_url_argument(url, env))
+        text = as_text(read_url_argument(url, env))
     except PgcError as exc:
         fail(exc)
+    if not text.strip():  # libpq would read "" as "all defaults": a local socket, not the database meant
+        fail(UsageError("empty URL" + (f": {env} is set but empty" if env else "")))
+    if len(text) > _MAX_URL:
+        fail(
+            UsageError(
+                f"the URL is {len(text)} characters long; pgc reads connection strings up to {_MAX_URL}"
+            )
+        )
+    return text
+
+
+_MAX_URL = 65536  # real connection strings are a few hundred characters; this is garbage or an attack
+
+
+def _visible(raw: str) -> str:
+    """`raw` without invisible characters (a no-break space, a zero-width space), each one noted:
+    a URL printed for a tool must not carry them on."""
+    from pgconnect_cli.conninfo.invisible import find_invisible, strip_invisible
+
+    found = find_invisible(raw)
+    for invisible in found:
+        _note(f"removed an invisible {invisible.describe()}")
+    return strip_invisible(raw) if found else raw
 
 
 def _read(raw: str) -> Reading:
@@ -242,7 +265,7 @@ def direct(
     """
     from pgconnect_cli.providers import DerivationError, Endpoint, classify, derive_direct
 
-    raw = _raw(url, env)
+    raw = _visible(_raw(url, env))
     reading = _read(raw)
     ci = reading.conninfo
     try:
@@ -290,7 +313,7 @@ def pooled(
     """
     from pgconnect_cli.providers import DerivationError, Endpoint, PoolMode, classify, derive_pooled
 
-    raw = _raw(url, env)
+    raw = _visible(_raw(url, env))
     reading = _read(raw)
     ci = reading.conninfo
     try:
@@ -343,7 +366,7 @@ def convert(
     from pgconnect_cli.providers import Endpoint, classify
 
     edits = _pairs(set_, "--set")
-    raw = _raw(url, env)
+    raw = _visible(_raw(url, env))
     ci = apply_edits(_read(raw).conninfo, edits, [k.strip() for k in unset or []])
     c = classify(ci)
     result = do_convert(
@@ -440,7 +463,14 @@ NoPasswordOption = Annotated[
 ParamOption = Annotated[
     list[str] | None, typer.Option("--param", metavar="KEY=VALUE", help="A query parameter (repeatable).")
 ]
-PooledOption = Annotated[bool, typer.Option("--pooled/--direct", help="The pooled or the direct endpoint.")]
+PooledOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--pooled/--direct",
+        help="The pooled or the direct endpoint (default: direct; a given --host is kept as it is).",
+        show_default=False,
+    ),
+]
 
 
 @app.command("build")
@@ -456,7 +486,7 @@ def build(
     no_password: NoPasswordOption = False,
     database: Annotated[str | None, typer.Option("--database", "-d", help="Database name.")] = None,
     param: ParamOption = None,
-    pooled: PooledOption = False,
+    pooled: PooledOption = None,
     mode: Annotated[
         Mode, typer.Option(case_sensitive=False, help="Pool mode (Supabase).")
     ] = Mode.transaction,
@@ -484,21 +514,22 @@ def build(
         if not line:
             fail(UsageError("--password-stdin: nothing on stdin"))
         password = line.rstrip("\r\n")
-    request = BuildRequest(
-        provider,
-        host,
-        port,
-        user,
-        password,
-        no_password,
-        database,
-        pooled,
-        mode,
-        region,
-        project_ref,
-        endpoint,
-    )
     try:
+        host, port = _host_and_port(host, port)
+        request = BuildRequest(
+            provider,
+            host,
+            port,
+            user,
+            password,
+            no_password,
+            database,
+            pooled,
+            mode,
+            region,
+            project_ref,
+            endpoint,
+        )
         ci, notes = _preset(request, params)
     except PgcError as exc:
         fail(exc)
@@ -507,12 +538,54 @@ def build(
     from pgconnect_cli.findings import Severity
 
     text = to_uri(ci)
+    errors = [f for f in check_url(text).findings if f.severity is Severity.ERROR]
+    for f in errors:
+        _note(f"{f.id}: {f.detail}", "error")
+    if errors:  # a URL that cannot work is no product: nothing on stdout for a script to pick up
+        raise typer.Exit(1)
     _emit(text)
     for note in notes:
         _note(note)
-    for f in check_url(text).findings:
-        if f.severity is Severity.ERROR:
-            _note(f"{f.id}: {f.detail}", "error")
+
+
+def _host_and_port(host: str | None, port: int | None) -> tuple[str | None, int | None]:
+    """--host as given, split when it carries a port (`db.example.com:6543`, `[::1]:5432`).
+
+    The value is never echoed: people paste whole URLs (with the password) here.
+    """
+    if host is None:
+        return None, port
+    return _split_host(host, port)
+
+
+def _split_host(host: str, port: int | None) -> tuple[str, int | None]:
+    import re
+
+    value = host.strip()
+    if not value:
+        raise UsageError("--host is empty")
+    if "://" in value or "@" in value:
+        raise UsageError(
+            "--host takes a host name, not a URL: give a whole URL to `pgc url check` or `pgc url fix`"
+        )
+    if value.startswith("/"):  # a Unix-socket directory
+        return value, port
+    if any(c.isspace() for c in value) or any(c in value for c in "/?#"):
+        raise UsageError("--host takes a host name (the database goes in --database, parameters in --param)")
+    bracketed = re.fullmatch(r"\[([^\]]+)\](?::(.*))?", value)
+    if bracketed:
+        value, written = bracketed.group(1), bracketed.group(2)
+    elif value.count(":") == 1:
+        value, _, written = value.partition(":")
+    else:  # a bare IPv6 address, or a plain name
+        written = None
+    if written:
+        if not (written.isdigit() and 1 <= int(written) <= 65535):
+            raise UsageError("--host HOST:PORT: the port must be a number from 1 to 65535")
+        if port is not None and port != int(written):
+            raise UsageError(f"--host has port {written} and --port says {port}: give the port once")
+        port = int(written)
+    return value, port
 
 
 @dataclass(frozen=True)
@@ -526,11 +599,37 @@ class BuildRequest:
     password: str | None = field(repr=False)
     no_password: bool
     database: str | None
-    pooled: bool
+    pooled: bool | None  # None: not said (a given --host is kept as it is)
     mode: Mode
     region: str | None
     project_ref: str | None
     endpoint: str | None
+
+
+def _neon_host(endpoint: str, region: str, *, pooled: bool) -> str:
+    """`ep-x[-pooler].[c-N.]REGION.aws.neon.tech`, or `….azure.neon.tech` for Azure regions.
+
+    Neon's region ids carry the cloud (`aws-us-east-2`, `azure-eastus2`); the host has it last.
+    """
+    import re
+
+    m = re.fullmatch(r"(?P<cell>c-\d+\.)?(?:(?P<cloud>aws|azure)-)?(?P<region>.+)", region.strip().lower())
+    cell, cloud, name = (
+        (m.group("cell") or "", m.group("cloud") or "aws", m.group("region")) if m else ("", "aws", region)
+    )
+    return f"{endpoint}{'-pooler' if pooled else ''}.{cell}{name}.{cloud}.neon.tech"
+
+
+def _neon_endpoint(host: str, pooled: bool | None) -> tuple[str, str | None]:
+    """A given Neon host turned into the endpoint asked for with --pooled/--direct (and why)."""
+    from pgconnect_cli.providers import NEON_HOST
+
+    m = NEON_HOST.match(host.lower())
+    if m is None or pooled is None or pooled == bool(m.group("pooler")):
+        return host, None
+    if pooled:
+        return f"{m.group('ep')}-pooler" + host[len(m.group("ep")) :], "--pooled: used the -pooler host"
+    return host.replace("-pooler.", ".", 1), "--direct: used the host without -pooler"
 
 
 def _preset(req: BuildRequest, params: list[tuple[str, str]]) -> tuple[ConnInfo, list[str]]:
@@ -550,7 +649,7 @@ def _preset(req: BuildRequest, params: list[tuple[str, str]]) -> tuple[ConnInfo,
     )
 
     provider, host, port, user, password = req.provider, req.host, req.port, req.user, req.password
-    pooled, mode, region = req.pooled, req.mode, req.region
+    pooled, mode, region = bool(req.pooled), req.mode, req.region
     notes: list[str] = []
     query: list[tuple[str, str]] = []
     default_db: str | None = None
@@ -562,9 +661,11 @@ def _preset(req: BuildRequest, params: list[tuple[str, str]]) -> tuple[ConnInfo,
     elif provider is BuildProvider.neon:
         if host is None:
             ep = _ask(req.endpoint, "--endpoint", "Neon endpoint id (ep-…)")
-            reg = _ask(region, "--region", "Region (e.g. us-east-2)")
-            ep = ep.removesuffix("-pooler")
-            host = f"{ep}{'-pooler' if pooled else ''}.{reg}.aws.neon.tech"
+            reg = _ask(region, "--region", "Region (e.g. us-east-2, aws-us-east-2, azure-eastus2)")
+            host = _neon_host(ep.removesuffix("-pooler"), reg, pooled=pooled)
+        else:
+            host, note = _neon_endpoint(host, req.pooled)
+            notes += [note] if note else []
         port = port or POSTGRES_DEFAULT_PORT
         default_db = "neondb"
         query += [("sslmode", "require"), ("channel_binding", "require")]
@@ -596,7 +697,7 @@ def _preset(req: BuildRequest, params: list[tuple[str, str]]) -> tuple[ConnInfo,
         port = port or (PGBOUNCER_DEFAULT_PORT if pooled else POSTGRES_DEFAULT_PORT)
         user = user or "postgres"
     else:
-        host = _ask(host, "--host", "Host")
+        host, port = _split_host(_ask(host, "--host", "Host"), port)
         port = port or (PGBOUNCER_DEFAULT_PORT if pooled else POSTGRES_DEFAULT_PORT)
         if not is_loopback(host) and not any(k in ("sslmode", "ssl") for k, _ in params):
             query.append(("sslmode", "require"))
@@ -611,6 +712,11 @@ def _preset(req: BuildRequest, params: list[tuple[str, str]]) -> tuple[ConnInfo,
         elif needs_password:
             raise UsageError(
                 "missing --password-stdin (or --password, or --no-password; no terminal to ask on)"
+            )
+        else:
+            notes.append(
+                "no password set: libpq takes it from .pgpass or PGPASSWORD "
+                "(--no-password says so on purpose, --password-stdin adds one)"
             )
     database = _ask(req.database, "--database", "Database", default=default_db or user)
     for key, value in params:

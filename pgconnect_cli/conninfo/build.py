@@ -8,7 +8,7 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import quote as _quote
 
-from pgconnect_cli.conninfo.model import CORE_KEYWORDS, SECRET_KEYWORDS, ConnInfo
+from pgconnect_cli.conninfo.model import CORE_KEYWORDS, ConnInfo, is_secret_keyword
 
 MASK = "****"
 
@@ -142,12 +142,16 @@ def to_uri(ci: ConnInfo, *, mask: bool = False, scheme: str | None = None) -> st
     if dbname == "":
         in_query.add("dbname")
     if dbname:
+        if mask:  # `/db;password=…`: settings pasted into the path are part of the name
+            from pgconnect_cli.conninfo.redact import mask_text
+
+            dbname = mask_text(dbname)
         out.append("/" + pct(dbname, safe=_DBNAME_SAFE))
     query = []
     for k, v in options:
         if k in CORE_KEYWORDS and k not in in_query:
             continue
-        if mask and k in SECRET_KEYWORDS:
+        if mask and is_secret_keyword(k):
             query.append(f"{pct(k, safe='')}={MASK}")
         else:
             if mask:  # a value can hold a URL with credentials of its own
@@ -174,7 +178,7 @@ def to_keyvalue(ci: ConnInfo, *, mask: bool = False) -> str:
     for k, v in _resolved_options(ci):
         if k == "ssl" and v == "true":
             k, v = "sslmode", "require"
-        if mask and k in SECRET_KEYWORDS:
+        if mask and is_secret_keyword(k):
             parts.append(f"{k}={MASK}")
         else:
             parts.append(f"{k}={_kv_quote(v)}")
@@ -188,5 +192,5 @@ def to_env(ci: ConnInfo, *, mask: bool = False) -> dict[str, str]:
         var = ENV_VARS.get(k)
         if var is None:
             continue
-        env[var] = MASK if (mask and k in SECRET_KEYWORDS) else v
+        env[var] = MASK if (mask and is_secret_keyword(k)) else v
     return env

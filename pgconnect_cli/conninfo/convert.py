@@ -159,7 +159,17 @@ def _to_prisma(ci: ConnInfo, *, transaction_pooler: bool, direct: bool) -> Conve
     if len(hosts) > 1:
         notes.append(f"Prisma takes a single host: kept the first of {len(hosts)}")
     first = hosts[0]
-    if first.host:
+    socket_dir: str | None = None
+    if first.is_socket:  # Prisma: host localhost, the socket directory in ?host= (its docs' form)
+        host_opts.append(("host", "localhost"))
+        if first.host:
+            socket_dir = first.host
+        else:
+            notes.append(
+                "no host: libpq uses its default Unix socket, whose directory Prisma does not know; "
+                "it connects to localhost over TCP (add ?host=/var/run/postgresql for the socket)"
+            )
+    elif first.host:
         host_opts.append(("host", first.host))
     if first.port:
         host_opts.append(("port", first.port))
@@ -218,7 +228,11 @@ def _to_prisma(ci: ConnInfo, *, transaction_pooler: bool, direct: bool) -> Conve
     if dropped:
         notes.append("dropped parameters Prisma ignores: " + ", ".join(map(shown_name, dropped)))
     result = ConnInfo(raw="", form=Form.URI, scheme="postgresql", options=tuple(out))
-    return Conversion(to_uri(result, scheme="postgresql"), tuple(notes))
+    text = to_uri(result, scheme="postgresql")
+    if socket_dir is not None:
+        separator = "&" if "?" in text else ("?" if values.get("dbname") else "/?")
+        text += f"{separator}host={pct(socket_dir, safe='/')}"
+    return Conversion(text, tuple(notes))
 
 
 def _netloc(ci: ConnInfo) -> str:

@@ -14,9 +14,11 @@ import re
 from dataclasses import dataclass
 
 from pgconnect_cli.conninfo.build import pct, to_keyvalue, to_uri
+from pgconnect_cli.conninfo.invisible import find_invisible, strip_invisible
 from pgconnect_cli.conninfo.model import LIBPQ_SCHEMES, ConnInfo, Form
 from pgconnect_cli.conninfo.params import (
     SCHEMA_ALIASES,
+    corrected_value,
     is_known,
     merge_options,
     normalize,
@@ -25,7 +27,7 @@ from pgconnect_cli.conninfo.params import (
     ssl_flag_meaning,
     suggest,
 )
-from pgconnect_cli.conninfo.parse import ParseError, as_text, parse, split_scheme
+from pgconnect_cli.conninfo.parse import ParseError, as_text, looks_like_adonet, parse, split_scheme
 
 _HEX = "0123456789abcdefABCDEF"
 _QUERY_KEY = re.compile(r"\?[A-Za-z_][A-Za-z0-9_]*=")
@@ -62,41 +64,32 @@ class MeantSplit:
 _PLAUSIBLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 
 
-def _plausible_tail(tail: str) -> bool:
-    """After a candidate `@`: a host list, database and query string as people write them.
-
-    No further `@` in the host list or the database name, no `#` or space in the host list,
-    and a query made of `key=value` pairs with identifier keys.
-    """
-    end = len(tail)
-    for i, c in enumerate(tail):
-        if c in "/?":
-            end = i
-            break
-    hosts = tail[:end]
-    if "@" in hosts or "#" in hosts or " " in hosts:
-        return False
-    q = tail.find("?", end)
-    if tail[end : end + 1] == "/":
-        dbname = tail[end + 1 : q if q >= 0 else len(tail)]
-        if "@" in dbname:
+def _plausible_query(query: str) -> bool:
+    """`key=value` pairs with identifier keys, as people write query strings."""
+    for pair in query.split("&"):
+        key, eq, _ = pair.partition("=")
+        if pair and (not eq or not _PLAUSIBLE_KEY.fullmatch(key)):
             return False
-    if q >= 0:
-        for pair in tail[q + 1 :].split("&"):
-            key, eq, _ = pair.partition("=")
-            if pair and (not eq or not _PLAUSIBLE_KEY.fullmatch(key)):
-                return False
     return True
 
 
-def _looks_like_path_and_query(userinfo: str) -> bool:
-    """`…/db?key=` inside a would-be userinfo means the `@` we look at is in the query string."""
-    slash = userinfo.find("/")
-    return slash >= 0 and bool(_QUERY_KEY.search(userinfo, slash))
+def _next_index(text: str, chars: str) -> list[int]:
+    """For every position, the index of the next character out of `chars` (len(text) if none)."""
+    n = len(text)
+    out = [n] * (n + 1)
+    for j in range(n - 1, -1, -1):
+        out[j] = j if text[j] in chars else out[j + 1]
+    return out
 
 
 def split_as_meant(raw: str) -> MeantSplit | None:
-    """Cut `scheme://userinfo@rest` at the `@` followed by the host list; None if not `x://` form."""
+    """Cut `scheme://userinfo@rest` at the `@` followed by the host list; None if not `x://` form.
+
+    The meant `@` is the first one after which come a host list (no further `@`, `#` or space),
+    an optional database name without `@` and a query of `key=value` pairs with identifier keys,
+    and before which no `/…?key=` already started a path and query. The positions of the next
+    separators are computed once, so a long string with many `@` stays linear.
+    """
     scheme = split_scheme(raw)
     if scheme is None:
         return None
@@ -105,8 +98,23 @@ def split_as_meant(raw: str) -> MeantSplit | None:
     slash = rest.find("/")
     libpq_at = ats[0] if ats and (slash < 0 or ats[0] < slash) else None
     meant_at = libpq_at
-    for i in ats:
-        if _plausible_tail(rest[i + 1 :]) and not _looks_like_path_and_query(rest[:i]):
+    if ats:
+        n = len(rest)
+        next_stop, next_q = _next_index(rest, "/?"), _next_index(rest, "?")
+        next_at, next_odd = _next_index(rest, "@"), _next_index(rest, "@# ")
+        path_query = _QUERY_KEY.search(rest, slash) if slash >= 0 else None
+        queries: dict[int, bool] = {}
+        for i in ats:
+            if path_query is not None and path_query.end() <= i:
+                break  # this @ and every later one stand in the query string
+            end = next_stop[i + 1]
+            if next_odd[i + 1] < end:
+                continue  # the would-be host list holds an @, # or space
+            q = next_q[end]
+            if end < n and rest[end] == "/" and next_at[end + 1] < q:
+                continue  # the would-be database name holds an @
+            if q < n and not queries.setdefault(q, _plausible_query(rest[q + 1 :])):
+                continue
             meant_at = i
             break
     return MeantSplit(
@@ -216,11 +224,13 @@ def apply_param_fixes(ci: ConnInfo) -> tuple[ConnInfo, list[str], list[str]]:
     remaining: list[str] = []
     present = {k for k, _ in ci.options}
 
+    index: dict[str, int] = {}  # key → position in `out`
+
     def put(key: str, value: str) -> None:
-        for idx, (k, _) in enumerate(out):
-            if k == key:
-                out[idx] = (key, value)
-                return
+        if key in index:
+            out[index[key]] = (key, value)
+            return
+        index[key] = len(out)
         out.append((key, value))
 
     for key, value in ci.options:
@@ -230,7 +240,7 @@ def apply_param_fixes(ci: ConnInfo) -> tuple[ConnInfo, list[str], list[str]]:
                 changes.append("removed ssl= (sslmode is already set)")
             elif mode is None:
                 remaining.append(key)
-                out.append((key, value))
+                put(key, value)
             else:
                 put("sslmode", mode)
                 changes.append(f"ssl={value} → sslmode={mode}")
@@ -250,7 +260,7 @@ def apply_param_fixes(ci: ConnInfo) -> tuple[ConnInfo, list[str], list[str]]:
         s = suggest(key)
         if s is None or not s.automatic:
             remaining.append(key)
-            out.append((key, value))
+            put(key, value)
             continue
         if s.replacement is None:
             changes.append("removed a parameter with an empty name")
@@ -260,11 +270,16 @@ def apply_param_fixes(ci: ConnInfo) -> tuple[ConnInfo, list[str], list[str]]:
             put("options", merge_options(current, search_path_option(value)))
             changes.append(f"{shown_name(key)}= → options=-c search_path=…")
             continue
-        if s.replacement in present or any(k == s.replacement for k, _ in out):
+        if s.replacement in present or s.replacement in index:
             changes.append(f"removed {shown_name(key)} ({s.replacement} is already set)")
             continue
         put(s.replacement, value)
         changes.append(f"{shown_name(key)} → {s.replacement}")
+    for idx, (key, value) in enumerate(out):
+        meant = corrected_value(key, value)
+        if meant is not None and meant != value:
+            out[idx] = (key, meant)
+            changes.append(f"{key}={value} → {key}={meant}")
     fixed = ConnInfo(raw="", form=ci.form, scheme=ci.scheme, options=tuple(out))
     return fixed, changes, remaining
 
@@ -306,6 +321,13 @@ def _fix_rest(rest: str) -> tuple[str, list[str]]:
     hosts, path = (head, None) if slash < 0 else (head[:slash], head[slash + 1 :])
     spaces = " " in rest
     hosts = hosts.replace(" ", "")
+    hosts, bracketed = _bracket_hosts(hosts)
+    changes += bracketed
+    if path is not None and _SEMICOLON_SETTINGS.search(path):
+        path, _, settings = path.partition(";")
+        moved = "&".join(p.strip() for p in settings.split(";") if p.strip())
+        query = moved if query is None else f"{moved}&{query}"
+        changes.append("settings after ; → query parameters after ?")
     if path is not None:
         path = _encode_spaces(path)
     if query is not None:
@@ -329,6 +351,52 @@ def _fix_rest(rest: str) -> tuple[str, list[str]]:
     return out, changes
 
 
+# `/db;sslmode=require`: the JDBC/ADO.NET habit of `;` before settings
+_SEMICOLON_SETTINGS = re.compile(r";\s*[A-Za-z_][A-Za-z0-9_]*\s*=")
+
+
+def unbracketed_ipv6(item: str) -> tuple[str, str | None] | None:
+    """(address, port or None) when a host-list item is an IPv6 address written without brackets.
+
+    `2001:db8::1:5432` is itself a valid address, but people write the port after it: a last
+    group of decimal digits that leaves a valid address in front is read as the port.
+    """
+    if item.startswith("[") or item.count(":") < 2:
+        return None
+    address, _, port = item.rpartition(":")
+    if port.isdigit() and 1 <= int(port) <= 65535 and _is_ipv6(address):
+        return address, port
+    if _is_ipv6(item):
+        return item, None
+    return None
+
+
+def _is_ipv6(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _bracket_hosts(hosts: str) -> tuple[str, list[str]]:
+    out: list[str] = []
+    changes: list[str] = []
+    for item in hosts.split(","):
+        found = unbracketed_ipv6(item)
+        if found is None:
+            out.append(item)
+            continue
+        address, port = found
+        out.append(f"[{address}]" + (f":{port}" if port else ""))
+        changes.append(
+            f"bracketed the IPv6 address {address}" + (f" and read :{port} as the port" if port else "")
+        )
+    return ",".join(out), changes
+
+
 def _encode_spaces(value: str) -> str:
     return value.strip(" ").replace(" ", "%20")
 
@@ -337,13 +405,122 @@ def _strip_wrapping(s: str) -> tuple[str, list[str]]:
     changes: list[str] = []
     # an environment assignment (upper-case name, like DATABASE_URL=…), not a key=value setting
     m = re.match(r"^(?:export\s+)?([A-Z_][A-Z0-9_]*)=(.*)$", s, re.DOTALL)
-    if m and re.match(r"^[\"']?(?:jdbc:)?[A-Za-z][A-Za-z0-9+.\-]*:/", m.group(2).strip()):
+    if m and re.match(r"^[\"'“‘„«]?(?:jdbc:)?[A-Za-z][A-Za-z0-9+.\-]*:/", m.group(2).strip()):
         s = m.group(2).strip()
         changes.append(f"removed the {m.group(1)}= assignment")
-    if len(s) >= 2 and s[0] == s[-1] and s[0] in "\"'":
-        s = s[1:-1].strip()
+    inner = unwrap_quotes(s)
+    if inner is not None:
+        s = inner.strip()
         changes.append("removed the surrounding quotes")
     return s, changes
+
+
+# Straight quotes, and the typographic ones word processors and chat apps substitute for them.
+_QUOTE_PAIRS = {'"': '"', "'": "'", "“": "”", "”": "”", "‘": "’", "’": "’", "„": "“", "«": "»", "»": "«"}
+
+
+def unwrap_quotes(s: str) -> str | None:
+    """The text inside a pair of quotes wrapping all of `s`; None when it is not wrapped."""
+    if len(s) >= 2 and _QUOTE_PAIRS.get(s[0]) == s[-1]:
+        return s[1:-1]
+    return None
+
+
+# ADO.NET / Npgsql keywords (lowercase, spaces removed) → libpq's.
+_ADONET_KEYWORDS: dict[str, str] = {
+    "server": "host",
+    "host": "host",
+    "datasource": "host",
+    "address": "host",
+    "port": "port",
+    "database": "dbname",
+    "initialcatalog": "dbname",
+    "db": "dbname",
+    "userid": "user",
+    "username": "user",
+    "user": "user",
+    "uid": "user",
+    "password": "password",
+    "pwd": "password",
+    "psw": "password",
+    "sslmode": "sslmode",
+    "timeout": "connect_timeout",
+    "applicationname": "application_name",
+    "rootcertificate": "sslrootcert",
+    "sslcertificate": "sslcert",
+    "sslkey": "sslkey",
+    "sslpassword": "sslpassword",
+    "targetsessionattributes": "target_session_attrs",
+    "searchpath": "options",
+}
+_NPGSQL_SSLMODES = {"verifyca": "verify-ca", "verifyfull": "verify-full"}
+
+
+def _adonet_pairs(s: str) -> list[tuple[str, str]]:
+    """`Key=Value;` pairs as DbConnectionStringBuilder reads them: values may be quoted ('…' or
+    "…", the quote doubled inside), keys are case-insensitive."""
+    pairs: list[tuple[str, str]] = []
+    i, n = 0, len(s)
+    while i < n:
+        eq = s.find("=", i)
+        if eq < 0:
+            break
+        key = s[i:eq].strip().strip(";").strip()
+        j = eq + 1
+        while j < n and s[j] == " ":
+            j += 1
+        if j < n and s[j] in "\"'":
+            quote, j = s[j], j + 1
+            value_chars: list[str] = []
+            while j < n:
+                if s[j] == quote:
+                    if s[j + 1 : j + 2] == quote:
+                        value_chars.append(quote)
+                        j += 2
+                        continue
+                    j += 1
+                    break
+                value_chars.append(s[j])
+                j += 1
+            value = "".join(value_chars)
+            end = s.find(";", j)
+        else:
+            end = s.find(";", j)
+            value = (s[j:] if end < 0 else s[j:end]).strip()
+        pairs.append((key, value))
+        i = n if end < 0 else end + 1
+    return pairs
+
+
+def from_adonet(s: str) -> tuple[ConnInfo, list[str]]:
+    """An ADO.NET/Npgsql connection string as a libpq ConnInfo, and notes on what was dropped."""
+    options: dict[str, str] = {}
+    dropped: list[str] = []
+    for key, value in _adonet_pairs(s):
+        normal = re.sub(r"\s", "", key).lower()
+        target = _ADONET_KEYWORDS.get(normal)
+        if target is None:
+            if key:
+                dropped.append(key if re.fullmatch(r"[A-Za-z0-9 _.\-]{1,40}", key) else "(unusual name)")
+            continue
+        if target == "sslmode":
+            value = _NPGSQL_SSLMODES.get(value.lower(), value.lower())
+        elif target == "target_session_attrs":
+            value = value.lower()
+        elif target == "options":
+            value = search_path_option(value)
+        elif target == "host" and value.count(":") == 1 and "port" not in options:
+            value, _, port = value.partition(":")
+            if port.isdigit():
+                options["port"] = port
+        options[target] = value
+    order = ("user", "password", "host", "port", "dbname")
+    ordered = [(k, options[k]) for k in order if k in options]
+    ordered += [(k, v) for k, v in options.items() if k not in order]
+    notes = ["an ADO.NET/Npgsql connection string → a libpq URI"]
+    if dropped:
+        notes.append("dropped ADO.NET settings libpq has no equivalent for: " + ", ".join(dropped))
+    return ConnInfo(raw="", form=Form.URI, scheme="postgresql", options=tuple(ordered)), notes
 
 
 def fix(raw: str) -> FixResult:
@@ -351,10 +528,17 @@ def fix(raw: str) -> FixResult:
 
     Raises ParseError when the string cannot be read even after the repairs.
     """
-    s, changes = _strip_wrapping(as_text(raw).strip())
+    text = as_text(raw).strip(" \t\n\r\v\f")
+    changes = [f"removed an invisible {i.describe()}" for i in find_invisible(text)]
+    s, wrapping = _strip_wrapping(strip_invisible(text).strip())
+    changes += wrapping
     s, scheme_notes = _fix_scheme(s)
     changes += scheme_notes
     split = split_as_meant(s)
+    if split is None and looks_like_adonet(s):
+        converted, notes = from_adonet(s)
+        fixed, param_changes, remaining = apply_param_fixes(converted)
+        return FixResult(to_uri(fixed), (*changes, *notes, *param_changes), tuple(remaining))
     if split is None:
         ci = parse(s)
         fixed, param_changes, remaining = apply_param_fixes(ci)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import Enum
@@ -52,6 +53,23 @@ PRISMA_SHARED_PARAMS: frozenset[str] = frozenset(
 
 # Masked wherever a URL is shown. `api_key` is Prisma Accelerate's (prisma+postgres://…?api_key=).
 SECRET_KEYWORDS: frozenset[str] = frozenset({"password", "sslpassword", "oauth_client_secret", "api_key"})
+# Names people give the password anyway (JDBC's `password`, ADO.NET's `Password`/`Pwd`, habits):
+# libpq rejects them, but their value is still a secret. Compared case- and separator-insensitively.
+PASSWORD_ALIASES: frozenset[str] = frozenset({"pass", "passwd", "pwd", "passphrase", "apikey", "token"})
+
+
+def is_secret_keyword(name: str) -> bool:
+    """True for every parameter name whose value must be masked: libpq's secrets and their aliases."""
+    if name in SECRET_KEYWORDS:
+        return True
+    normal = re.sub(r"[\W_]", "", name).lower()
+    return (
+        normal in PASSWORD_ALIASES
+        or "password" in normal
+        or "secret" in normal
+        or normal.endswith(("pwd", "passwd"))
+    )
+
 
 CORE_KEYWORDS = ("user", "password", "host", "port", "dbname")
 

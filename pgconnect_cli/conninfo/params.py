@@ -139,6 +139,42 @@ def ssl_flag_meaning(value: str) -> str | None:
     return None
 
 
+# What people write for an sslmode, after lowercasing and `_` → `-`.
+_SSLMODE_SYNONYMS: dict[str, str] = {
+    "required": "require",
+    "true": "require",
+    "1": "require",
+    "on": "require",
+    "yes": "require",
+    "disabled": "disable",
+    "false": "disable",
+    "0": "disable",
+    "off": "disable",
+    "no": "disable",
+    "preferred": "prefer",
+    "verifyfull": "verify-full",
+    "verifyca": "verify-ca",
+}
+
+
+def corrected_value(key: str, value: str) -> str | None:
+    """The value libpq (or Prisma, for pgbouncer) accepts for an obvious misspelling, else None.
+
+    Case (`Require`), `_` for `-` (`verify_full`), booleans for sslmode (`true` → require) and for
+    Prisma's pgbouncer (`1` → true, which Prisma's parser refuses).
+    """
+    if key == "pgbouncer":
+        meaning = ssl_flag_meaning(value)
+        return None if meaning is None else ("true" if meaning == "require" else "false")
+    allowed = ENUM_VALUES.get(key)
+    if allowed is None or value in allowed:
+        return None
+    v = value.strip().lower().replace("_", "-")
+    if key == "sslmode":
+        v = _SSLMODE_SYNONYMS.get(v, _SSLMODE_SYNONYMS.get(v.replace("-", ""), v))
+    return v if v in allowed else None
+
+
 def search_path_option(schema: str) -> str:
     """`-c search_path=X` for libpq's options, quoting the schema when its case or characters need it.
 

@@ -15,12 +15,23 @@ from __future__ import annotations
 
 import re
 
-from pgconnect_cli.conninfo.model import ConnInfo, Form
+from pgconnect_cli.conninfo.model import LIBPQ_KEYWORDS, PRISMA_ONLY_PARAMS, ConnInfo, Form
 
 _URI_PREFIXES = ("postgresql://", "postgres://")
 _OTHER_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
 _KV_START = re.compile(r"^\s*[A-Za-z_][A-Za-z0-9_]*\s*=")
 _SPACE = " \t\n\v\f\r"
+# ADO.NET / Npgsql connection strings (`Server=h;Port=5432;User Id=u;Password=…;`, what Azure's
+# portal shows): keywords libpq does not know, separated by `;`.
+_ADO_KEY = re.compile(
+    r"(?:^|;)\s*(?:server|host|data\s*source|database|initial\s*catalog|user\s*id|user\s*name|uid|"
+    r"port|password|pwd|ssl\s*mode)\s*=",
+    re.IGNORECASE,
+)
+ADONET_MESSAGE = (
+    "an ADO.NET/Npgsql connection string (Key=Value;…), not libpq's: libpq reads neither its "
+    "keywords nor the ; separators"
+)
 
 
 class ParseError(ValueError):
@@ -94,6 +105,11 @@ def split_scheme(s: str) -> tuple[str, str] | None:
     return None
 
 
+def looks_like_adonet(s: str) -> bool:
+    """`Server=…;Database=…;` — two ADO.NET keywords separated by `;`."""
+    return ";" in s and "://" not in s and len(_ADO_KEY.findall(s)) >= 2
+
+
 def parse(s: str) -> ConnInfo:
     """Parse a URI or key=value string. Raises ParseError (never with the input in the message)."""
     if "\x00" in s:
@@ -103,6 +119,14 @@ def parse(s: str) -> ConnInfo:
     scheme = split_scheme(s)
     if scheme is not None:
         return _parse_uri(s, scheme[0], scheme[1])
+    if looks_like_adonet(s):
+        try:
+            ci = _parse_keyvalue(s)
+        except ParseError:
+            raise ParseError(ADONET_MESSAGE, "scheme") from None
+        if ci.libpq_rejects() is not None:
+            raise ParseError(ADONET_MESSAGE, "scheme")
+        return ci
     if s.strip() == "" or _KV_START.match(s):
         return _parse_keyvalue(s)
     if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*:", s):
@@ -190,9 +214,11 @@ def _parse_uri(s: str, scheme: str, rest: str) -> ConnInfo:
     duplicates: list[str] = []
     if prevchar:
         params = rest[p + 1 :]
+        seen: set[str] = set()  # query keys only: a query setting may override the hierarchical part
         for key, value in _parse_query(params):
-            if any(k == key for k, _ in options if k not in ("user", "password", "host", "port", "dbname")):
+            if key in seen:
                 duplicates.append(key)
+            seen.add(key)
             options.append((key, value))
 
     return ConnInfo(
@@ -218,7 +244,9 @@ def _parse_query(params: str) -> list[tuple[str, str]]:
             if c == "=":
                 if eq >= 0:
                     key = params[keyword_start:eq]
-                    raise ParseError(f'extra "=" in query parameter "{_safe_key(key)}"', "query")
+                    raise ParseError(
+                        f'extra "=" in {_named(key, "query parameter")} (write = in a value as %3D)', "query"
+                    )
                 eq = i
                 i += 1
             elif c in ("&", ""):
@@ -227,7 +255,7 @@ def _parse_query(params: str) -> list[tuple[str, str]]:
                     i += 1
                 if eq < 0:
                     key = params[keyword_start:end]
-                    raise ParseError(f'missing "=" in query parameter "{_safe_key(key)}"', "query")
+                    raise ParseError(f'missing "=" in {_named(key, "query parameter")}', "query")
                 key = _decode(params[keyword_start:eq], "query")
                 value = _decode(params[eq + 1 : end], "query")
                 out.append((key, value))
@@ -237,14 +265,18 @@ def _parse_query(params: str) -> list[tuple[str, str]]:
     return out
 
 
-def _safe_key(key: str) -> str:
-    """Query keys are not secret, but a mangled URL can put a password there: show names only."""
-    return key if re.fullmatch(r"[A-Za-z0-9_.\-]{0,40}", key) else "…"
+def _named(key: str, what: str) -> str:
+    """`query parameter "sslmode"` for known names; a mangled string can put part of a password
+    where a name goes, so anything else stays unnamed."""
+    if key in LIBPQ_KEYWORDS or key in PRISMA_ONLY_PARAMS:
+        return f'{what} "{key}"'
+    return f"a {what} with an unknown name" if key else f"a {what} with an empty name"
 
 
 def _parse_keyvalue(s: str) -> ConnInfo:
     options: list[tuple[str, str]] = []
     duplicates: list[str] = []
+    seen: set[str] = set()
     i = 0
     n = len(s)
     while i < n:
@@ -258,7 +290,11 @@ def _parse_keyvalue(s: str) -> ConnInfo:
         while i < n and s[i] in _SPACE:
             i += 1
         if i >= n or s[i] != "=":
-            raise ParseError(f'missing "=" after "{_safe_key(name)}" in the key=value string', "keyvalue")
+            raise ParseError(
+                (f'missing "=" after "{name}"' if name in LIBPQ_KEYWORDS else 'missing "=" after a word')
+                + " in the key=value string (a value with spaces needs quotes: key='a b')",
+                "keyvalue",
+            )
         i += 1
         while i < n and s[i] in _SPACE:
             i += 1
@@ -294,8 +330,9 @@ def _parse_keyvalue(s: str) -> ConnInfo:
                 else:
                     value_chars.append(c)
                     i += 1
-        if name in (k for k, _ in options):
+        if name in seen:
             duplicates.append(name)
+        seen.add(name)
         options.append((name, "".join(value_chars)))
     return ConnInfo(
         raw=s,

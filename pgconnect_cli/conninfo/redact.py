@@ -14,8 +14,11 @@ from pgconnect_cli.conninfo.build import MASK
 
 # scheme://user:password@  — password runs to the LAST '@' before the host part, like a human reads it
 _URL_CREDENTIALS = re.compile(r"(?P<prefix>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^\s]*)@")
+# password=, sslpassword=, and the aliases people use (Password=, PWD=, passwd=, db_pass=, api_key=)
 _KV_PASSWORD = re.compile(
-    r"(?P<key>\b(?:password|sslpassword|oauth_client_secret)\s*=\s*)(?P<val>'(?:[^'\\]|\\.)*'|\S+)"
+    r"(?P<key>\b(?:\w*pass(?:word|wd|phrase)?|\w*pwd|\w*secret|api_?key|token)\s*=\s*)"
+    r"(?P<val>'(?:[^'\\]|\\.)*'|\S+)",
+    re.IGNORECASE,
 )
 
 

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from pgconnect_cli.checks.url import UrlCheck, findings_summary
 from pgconnect_cli.conninfo.build import MASK
-from pgconnect_cli.conninfo.model import CORE_KEYWORDS, SECRET_KEYWORDS, ConnInfo, Form
+from pgconnect_cli.conninfo.model import CORE_KEYWORDS, SECRET_KEYWORDS, ConnInfo, Form, is_secret_keyword
 from pgconnect_cli.conninfo.redact import mask_text, printable
 from pgconnect_cli.findings import Finding, Severity
 from pgconnect_cli.providers import Classification, Endpoint
@@ -37,6 +37,15 @@ def _provider(c: Classification) -> str:
     return f"{c.facts.display}: {where}{guess} — {c.reason}"
 
 
+def _password(ci: ConnInfo) -> str:
+    if ci.password:
+        return f"{MASK} (set)"
+    aliases = [k for k, _ in ci.options if is_secret_keyword(k) and k not in SECRET_KEYWORDS]
+    if aliases:
+        return f"(none for libpq: the password is in {aliases[0]}=, a name libpq does not read)"
+    return "(none: .pgpass or PGPASSWORD)"
+
+
 def parts(ci: ConnInfo, classification: Classification | None) -> list[tuple[str, str]]:
     """(label, value) rows: the URL's parts with secrets masked, then the provider."""
     rows: list[tuple[str, str]] = []
@@ -45,12 +54,12 @@ def parts(ci: ConnInfo, classification: Classification | None) -> list[tuple[str
     else:
         rows.append(("form", "key=value"))
     rows.append(("user", ci.user or "(none: libpq uses the operating-system user)"))
-    rows.append(("password", f"{MASK} (set)" if ci.password else "(none: .pgpass or PGPASSWORD)"))
+    rows.append(("password", _password(ci)))
     rows.append(("host" if len(ci.hosts) == 1 else "hosts", _hosts(ci)))
-    rows.append(("database", ci.dbname or "(default: the user name)"))
+    rows.append(("database", mask_text(ci.dbname) if ci.dbname else "(default: the user name)"))
     for key, value in ci.options:
         if key not in CORE_KEYWORDS:
-            rows.append((key, MASK if key in SECRET_KEYWORDS else mask_text(value)))
+            rows.append((key, MASK if is_secret_keyword(key) else mask_text(value)))
     if classification is not None:
         rows.append(("provider", _provider(classification)))
     return [(printable(label), printable(value)) for label, value in rows]

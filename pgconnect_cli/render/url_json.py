@@ -10,7 +10,7 @@ import json
 
 from pgconnect_cli.checks.url import UrlCheck
 from pgconnect_cli.conninfo.build import MASK
-from pgconnect_cli.conninfo.model import CORE_KEYWORDS, SECRET_KEYWORDS, ConnInfo, Form
+from pgconnect_cli.conninfo.model import CORE_KEYWORDS, ConnInfo, Form, is_secret_keyword
 from pgconnect_cli.conninfo.redact import mask_text, printable
 
 SCHEMA = "pgc.url/v1"
@@ -27,9 +27,9 @@ def parts(ci: ConnInfo) -> dict[str, object]:
         "user": ci.user,
         "password_set": bool(ci.password),
         "hosts": [{"host": hp.host or None, "port": _port(hp.port)} for hp in ci.hosts],
-        "dbname": ci.dbname,
+        "dbname": mask_text(ci.dbname) if ci.dbname else ci.dbname,
         "params": {
-            k: (MASK if k in SECRET_KEYWORDS else mask_text(v))
+            k: (MASK if is_secret_keyword(k) else mask_text(v))
             for k, v in ci.options
             if k not in CORE_KEYWORDS
         },

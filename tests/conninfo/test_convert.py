@@ -157,3 +157,19 @@ def test_any_prisma_url_converts_to_strings_libpq_accepts(
         settings_ = conninfo_to_dict(convert(parse(url), target).text)
         assert (settings_["user"], settings_["password"]) == (user, password)
         assert settings_["options"].startswith("-c search_path=")
+
+
+def test_prisma_form_of_a_unix_socket_uses_localhost_and_the_host_parameter() -> None:
+    result = convert(parse("postgresql://app@%2Fvar%2Frun%2Fpostgresql:5433/app"), Target.PRISMA)
+    assert result.text == "postgresql://app@localhost:5433/app?host=/var/run/postgresql"
+
+
+def test_prisma_form_of_a_key_value_socket_string() -> None:
+    result = convert(parse("host=/tmp port=5433 user=app dbname=app"), Target.PRISMA)
+    assert result.text == "postgresql://app@localhost:5433/app?host=/tmp"
+
+
+def test_prisma_form_of_the_default_socket_says_prisma_needs_the_directory() -> None:
+    result = convert(parse("postgresql:///app"), Target.PRISMA)
+    assert result.text == "postgresql://localhost/app"
+    assert any("socket" in note for note in result.notes)
