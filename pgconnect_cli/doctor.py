@@ -19,15 +19,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pgconnect_cli.checks.pair import PairUrl, check_pair
+from pgconnect_cli.checks.envfile import prisma_advice, prisma_migrations_findings
+from pgconnect_cli.checks.pair import PairUrl, check_pair, login_identity
 from pgconnect_cli.checks.url import Context, check_url
-from pgconnect_cli.conninfo.model import LIBPQ_KEYWORDS, ConnInfo
+from pgconnect_cli.conninfo.model import LIBPQ_KEYWORDS, PRISMA_ONLY_PARAMS, ConnInfo
 from pgconnect_cli.errors import UsageError
-from pgconnect_cli.findings import Finding, exit_code_for, finding
-from pgconnect_cli.project import Client, Project
+from pgconnect_cli.findings import CATALOGUE, Finding, Severity, exit_code_for, finding
+from pgconnect_cli.project import Client, Project, prisma_texts
 from pgconnect_cli.providers import Classification, Endpoint, PoolMode
 from pgconnect_cli.report import CheckResult, Section, Status, summary
-from pgconnect_cli.targets import DIRECT_NAMES, Expected, Source, Target
+from pgconnect_cli.targets import DIRECT_NAMES, Expected, Shadowed, Source, Target
 
 if TYPE_CHECKING:
     import socket
@@ -132,6 +133,19 @@ class TargetFinding:
 
 
 @dataclass(frozen=True)
+class ShadowNote:
+    """A .env line setting this variable to another value, which loaders ignore."""
+
+    path: str
+    line: int
+    url: str  # masked
+    by: str  # what wins: "the environment" or an earlier file
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "line": self.line, "url": self.url, "by": self.by}
+
+
+@dataclass(frozen=True)
 class TargetReport:
     name: str
     source: Source
@@ -146,6 +160,7 @@ class TargetReport:
     checks: tuple[CheckResult, ...]
     findings: tuple[TargetFinding, ...]
     observations: Observations = field(default_factory=Observations, repr=False)
+    shadowed: tuple[ShadowNote, ...] = ()
 
     @property
     def finding_list(self) -> tuple[Finding, ...]:
@@ -188,8 +203,12 @@ class DoctorReport:
         out = [
             Section(name=t.name, url=t.url, findings=t.finding_list, checks=t.checks) for t in self.targets
         ]
-        if self.findings:
-            out.append(Section(name="pair", findings=self.findings))
+        pair = tuple(f for f in self.findings if CATALOGUE[f.id].layer == "pair")
+        project = tuple(f for f in self.findings if CATALOGUE[f.id].layer != "pair")
+        if pair:
+            out.append(Section(name="pair", findings=pair))
+        if project:
+            out.append(Section(name="project", findings=project))
         return out
 
 
@@ -230,6 +249,22 @@ def _static(target: Target, client: ClientContext, project: Project | None) -> _
 def _probeable(ci: ConnInfo) -> bool:
     """libpq URLs and key=value strings, and SQLAlchemy's postgresql+driver:// (same settings)."""
     return ci.is_libpq_scheme or ci.scheme.startswith(("postgresql+", "postgres+"))
+
+
+def _refused_by_libpq(static: _Static) -> str | None:
+    """The id of an error finding that makes libpq refuse the URL before any network traffic.
+
+    Such a URL is not probed: its address or settings are not what anyone would connect with. A
+    bad value of a Prisma-only parameter does not count: the probe leaves those out.
+    """
+    for f in static.findings:
+        if f.severity is not Severity.ERROR:
+            continue
+        if f.id == "url-invalid":
+            return f.id
+        if f.id == "param-value-invalid" and f.detail.partition("=")[0] not in PRISMA_ONLY_PARAMS:
+            return f.id
+    return None
 
 
 def _libpq_params(ci: ConnInfo) -> dict[str, str]:
@@ -511,6 +546,8 @@ def _layers(
         add("prepared", None, "not needed: no pooler in the path")
     else:
         add("prepared", None, out_of_time if kind is None or obs.cut else "not run: the pooler is unknown")
+    if obs.auth is not None and obs.auth.ok:
+        stop = None  # the connect time depends on the login alone, measured whatever came after it
     add("latency", live.latency_layer(obs.auth, ctx) if obs.auth and obs.auth.ok else None, "not run")
     return results
 
@@ -545,6 +582,7 @@ def _context(
         pgbouncer_flag=(ci.get("pgbouncer") or "").lower() == "true",
         url_connect_timeout=ci.get("connect_timeout"),
         has_ipv6_route=ipv6,
+        expected_direct=target.expected is Expected.DIRECT,
     )
 
 
@@ -568,8 +606,13 @@ def run(
     project: Project | None = None,
     *,
     tools: Sequence[ClientTool] | None = None,
+    file_findings: Sequence[Finding] = (),
+    shadowed: Sequence[Shadowed] = (),
 ) -> DoctorReport:
-    """Diagnose `targets`. Never raises for a network or server problem: those are findings."""
+    """Diagnose `targets`. Never raises for a network or server problem: those are findings.
+
+    `file_findings` are about the files the targets came from (`env-syntax`); they join the pair's
+    and the project's findings. `shadowed` lists .env values the targets hide from loaders."""
     started = time.monotonic()
     client = client_context(options.client, project)
     statics = [_static(t, client, project) for t in targets]
@@ -582,7 +625,7 @@ def run(
         ipv6 = runner.ipv6
         groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
         for i, (target, static) in enumerate(zip(targets, statics, strict=True)):
-            if static.ci is not None and _probeable(static.ci):
+            if static.ci is not None and _probeable(static.ci) and _refused_by_libpq(static) is None:
                 contexts[i] = _context(target, static.ci, client, options, ipv6)
                 groups.setdefault(_identity(static.ci), []).append(i)
         progresses: dict[int, _Progress] = {}
@@ -610,13 +653,16 @@ def run(
         for t, s, o, c in zip(targets, statics, observations, contexts, strict=True)
     ]
     reports = _one_tools_finding(reports)
+    reports = _with_shadowed(reports, shadowed)
+    reports = _link_login_timeouts(reports, statics)
     pair_urls = []
     for target, static, obs in zip(targets, statics, observations, strict=True):
         if static.ci is None:
             continue
         endpoint, mode, observed = _endpoint(static, obs)
-        pair_urls.append(PairUrl(target.name, static.ci, endpoint, mode, target.expected, observed))
-    pair = tuple(check_pair(pair_urls, project))
+        reason = static.classification.reason if static.classification else ""
+        pair_urls.append(PairUrl(target.name, static.ci, endpoint, mode, target.expected, observed, reason))
+    pair = (*check_pair(pair_urls, project), *_project_findings(project, pair_urls), *file_findings)
     reports = _settle_direct_url(reports, observations)
     return DoctorReport(
         targets=tuple(reports),
@@ -627,6 +673,28 @@ def run(
         timeout=options.timeout,
         elapsed_ms=(time.monotonic() - started) * 1000,
     )
+
+
+def _with_shadowed(reports: list[TargetReport], shadowed: Sequence[Shadowed]) -> list[TargetReport]:
+    from pgconnect_cli.dotenv_file import masked_value
+
+    out = []
+    for r in reports:
+        notes = tuple(
+            ShadowNote(s.path, s.line, masked_value(s.value), s.by)
+            for s in shadowed
+            if s.name == r.name and r.source is not Source.FLAG
+        )
+        out.append(replace(r, shadowed=notes) if notes else r)
+    return out
+
+
+def _project_findings(project: Project | None, pair_urls: Sequence[PairUrl]) -> list[Finding]:
+    """What the project's files make of the URLs: which one Prisma's migrations use."""
+    if project is None or not project.uses_prisma:
+        return []
+    advice = prisma_advice(project, *prisma_texts(project))
+    return prisma_migrations_findings(advice, pair_urls)
 
 
 def _target_report(
@@ -647,6 +715,8 @@ def _target_report(
         reason = "skipped: the URL cannot be parsed"
     elif not _probeable(ci):
         reason = f"skipped: a {ci.scheme}:// URL has no PostgreSQL connection to probe"
+    elif refused := _refused_by_libpq(static):
+        reason = f"skipped: URL invalid: {refused}"
     else:
         reason = ""
     if reason or obs is None or ctx is None:
@@ -693,6 +763,60 @@ def _settle_direct_url(
             r = replace(r, findings=tuple(tf for tf in r.findings if tf.finding.id != "direct-url-is-pooled"))
         out.append(r)
     return out
+
+
+# What a login that timed out through a pooler can be explained by: another target with the same
+# database and role that reached the server and was told why.
+_LOGIN_CAUSES = ("database-missing", "auth-failed", "hba-rejected")
+
+
+def _link_login_timeouts(reports: list[TargetReport], statics: Sequence[_Static]) -> list[TargetReport]:
+    """A login that timed out (a pooler waiting for a server connection it cannot open) gets the
+    cause another target of the same database and role was told by the server itself."""
+    out = []
+    for r, static in zip(reports, statics, strict=True):
+        timed_out = next(
+            (tf for tf in r.findings if tf.layer == "auth" and tf.finding.id == "connect-failed"), None
+        )
+        cause = None
+        if timed_out is not None and static.ci is not None and _login_timed_out(r.observations):
+            cause = next(
+                (
+                    (other, tf.finding)
+                    for other, other_static in zip(reports, statics, strict=True)
+                    if other is not r
+                    and other_static.ci is not None
+                    and login_identity(other_static.ci) == login_identity(static.ci)
+                    for tf in other.findings
+                    if tf.layer == "auth" and tf.finding.id in _LOGIN_CAUSES
+                ),
+                None,
+            )
+        if timed_out is not None and cause is not None:
+            other, said = cause
+            linked = replace(
+                timed_out.finding,
+                detail="The login did not complete: the pooler could not open a server connection. "
+                f"{other.name}, with the same database and role, reached the server and got {said.id}: "
+                f"{said.detail}",
+                fix=f"{said.fix} The same change fixes {r.name}.",
+            )
+            findings = tuple(TargetFinding(tf.layer, linked) if tf is timed_out else tf for tf in r.findings)
+            r = replace(r, findings=findings)
+        out.append(r)
+    return out
+
+
+def _login_timed_out(obs: Observations) -> bool:
+    """The login failed without the server's word: it timed out, or the pooler's own login failed."""
+    from pgconnect_cli.checks.live import ConnectFailure, classify_connect_error
+
+    if obs.cut == "auth":
+        return True
+    if obs.auth is None or obs.auth.ok:
+        return False
+    kind = classify_connect_error(obs.auth.sqlstate, obs.auth.message, obs.auth.timed_out)
+    return kind in (ConnectFailure.TIMEOUT, ConnectFailure.POOLER_LOGIN)
 
 
 def _one_tools_finding(reports: list[TargetReport]) -> list[TargetReport]:

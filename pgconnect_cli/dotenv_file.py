@@ -27,6 +27,9 @@ from pgconnect_cli.errors import PgcError, UsageError
 
 BOM = "\ufeff"
 NEW_FILE_MODE = 0o600
+# A real .env is a few KB; python-dotenv's parser slows down badly on huge files, so every command
+# that reads one refuses a file over this size.
+MAX_ENV_BYTES = 1 << 20
 BACKUP_SUFFIX = ".bak"
 
 # Characters that some dialect treats specially inside double quotes: `$` (bash, docker compose,
@@ -433,9 +436,13 @@ def read_env_file(path: Path, *, follow_symlinks: bool = False) -> EnvFile:
     if not stat.S_ISREG(st.st_mode):
         raise UsageError(f"{path}: not a regular file")
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            raw = f.read(MAX_ENV_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+    if len(raw) > MAX_ENV_BYTES or st.st_size > MAX_ENV_BYTES:
+        size = max(st.st_size, len(raw)) / (1 << 20)
+        raise UsageError(f"{path}: too large for a .env file ({size:.1f} MiB; pgc reads up to 1 MiB)")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:

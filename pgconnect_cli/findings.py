@@ -71,6 +71,16 @@ _SPECS = (
         "Correct the named part; `pgc url fix URL` repairs what can be repaired mechanically.",
     ),
     _spec(
+        "invisible-character",
+        "error",
+        "url",
+        "An invisible character hides in the connection string",
+        "A no-break space, zero-width space, byte-order mark or other invisible character (copied from "
+        "a web page, a chat or an editor) is part of the value to libpq: `invalid sslmode value`, a "
+        "host that does not resolve, a password that does not match, while the string looks right.",
+        "Remove it: `pgc url fix` strips invisible characters (or retype the part the detail names).",
+    ),
+    _spec(
         "scheme-unsupported",
         "error",
         "url",
@@ -93,7 +103,8 @@ _SPECS = (
         "error",
         "url",
         "The URL still holds a placeholder from the docs",
-        "Values like USER, PASSWORD, [YOUR-PASSWORD] or <password> were copied from a template.",
+        "Values like USER, PASSWORD, [YOUR-PASSWORD] or <password> were copied from a template, or a "
+        "${VARIABLE} reference was never expanded by the shell, dotenv or docker compose.",
         "Copy the real user and password from the provider's console.",
     ),
     _spec(
@@ -186,10 +197,11 @@ _SPECS = (
         "error",
         "url",
         "A parameter has a value the client rejects",
-        "libpq checks values such as sslmode, target_session_attrs and port when it connects "
-        "(`invalid sslmode value`), before any network traffic; Prisma rejects a pgbouncer that is "
-        "not true/false.",
-        "Use one of the values listed in the detail.",
+        "libpq checks values such as sslmode, target_session_attrs and port, and combinations such "
+        "as sslrootcert=system with a weak sslmode, when it connects (`invalid sslmode value`), before "
+        "any network traffic; Prisma rejects a pgbouncer that is not true/false.",
+        "Change the value as the detail says; `pgc url fix` corrects common typos (sslmode=Require, "
+        "pgbouncer=1).",
     ),
     _spec(
         "param-libpq-version",
@@ -271,6 +283,18 @@ _SPECS = (
         "DATABASE_URL and DIRECT_URL should reach the same database as the same role; otherwise "
         "migrations change a different database than the app uses.",
         "Make database and user the same in both URLs.",
+    ),
+    _spec(
+        "prisma-migrations-pooled",
+        "error",
+        "project",
+        "Prisma's config sends migrations through the pooler",
+        "Prisma 6 and older use the datasource's directUrl for migrate and introspection, else its url; "
+        "Prisma 7 uses datasource.url in prisma.config.ts. When that variable is the pooled app URL, "
+        "`prisma migrate` runs through the pooler (advisory locks, prepared statements, session SET "
+        "break in transaction mode), however right DIRECT_URL is.",
+        'Prisma 6: add directUrl = env("DIRECT_URL") to the datasource block; Prisma 7: set '
+        "datasource: { url: env('DIRECT_URL') } in prisma.config.ts. `pgc env init` prints the snippet.",
     ),
     # --- .env files -------------------------------------------------------------------
     _spec(
@@ -423,7 +447,8 @@ _SPECS = (
         "tls",
         "The server certificate cannot be verified",
         "verify-ca/verify-full failed: the CA is unknown, or the host name is not in the certificate.",
-        "Point sslrootcert at the provider's CA, or use sslrootcert=system where the chain is public.",
+        "Point sslrootcert at the provider's CA, or use sslmode=verify-full&sslrootcert=system (libpq 16+) "
+        "where the chain is public.",
     ),
     _spec(
         "tls-handshake-failed",

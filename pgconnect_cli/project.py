@@ -112,3 +112,15 @@ def detect(root: Path) -> Project:
         prisma_config=config,
         prisma_major=prisma_major,
     )
+
+
+def prisma_texts(project: Project) -> tuple[str | None, str | None]:
+    """The text of the Prisma schema and of prisma.config.ts (None when absent or unreadable)."""
+
+    def read(path: Path | None) -> str | None:
+        try:
+            return path.read_text(encoding="utf-8", errors="replace") if path else None
+        except OSError:
+            return None
+
+    return read(project.prisma_schema), read(project.prisma_config)

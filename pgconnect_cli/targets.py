@@ -5,14 +5,19 @@ Known variable names set the role each URL is expected to play (PRODUCT.md §6, 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pgconnect_cli.conninfo.model import LIBPQ_KEYWORDS
 from pgconnect_cli.errors import UsageError
+
+if TYPE_CHECKING:
+    from pgconnect_cli.dotenv_file import EnvDocument
 
 POOLED_NAMES = ("DATABASE_URL", "POSTGRES_PRISMA_URL")
 DIRECT_NAMES = ("DIRECT_URL", "DIRECT_DATABASE_URL", "DATABASE_URL_UNPOOLED", "POSTGRES_URL_NON_POOLING")
@@ -57,25 +62,89 @@ def _is_candidate(name: str, value: str) -> bool:
     return name.endswith("_URL") and looks_like_postgres_url(value)
 
 
+def read_dotenv_document(path: Path) -> EnvDocument:
+    """The .env file as python-dotenv parses it (without interpolation), read like every command
+    reads one: `dotenv_file.read_env_file`, with its size cap and messages; symlinks are followed."""
+    from pgconnect_cli.dotenv_file import parse_document, read_env_file
+
+    if not os.path.lexists(path):
+        raise UsageError(f"{path}: no such file")
+    current = read_env_file(path, follow_symlinks=True)
+    if not current.exists:
+        raise UsageError(f"{path}: no such file")
+    return parse_document(current.text)
+
+
 def read_dotenv(path: Path) -> list[tuple[str, str, int]]:
-    """(key, value, line) for every binding python-dotenv reads, without interpolation."""
-    from dotenv.main import DotEnv
-    from dotenv.parser import parse_stream
+    """(key, value, line) for every binding python-dotenv reads, without interpolation (last one wins)."""
+    doc = read_dotenv_document(path)
+    out = []
+    for key, value in doc.values().items():
+        last = doc.last(key)
+        if value is not None and last is not None:
+            out.append((key, value, last.line))
+    return out
 
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read ({exc.__class__.__name__})") from None
-    import io
 
-    values = DotEnv(path, interpolate=False).dict()  # same reading apps get (last binding wins)
-    lines: dict[str, int] = {}
-    for binding in parse_stream(io.StringIO(text)):
-        if binding.key is not None:
-            lines[binding.key] = binding.original.line
-    return [(k, v, lines.get(k, 0)) for k, v in values.items() if v is not None]
+@dataclass(frozen=True)
+class Shadowed:
+    """A .env binding of a URL variable that loaders ignore: the environment (or an earlier file)
+    sets the same name to another value."""
+
+    name: str
+    path: str
+    line: int
+    value: str = field(repr=False)  # the URL as written there: secret, never print it
+    by: str  # what wins: "the environment" or the earlier file's path
+
+
+@dataclass(frozen=True)
+class Discovery:
+    targets: tuple[Target, ...]
+    shadowed: tuple[Shadowed, ...] = ()
+    documents: tuple[tuple[Path, EnvDocument], ...] = ()  # each .env file read, as parsed
+
+
+def discover_env(
+    environ: Mapping[str, str],
+    env_files: Iterable[Path],
+    *,
+    include_environment: bool = True,
+) -> Discovery:
+    """Every PostgreSQL URL in the environment and the .env files, and what each file held.
+
+    Like python-dotenv's `load_dotenv` (override=False), the process environment wins over a
+    file for the same name, and an earlier file over a later one; each name is reported once,
+    the values that lose are listed in `shadowed`.
+    """
+    found: dict[str, Target] = {}
+    shadowed: list[Shadowed] = []
+    documents: list[tuple[Path, EnvDocument]] = []
+    for path in env_files:
+        doc = read_dotenv_document(path)
+        documents.append((path, doc))
+        for key, value in doc.values().items():
+            last = doc.last(key)
+            if value is None or last is None or not _is_candidate(key, value):
+                continue
+            earlier = found.get(key)
+            if earlier is None:
+                found[key] = Target(key, value.strip(), Source.DOTENV, str(path), last.line)
+            elif earlier.value != value.strip():
+                shadowed.append(Shadowed(key, str(path), last.line, value.strip(), earlier.path or ""))
+    if include_environment:
+        for key, value in environ.items():
+            if not _is_candidate(key, value):
+                continue
+            earlier = found.get(key)
+            if earlier is not None and earlier.path and earlier.value != value.strip():
+                shadowed.append(
+                    Shadowed(key, earlier.path, earlier.line or 0, earlier.value, "the environment")
+                )
+            found[key] = Target(key, value.strip(), Source.ENVIRONMENT)
+    order = {n: i for i, n in enumerate(POOLED_NAMES + DIRECT_NAMES)}
+    targets = sorted(found.values(), key=lambda t: (order.get(t.name, 99), t.name))
+    return Discovery(tuple(targets), tuple(shadowed), tuple(documents))
 
 
 def discover(
@@ -84,22 +153,8 @@ def discover(
     *,
     include_environment: bool = True,
 ) -> list[Target]:
-    """Every PostgreSQL URL in the environment and the .env files.
-
-    Like python-dotenv's `load_dotenv` (override=False), the process environment wins over a
-    file for the same name; each name is reported once.
-    """
-    found: dict[str, Target] = {}
-    for path in env_files:
-        for key, value, line in read_dotenv(path):
-            if _is_candidate(key, value) and key not in found:
-                found[key] = Target(key, value.strip(), Source.DOTENV, str(path), line)
-    if include_environment:
-        for key, value in environ.items():
-            if _is_candidate(key, value):
-                found[key] = Target(key, value.strip(), Source.ENVIRONMENT)
-    order = {n: i for i, n in enumerate(POOLED_NAMES + DIRECT_NAMES)}
-    return sorted(found.values(), key=lambda t: (order.get(t.name, 99), t.name))
+    """Every PostgreSQL URL in the environment and the .env files (see `discover_env`)."""
+    return list(discover_env(environ, env_files, include_environment=include_environment).targets)
 
 
 def parse_url_flag(values: Iterable[str]) -> list[Target]:

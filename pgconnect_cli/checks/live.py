@@ -46,6 +46,7 @@ class LiveContext:
     pgbouncer_flag: bool = False  # the URL says pgbouncer=true
     url_connect_timeout: str | None = None
     has_ipv6_route: bool = True
+    expected_direct: bool = False  # the variable is meant for migrations (DIRECT_URL, …)
 
 
 @dataclass(frozen=True)
@@ -332,7 +333,7 @@ def _verify_failed(
         detail = f"sslmode={pol.sslmode} needs a root certificate, but the {obs.verify_detail}."
         fix = (
             f"Download the provider's CA certificate and set sslrootcert=/path/to/ca.pem in {ctx.name}, or "
-            "sslrootcert=system when the chain is public (libpq 16+; Neon, Prisma Postgres)."
+            "sslmode=verify-full&sslrootcert=system when the chain is public (libpq 16+; Neon, Prisma)."
         )
         summary = "root certificate file missing"
     elif obs.verification is Verification.EXPIRED:
@@ -356,7 +357,8 @@ def _verify_failed(
             + (
                 "."
                 if private
-                else "; where the chain is public (Let's Encrypt, as Neon uses), sslrootcert=system "
+                else "; where the chain is public (Let's Encrypt, as Neon uses), "
+                "sslmode=verify-full&sslrootcert=system "
                 "(libpq 16+) trusts it."
             )
         )
@@ -379,6 +381,7 @@ class ConnectFailure(str, Enum):
     TLS_VERIFY = "tls-verify"
     HBA = "hba"
     STARTUP_PARAMETER = "startup-parameter"
+    POOLER_LOGIN = "pooler-login"  # the pooler's own logins to the server fail
     TIMEOUT = "timeout"
     REFUSED = "refused"
     OTHER = "other"
@@ -409,6 +412,7 @@ _FAILURE_RULES: tuple[tuple[ConnectFailure, re.Pattern[str]], ...] = tuple(
             r"too many connections for (role|database)|connections exceeded",
         ),
         (ConnectFailure.STARTUP_PARAMETER, r"unsupported startup parameter|unsupported options startup"),
+        (ConnectFailure.POOLER_LOGIN, r"server login has been failing|server_login_retry"),
         (ConnectFailure.TIMEOUT, r"timeout expired|timed out"),
         (ConnectFailure.REFUSED, r"Connection refused"),
     )
@@ -418,6 +422,22 @@ _SQLSTATE_RULES = {
     "3D000": ConnectFailure.DATABASE_MISSING,
     "53300": ConnectFailure.TOO_MANY,
 }
+
+
+def login_timed_out(limit: str, ctx: LiveContext) -> Finding:
+    """A login that never completed: a failure to connect, not latency (`slow-connect` is for a
+    connection that succeeded slowly). A pooler keeps its client waiting while it cannot open a
+    server connection, as PgBouncer does for a database or role the server does not know."""
+    return finding(
+        "connect-failed",
+        f"TCP and TLS answered, but the login did not complete {limit}. Most often the pooler could not "
+        "open a server connection (check database and role): PgBouncer keeps its client waiting and logs "
+        "`server login failed` when the server behind it does not know them. Otherwise the server is "
+        "starting, overloaded or waking up.",
+        f"Check the database name and the user in {ctx.name}: the direct URL to the same database shows "
+        "the server's own error (`pgc doctor` checks both). If the server was only starting, run the "
+        "doctor again: a connection that succeeds slowly is reported as slow-connect.",
+    )
 
 
 def classify_connect_error(sqlstate: str | None, message: str, timed_out: bool = False) -> ConnectFailure:
@@ -526,21 +546,21 @@ def auth_layer(obs: AuthObservation, ctx: LiveContext) -> LayerResult:
     if kind is ConnectFailure.STARTUP_PARAMETER:
         f = finding("startup-parameter-unsupported", f"The pooler refused the connection: {said}.")
         return _result("auth", "the pooler rejects a startup parameter", [f], ms=obs.ms, evidence=evidence)
-    if kind is ConnectFailure.TIMEOUT:
+    if kind is ConnectFailure.POOLER_LOGIN:
         f = finding(
-            "slow-connect",
-            f"TCP and TLS answered, but the connection was not established within {obs.connect_timeout} s "
-            f"(connect_timeout of the attempt; --timeout {ctx.timeout:g} s): a server that is starting or "
-            "overloaded, a compute waking up, or a pooler waiting for a server connection it cannot open "
-            "(an unknown database or role behind it).",
-            f"Retry once the server is up; for cold starts raise connect_timeout in {ctx.name} "
-            "(e.g. connect_timeout=15"
-            + (", and pool_timeout=15 for Prisma)." if ctx.client is Client.PRISMA else ")."),
-            severity=Severity.ERROR,
+            "connect-failed",
+            f"The pooler could not open a server connection (check database and role): {said}. It refuses "
+            "clients for a while (server_login_retry) after its own login to the server failed.",
+            f"Check the database name and the user in {ctx.name}: the direct URL to the same database shows "
+            "the server's own error (`pgc doctor` checks both).",
         )
-        return _result(
-            "auth", f"no connection within {obs.connect_timeout} s", [f], ms=obs.ms, evidence=evidence
+        return _result("auth", "the pooler cannot log in to the server", [f], ms=obs.ms, evidence=evidence)
+    if kind is ConnectFailure.TIMEOUT:
+        limit = (
+            f"within {obs.connect_timeout} s (connect_timeout of the attempt; --timeout {ctx.timeout:g} s)"
         )
+        f = login_timed_out(limit, ctx)
+        return _result("auth", f"no login within {obs.connect_timeout} s", [f], ms=obs.ms, evidence=evidence)
     if kind is ConnectFailure.REFUSED:
         f = finding("tcp-refused", f"The server stopped accepting connections during the check: {said}.")
         return _result("auth", "connection refused", [f], ms=obs.ms, evidence=evidence)
@@ -640,6 +660,8 @@ def prepared_severity(client: Client | None, pgbouncer_flag: bool) -> Severity:
     """How bad a transaction pooler is for the client's named prepared statements (PRODUCT.md §3)."""
     if client is None:
         return Severity.INFO  # no client known: nothing to change yet; the fixes per client are listed
+    if client is Client.NODE_POSTGRES:
+        return Severity.INFO  # pg prepares a named statement only for a query given a `name`
     if client is Client.PRISMA:
         return Severity.INFO if pgbouncer_flag else Severity.ERROR
     if client in (Client.PSYCOPG, Client.ASYNCPG, Client.POSTGRES_JS):
@@ -672,15 +694,26 @@ def prepared_layer(obs: PreparedObservation, ctx: LiveContext) -> LayerResult:
     evidence.append(f"{obs.step}: SQLSTATE {obs.sqlstate} {obs.message}")
     severity = prepared_severity(ctx.client, ctx.pgbouncer_flag)
     who = (
-        f"client {ctx.client.value} ({ctx.client_source})" if ctx.client else "no client known (see --client)"
+        f"Severity for client {ctx.client.value} ({ctx.client_source})."
+        if ctx.client
+        else "Severity for no client known (see --client)."
     )
+    fix = _prepared_fix(ctx)
+    if ctx.expected_direct:
+        # the URL for migrations must not go through the pooler at all: the pair says so, as an error
+        severity = Severity.INFO
+        who = f"{ctx.name} is meant to be direct: direct-url-is-pooled reports it."
+        fix = (
+            f"Point {ctx.name} at the PostgreSQL server itself (see direct-url-is-pooled); no client "
+            "setting is needed on a direct connection."
+        )
     f = finding(
         "prepared-statements-break",
         "Confirmed live: a statement prepared by one client collided with another client's on the shared "
         f"server connection ({obs.step}: SQLSTATE {obs.sqlstate}, {obs.message}). Drivers that name their "
         'prepared statements fail the same way (`prepared statement "s0" already exists`). '
-        f"Severity for {who}.",
-        _prepared_fix(ctx),
+        f"{who}",
+        fix,
         severity=severity,
     )
     return _result(
@@ -743,11 +776,7 @@ def out_of_time(layer: str, ctx: LiveContext, budget: float) -> LayerResult:
     elif layer == "tls":
         f = finding("not-postgres", f"{ctx.host}:{ctx.port} did not answer SSLRequest {limit}.")
     elif layer == "auth":
-        f = finding(
-            "slow-connect",
-            f"TCP and TLS answered, but the connection was not established {limit}.",
-            severity=Severity.ERROR,
-        )
+        f = login_timed_out(limit, ctx)
     else:
         return LayerResult(
             skipped(layer, f"out of time: the run's budget ({_secs(budget)}) ended"), proceed=False

@@ -61,7 +61,10 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("pgc: interrupted\n")
         sys.exit(130)
-    except SystemExit:
+    except SystemExit as exc:
+        # typer turns Ctrl-C into a silent exit 130: an Exit raised from the KeyboardInterrupt
+        if exc.code == 130 and isinstance(getattr(exc.__context__, "__cause__", None), KeyboardInterrupt):
+            sys.stderr.write("pgc: interrupted\n")
         raise
     except BaseException as exc:
         if os.environ.get("PGC_DEBUG") == "1":

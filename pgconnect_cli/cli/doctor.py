@@ -113,16 +113,19 @@ def _diagnose(
     show_progress: bool,
 ) -> DoctorReport:
     from pgconnect_cli import doctor, project, targets
+    from pgconnect_cli.checks.envfile import syntax_findings
     from pgconnect_cli.probes.dns import ResolverConfig
 
     if not 0 < timeout <= 300:
-        raise UsageError(f"--timeout {timeout:g}: give seconds between 0 and 300")
+        raise UsageError(f"--timeout {timeout:g}: give a number of seconds above 0, at most 300")
     nameserver, port = doctor.parse_resolver(resolver) if resolver else (None, 53)
     config = ResolverConfig(nameserver=nameserver, port=port, pins=doctor.parse_pins(resolve))
     files = list(env_files or [])
     if not files and not urls and Path(".env").is_file():
         files = [Path(".env")]
-    found = targets.discover(os.environ, files, include_environment=not (no_environment or urls))
+    discovery = targets.discover_env(os.environ, files, include_environment=not (no_environment or urls))
+    found = list(discovery.targets)
+    file_findings = [f for path, doc in discovery.documents for f in syntax_findings(doc, str(path))]
     given = targets.parse_url_flag(urls)
     named = {t.name for t in given}
     chosen = [t for t in found if t.name not in named] + given
@@ -140,8 +143,10 @@ def _diagnose(
         from pgconnect_cli.render.console import stderr
 
         with stderr().status(f"checking {len(chosen)} URL{'s' if len(chosen) > 1 else ''}…"):
-            return doctor.run(chosen, options, detected)
-    return doctor.run(chosen, options, detected)
+            return doctor.run(
+                chosen, options, detected, file_findings=file_findings, shadowed=discovery.shadowed
+            )
+    return doctor.run(chosen, options, detected, file_findings=file_findings, shadowed=discovery.shadowed)
 
 
 _RENDERERS = {

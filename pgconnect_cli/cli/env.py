@@ -246,7 +246,7 @@ def _validate(urls: Sequence[_Url], project: Project, known: list[Finding]) -> l
             findings += found
         c = classify(u.ci)
         expected = Expected.POOLED if u.key == POOLED_KEY else Expected.DIRECT
-        pair.append(PairUrl(u.key, u.ci, c.endpoint, c.pool_mode, expected))
+        pair.append(PairUrl(u.key, u.ci, c.endpoint, c.pool_mode, expected, reason=c.reason))
     findings += check_pair(pair, project)
     if _errors(findings):
         raise _refuse(findings, "the URLs have errors")
@@ -255,14 +255,9 @@ def _validate(urls: Sequence[_Url], project: Project, known: list[Finding]) -> l
 
 def _prisma_advice(project: Project) -> PrismaAdvice | None:
     from pgconnect_cli.checks.envfile import prisma_advice
+    from pgconnect_cli.project import prisma_texts
 
-    def read(path: Path | None) -> str | None:
-        try:
-            return path.read_text(encoding="utf-8", errors="replace") if path else None
-        except OSError:
-            return None
-
-    return prisma_advice(project, read(project.prisma_schema), read(project.prisma_config))
+    return prisma_advice(project, *prisma_texts(project))
 
 
 @app.command()
@@ -356,7 +351,7 @@ def _init(
         verb = "holds" if len(plan.conflicts) == 1 else "hold"
         raise FindingError(
             f"{keys} already {verb} another value in {file}; nothing was written "
-            "(pass --force to replace; the old file is kept as "
+            "(pass --force to replace; with --force the current file is saved as "
             f"{df.backup_path(file).name})"
         )
 
@@ -515,7 +510,13 @@ def _check(file: Path) -> EnvReport:
 
     mode = stat.S_IMODE(st.st_mode)
     return check_env(
-        current.text, _url_linter(project), mode=mode, git=status(file), project=project, label=str(file)
+        current.text,
+        _url_linter(project),
+        mode=mode,
+        git=status(file),
+        project=project,
+        label=str(file),
+        prisma=_prisma_advice(project),
     )
 
 

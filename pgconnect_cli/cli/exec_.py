@@ -74,7 +74,8 @@ def _execute(
     no_version_check: bool,
 ) -> None:
     from pgconnect_cli import exec as pgc_exec
-    from pgconnect_cli.targets import discover
+    from pgconnect_cli.checks.envfile import syntax_findings
+    from pgconnect_cli.targets import discover_env
 
     try:
         if argv and argv[0].startswith("-"):
@@ -83,7 +84,14 @@ def _execute(
             raise UsageError(f"missing TOOL: pgc exec {USAGE}")
         if url is None:
             files = env_file if env_file is not None else [p for p in (Path(".env"),) if p.is_file()]
-            targets = discover(os.environ, files)
+            discovery = discover_env(os.environ, files)
+            targets = list(discovery.targets)
+            for path, doc in discovery.documents:
+                for problem in syntax_findings(doc, str(path)):
+                    _say("warning", problem.detail)
+            for hidden in discovery.shadowed:
+                where = f"{hidden.path}:{hidden.line}"
+                _say("info", f"{where} sets {hidden.name} to another URL, ignored: {hidden.by} wins")
         else:
             targets = []
         plan = pgc_exec.plan(

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from rich.text import Text
 
 from pgconnect_cli.doctor import DoctorReport, TargetFinding, TargetReport
-from pgconnect_cli.findings import Finding, Severity
+from pgconnect_cli.findings import CATALOGUE, Finding, Severity
 from pgconnect_cli.render.console import stdout, symbols
 from pgconnect_cli.report import CheckResult, Status
 
@@ -93,6 +93,13 @@ def _target(w: _Writer, t: TargetReport) -> None:
     head.append(f"  ({t.origin})", style="dim")
     w.line(head)
     w.line(Text(f"  {t.url}", style="dim"))
+    for note in t.shadowed:
+        w.wrapped(
+            f"{note.path}:{note.line} sets {t.name} to another URL, ignored: {note.by} wins ({note.url})",
+            2,
+            style="yellow",
+            first="note: ",
+        )
     static = [tf for tf in t.findings if tf.layer == "url"]
     expected = f"expected {t.expected.value}" if t.expected else "no expected role"
     mode = f" ({t.pool_mode})" if t.pool_mode and t.pool_mode != "unknown" else ""
@@ -155,7 +162,8 @@ def render(report: DoctorReport, *, verbose: bool = False) -> None:
     for t in report.targets:
         _target(w, t)
     if report.findings:
-        w.line(Text("Pair", style="bold"))
+        about_pair = all(CATALOGUE[f.id].layer == "pair" for f in report.findings)
+        w.line(Text("Pair" if about_pair else "Pair and project", style="bold"))
         for f in report.findings:
             status = {Severity.ERROR: Status.FAIL, Severity.WARNING: Status.WARN, Severity.INFO: Status.PASS}[
                 f.severity

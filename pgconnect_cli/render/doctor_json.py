@@ -25,6 +25,7 @@ def _target(t: TargetReport) -> dict[str, Any]:
         },
         "checks": [c.to_dict() for c in t.checks],
         "findings": [f.to_dict() for f in t.finding_list],
+        "shadowed": [n.to_dict() for n in t.shadowed],
     }
 
 

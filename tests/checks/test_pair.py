@@ -22,7 +22,7 @@ def named(name: str, url: str) -> PairUrl:
     ci = parse(url)
     c = classify(ci)
     expected = Expected.DIRECT if name == "DIRECT_URL" else Expected.POOLED
-    return PairUrl(name, ci, c.endpoint, c.pool_mode, expected)
+    return PairUrl(name, ci, c.endpoint, c.pool_mode, expected, reason=c.reason)
 
 
 def ids(findings: list) -> list[str]:
@@ -117,3 +117,84 @@ def test_a_pooled_direct_url_alone_is_still_reported() -> None:
 
 def test_a_direct_url_alone_has_no_findings() -> None:
     assert check_pair([named("DIRECT_URL", PRISMA_DIRECT)]) == []
+
+
+# --- fixes name the command that takes each flag ------------------------------------------------
+
+LOCAL_FLAGGED = "postgresql://app:pw@127.0.0.1:5433/app?pgbouncer=true"
+GENERIC_DIRECT = "postgresql://app:pw@db.internal.example:5432/app?sslmode=require"
+GENERIC_POOLED = "postgresql://app:pw@db.internal.example:6432/app?sslmode=require"
+
+
+def test_direct_url_missing_fix_adds_direct_url_with_the_command_that_takes_the_flags() -> None:
+    found = check_pair([named("DATABASE_URL", LOCAL_FLAGGED)])
+    assert ids(found) == ["direct-url-missing"]
+    fix = found[0].fix
+    assert fix.startswith("Add DIRECT_URL")
+    assert 'pgc url direct "$DATABASE_URL" --direct-host HOST --direct-port PORT' in fix
+    assert "pgc env init" in fix
+    assert "Point DATABASE_URL" not in fix
+
+
+def test_direct_url_is_pooled_fix_names_pgc_url_direct_for_the_flags() -> None:
+    found = check_pair([named("DATABASE_URL", GENERIC_POOLED), named("DIRECT_URL", GENERIC_POOLED)])
+    assert ids(found) == ["direct-url-is-pooled"]
+    assert 'pgc url direct "$DIRECT_URL" --direct-host HOST --direct-port PORT' in found[0].fix
+
+
+def test_database_url_is_direct_fix_names_pgc_url_pooled_for_the_flags() -> None:
+    found = check_pair([named("DATABASE_URL", GENERIC_DIRECT), named("DIRECT_URL", GENERIC_DIRECT)])
+    direct_app = [f for f in found if f.id == "database-url-is-direct"]
+    assert direct_app == []  # a generic host is not known to be direct by name
+    urls = [
+        PairUrl("DATABASE_URL", parse(GENERIC_DIRECT), Endpoint.DIRECT, None, Expected.POOLED, True),
+        PairUrl("DIRECT_URL", parse(GENERIC_DIRECT), Endpoint.DIRECT, None, Expected.DIRECT, True),
+    ]
+    found = check_pair(urls)
+    assert ids(found) == ["database-url-is-direct"]
+    assert 'pgc url pooled "$DATABASE_URL" --pooler-host HOST --pooler-port PORT' in found[0].fix
+
+
+def test_derivable_direct_url_missing_fix_shows_the_masked_url_and_the_command() -> None:
+    found = check_pair([named("DATABASE_URL", PRISMA_POOLED)])
+    fix = found[0].fix
+    assert fix.startswith("Add DIRECT_URL=postgresql://app:****@db.prisma.io")
+    assert 'pgc url direct "$DATABASE_URL"' in fix and "s3cret" not in fix
+
+
+# --- pairs that point at different instances of the same provider ------------------------------
+
+NEON_X_POOLED = "postgresql://app:pw@ep-x-1-pooler.us-east-2.aws.neon.tech/db1?sslmode=require"
+NEON_X_DIRECT = "postgresql://app:pw@ep-x-1.us-east-2.aws.neon.tech/db1?sslmode=require"
+NEON_Y_DIRECT = "postgresql://app:pw@ep-y-2.eu-central-1.aws.neon.tech/db1?sslmode=require"
+SUPAVISOR_ABCD = "postgresql://postgres.abcd:pw@aws-0-us-east-1.pooler.supabase.com:6543/postgres"
+SUPABASE_WXYZ_DIRECT = "postgresql://postgres:pw@db.wxyz.supabase.co:5432/postgres"
+SUPAVISOR_WXYZ_SESSION = "postgresql://postgres.wxyz:pw@aws-0-us-east-1.pooler.supabase.com:5432/postgres"
+
+
+def test_neon_pair_of_two_endpoints_is_urls_different_database_naming_both() -> None:
+    found = check_pair([named("DATABASE_URL", NEON_X_POOLED), named("DIRECT_URL", NEON_Y_DIRECT)])
+    assert ids(found) == ["urls-different-database"]
+    assert "ep-x-1.us-east-2.aws.neon.tech" in found[0].detail
+    assert "ep-y-2.eu-central-1.aws.neon.tech" in found[0].detail
+
+
+def test_neon_pair_of_one_endpoint_is_fine() -> None:
+    assert check_pair([named("DATABASE_URL", NEON_X_POOLED), named("DIRECT_URL", NEON_X_DIRECT)]) == []
+
+
+def test_supabase_pair_of_two_projects_is_urls_different_database_naming_both_refs() -> None:
+    found = check_pair([named("DATABASE_URL", SUPAVISOR_ABCD), named("DIRECT_URL", SUPABASE_WXYZ_DIRECT)])
+    assert ids(found) == ["urls-different-database"]
+    assert "abcd" in found[0].detail and "wxyz" in found[0].detail
+
+
+def test_supabase_session_pooler_of_another_project_as_direct_url_is_urls_different_database() -> None:
+    found = check_pair([named("DATABASE_URL", SUPAVISOR_ABCD), named("DIRECT_URL", SUPAVISOR_WXYZ_SESSION)])
+    assert "urls-different-database" in ids(found)
+
+
+def test_supabase_session_pooler_of_the_same_project_as_direct_url_is_not_a_different_database() -> None:
+    session = SUPAVISOR_WXYZ_SESSION.replace("wxyz", "abcd")
+    found = check_pair([named("DATABASE_URL", SUPAVISOR_ABCD), named("DIRECT_URL", session)])
+    assert "urls-different-database" not in ids(found)

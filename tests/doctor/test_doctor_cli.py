@@ -114,7 +114,7 @@ def test_offline_pair_uses_the_host_names(doctor_json: DoctorJson) -> None:
     )
     assert code == 1
     found = one(doc, "direct-url-is-pooled")
-    assert "by its host and port" in found["detail"]
+    assert "by name: Neon host with -pooler" in found["detail"]
 
 
 def test_invalid_url_is_url_invalid_and_skips_the_live_layers(doctor_json: DoctorJson) -> None:
@@ -156,7 +156,18 @@ def test_prisma_project_is_detected_as_the_client(doctor_json: DoctorJson, prism
 # --------------------------------------------------------------------------- the JSON contract
 
 DOCUMENT_KEYS = ["schema", "ok", "summary", "client", "elapsed_ms", "targets", "findings"]
-TARGET_KEYS = ["name", "source", "url", "expected", "provider", "endpoint", "observed", "checks", "findings"]
+TARGET_KEYS = [
+    "name",
+    "source",
+    "url",
+    "expected",
+    "provider",
+    "endpoint",
+    "observed",
+    "checks",
+    "findings",
+    "shadowed",  # added in 0.1.0 (additive)
+]
 OBSERVED_KEYS = ["addresses", "tls", "server_version", "pooler", "connect_ms"]
 CHECK_KEYS = ["layer", "status", "summary", "ms"]
 FINDING_KEYS = ["id", "severity", "title", "detail", "fix"]
@@ -280,3 +291,41 @@ def test_keyvalue_connection_string_in_url_flag_is_a_url_not_a_name(doctor_json:
     assert [(t["name"], t["url"]) for t in doc["targets"]] == [
         ("URL", "postgresql://app@db.example.com:5432/?sslmode=require")
     ]
+
+
+def test_timeout_zero_is_refused_with_a_message_zero_does_not_satisfy(run_doctor: RunDoctor) -> None:
+    result = run_doctor("--url", NEON_DIRECT, "--timeout", "0")
+    assert result.exit_code == 2
+    assert result.stderr == "pgc: error: --timeout 0: give a number of seconds above 0, at most 300\n"
+
+
+SHADOWING = "postgresql://other:x-secret@127.0.0.1:1/db"
+
+
+def test_environment_value_shadowing_a_dotenv_line_is_named_in_json(
+    doctor_json: DoctorJson, isolation: Path
+) -> None:
+    (isolation / ".env").write_text(f"# app\nDATABASE_URL={NEON_POOLED}\n", encoding="utf-8")
+    _, doc = doctor_json("--offline", env={"DATABASE_URL": SHADOWING})
+    found = target(doc, "DATABASE_URL")
+    assert found["source"] == "environment"
+    assert found["shadowed"] == [
+        {"path": ".env", "line": 2, "url": NEON_POOLED.replace(":pw@", ":****@"), "by": "the environment"}
+    ]
+
+
+def test_environment_value_shadowing_a_dotenv_line_is_noted_in_the_report(
+    run_doctor: RunDoctor, isolation: Path
+) -> None:
+    (isolation / ".env").write_text(f"# app\nDATABASE_URL={NEON_POOLED}\n", encoding="utf-8")
+    result = run_doctor("--offline", env={"DATABASE_URL": SHADOWING})
+    assert "note: .env:2 sets DATABASE_URL to another URL, ignored: the environment wins" in result.stdout
+    assert "x-secret" not in result.stdout
+
+
+def test_environment_value_equal_to_the_dotenv_line_is_not_noted(
+    doctor_json: DoctorJson, isolation: Path
+) -> None:
+    (isolation / ".env").write_text(f"DATABASE_URL={NEON_POOLED}\n", encoding="utf-8")
+    _, doc = doctor_json("--offline", env={"DATABASE_URL": NEON_POOLED})
+    assert target(doc, "DATABASE_URL")["shadowed"] == []

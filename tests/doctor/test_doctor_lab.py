@@ -227,3 +227,54 @@ def test_a_crashing_probe_is_probe_error_and_the_other_layers_still_report(
     assert "RuntimeError: boom" in found["detail"]
     assert check(doc, "DIRECT_URL", "auth")["status"] == "pass"
     assert code == 0
+
+
+def test_unknown_database_behind_pgbouncer_is_connect_failed_linked_to_database_missing(
+    lab: pgc_lab.Lab, doctor_json: DoctorJson
+) -> None:
+    pooled = rewrite(lab.pooled_url, dbname="nodbq", connect_timeout="15")
+    direct = rewrite(lab.direct_url, dbname="nodbq")
+    code, doc = doctor_json(
+        "--no-environment", *url_args(DATABASE_URL=pooled, DIRECT_URL=direct), "--timeout", "2"
+    )
+    assert code == 1
+    assert "slow-connect" not in ids(doc)
+    assert ids(doc, "DIRECT_URL") == ["database-missing"]
+    found = one(doc, "connect-failed")
+    assert found["severity"] == "error"
+    assert "DIRECT_URL" in found["detail"] and 'database "nodbq" does not exist' in found["detail"]
+    assert "CREATE DATABASE nodbq" in found["fix"]
+
+
+def test_unknown_database_behind_pgbouncer_cut_by_the_budget_is_connect_failed(
+    lab: pgc_lab.Lab, doctor_json: DoctorJson
+) -> None:
+    pooled = rewrite(lab.pooled_url, dbname="nodbq_cut")
+    code, doc = doctor_json("--url", f"DATABASE_URL={pooled}", "--timeout", "1")
+    assert code == 1
+    assert "slow-connect" not in ids(doc)
+    found = one(doc, "connect-failed")
+    assert "could not open a server connection (check database and role)" in found["detail"]
+
+
+def test_pooled_direct_url_prepared_finding_points_at_direct_url_is_pooled_not_pgbouncer_flag(
+    lab: pgc_lab.Lab, doctor_json: DoctorJson
+) -> None:
+    code, doc = doctor_json(
+        *url_args(DATABASE_URL=lab.pooled_url, DIRECT_URL=lab.pooled_url), "--client", "prisma"
+    )
+    assert code == 1
+    on_direct = [f for f in target(doc, "DIRECT_URL")["findings"] if f["id"] == "prepared-statements-break"]
+    assert len(on_direct) == 1
+    assert "pgbouncer=true" not in on_direct[0]["fix"]
+    assert "direct-url-is-pooled" in on_direct[0]["fix"]
+    assert on_direct[0]["severity"] == "info"
+    assert one(doc, "direct-url-is-pooled")["severity"] == "error"
+
+
+def test_latency_is_reported_after_a_failed_prepared_layer(lab: pgc_lab.Lab, doctor_json: DoctorJson) -> None:
+    _, doc = doctor_json("--url", f"DATABASE_URL={lab.pooled_url}", "--client", "prisma")
+    assert check(doc, "DATABASE_URL", "prepared")["status"] == "fail"
+    latency = check(doc, "DATABASE_URL", "latency")
+    assert latency["status"] == "pass"
+    assert latency["ms"] > 0

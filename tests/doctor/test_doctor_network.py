@@ -154,3 +154,32 @@ def test_provider_host_names_pinned_to_the_lab_are_classified_and_pass(
     assert target(doc, "PROVIDER_URL")["provider"] == provider
     assert problems(doc) == []
     assert code == 0
+
+
+def test_ctrl_c_during_the_doctor_says_interrupted_and_exits_130() -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    with dns_server({}, fail={"hang.pgc.test": "timeout"}) as server:
+        proc = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "pgconnect_cli", "doctor", "--no-environment", "--timeout", "60"),
+                *("--url", "DATABASE_URL=postgresql://app@hang.pgc.test/app", "--resolver", server.address),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "NO_COLOR": "1"},
+        )
+        deadline = time.monotonic() + 30
+        while not server.queries and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)  # the doctor is waiting on the DNS server: interrupt it there
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert server.queries
+    assert proc.returncode == 130
+    assert err == "pgc: interrupted\n"
+    assert out == ""

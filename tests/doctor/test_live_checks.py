@@ -240,6 +240,11 @@ def test_verified_tls_passes_with_version_and_certificate() -> None:
         (None, 'server certificate for "localhost" does not match host name "x"', ConnectFailure.TLS_VERIFY),
         (None, "FATAL:  unsupported startup parameter: options", ConnectFailure.STARTUP_PARAMETER),
         (None, "connection timeout expired", ConnectFailure.TIMEOUT),
+        (
+            "08P01",
+            "FATAL:  server login has been failing, try again later (server_login_retry)",
+            ConnectFailure.POOLER_LOGIN,
+        ),
         (None, "Connection refused", ConnectFailure.REFUSED),
         ("57P03", "FATAL:  the database system is starting up", ConnectFailure.OTHER),
     ],
@@ -273,9 +278,19 @@ def test_failed_password_is_auth_failed_saying_it_was_tried_once() -> None:
     assert 'password authentication failed for user "app"' in found.detail
 
 
-def test_timed_out_login_is_slow_connect_error() -> None:
+def test_timed_out_login_is_connect_failed_not_slow_connect() -> None:
     obs = _auth(message="connection timeout expired", timed_out=True)
-    assert _ids(live.auth_layer(obs, CTX)) == [("slow-connect", Severity.ERROR)]
+    result = live.auth_layer(obs, CTX)
+    assert _ids(result) == [("connect-failed", Severity.ERROR)]
+    assert "could not open a server connection (check database and role)" in result.findings[0].detail
+    assert "connect_timeout" not in result.findings[0].fix
+
+
+def test_pooler_refusing_after_failed_server_logins_is_connect_failed_naming_database_and_role() -> None:
+    obs = _auth(message="FATAL:  server login has been failing, try again later (server_login_retry)")
+    (found,) = live.auth_layer(obs, CTX).findings
+    assert (found.id, found.severity) == ("connect-failed", Severity.ERROR)
+    assert "could not open a server connection (check database and role)" in found.detail
 
 
 def test_unknown_connect_error_is_connect_failed() -> None:
@@ -361,7 +376,7 @@ def test_direct_endpoint_refutes_the_pooler_name() -> None:
         (Client.PSYCOPG, False, Severity.ERROR),
         (Client.ASYNCPG, False, Severity.ERROR),
         (Client.POSTGRES_JS, False, Severity.ERROR),
-        (Client.NODE_POSTGRES, False, Severity.WARNING),
+        (Client.NODE_POSTGRES, False, Severity.INFO),  # pg prepares only queries given a `name`
         (Client.OTHER, False, Severity.WARNING),
         (None, False, Severity.INFO),
     ],
@@ -424,3 +439,19 @@ def test_connect_under_half_the_timeout_is_fine() -> None:
 def test_layer_cut_by_the_budget_is_reported_as_its_timeout() -> None:
     assert _ids(live.out_of_time("tcp", CTX, 5.5)) == [("tcp-timeout", Severity.ERROR)]
     assert live.out_of_time("pooler", CTX, 5.5).check.status is Status.SKIP
+
+
+def test_login_cut_by_the_budget_is_connect_failed_with_the_same_explanation() -> None:
+    result = live.out_of_time("auth", CTX, 1.5)
+    assert _ids(result) == [("connect-failed", Severity.ERROR)]
+    assert "could not open a server connection (check database and role)" in result.findings[0].detail
+
+
+def test_broken_prepared_statements_on_a_url_meant_to_be_direct_point_at_the_pair_finding() -> None:
+    ctx = LiveContext(
+        name="DIRECT_URL", host="h", port=6432, timeout=5.0, client=Client.PRISMA, expected_direct=True
+    )
+    obs = PreparedObservation(broke=True, sqlstate="42P05", message="already exists", step="prepare")
+    (found,) = live.prepared_layer(obs, ctx).findings
+    assert (found.id, found.severity) == ("prepared-statements-break", Severity.INFO)
+    assert "direct-url-is-pooled" in found.fix and "pgbouncer=true" not in found.fix

@@ -423,3 +423,12 @@ def test_end_to_end_init_from_stdin_then_check(tmp_path: Path) -> None:
     check = pgc("env", "check", "--json")
     assert check.returncode == 0, check.stderr
     assert [u["endpoint"] for u in json.loads(check.stdout)["urls"]] == ["pooled", "direct"]
+
+
+def test_init_refused_for_existing_keys_does_not_claim_a_backup_was_kept(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text(f"DATABASE_URL={LOCAL_POOLED}\nDIRECT_URL={LOCAL_DIRECT}\n")
+    result = _init("--database-url", POOLED, "--direct-url", DIRECT)
+    assert result.exit_code == 1
+    assert "nothing was written" in result.stderr
+    assert "is kept as" not in result.stderr
+    assert "with --force" in result.stderr and ".env.bak" in result.stderr

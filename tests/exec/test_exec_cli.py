@@ -248,3 +248,14 @@ def test_sigterm_before_the_tool_starts_still_removes_the_passfile(tmp_path: Pat
         process.communicate()
     assert code == 128 + signal.SIGTERM
     assert list(temp.iterdir()) == []
+
+
+def test_a_dotenv_value_hidden_by_the_environment_is_noted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_env(tmp_path / ".env", DIRECT_URL=DIRECT)
+    monkeypatch.setenv("DIRECT_URL", DIRECT.replace("5432", "5999"))
+    result = runner.invoke(app, ["exec", "--dry-run", "psql"])
+    assert "PGPORT=5999" in result.stdout
+    assert "pgc: .env:1 sets DIRECT_URL to another URL, ignored: the environment wins" in result.stderr
+    assert SECRET not in result.stderr
