@@ -504,8 +504,9 @@ _SPECS = (
         "error",
         "auth",
         "The connection attempt failed",
-        "The server or libpq ended the connection attempt for a reason no other finding covers; the "
-        "detail quotes the message.",
+        "The connection attempt did not complete: a login that did not finish in time (often a "
+        "pooler that cannot open a server connection: unknown database or role behind it), or a "
+        "reason no other finding covers; the detail quotes the message.",
         "Read the server's message in the detail; `pgc explain 'MESSAGE'` explains known ones.",
     ),
     _spec(

@@ -253,7 +253,7 @@ def classify(ci: ConnInfo) -> Classification:
                 Endpoint.POOLED,
                 PoolMode.UNKNOWN,
                 True,
-                "loopback host with PgBouncer's port or pgbouncer=true",
+                f"loopback host with {'pgbouncer=true' if pgbouncer_flag else 'port 6432 (PgBouncer)'}",
             )
         return Classification(Provider.LOCAL, Endpoint.UNKNOWN, PoolMode.UNKNOWN, True, "loopback host")
     if port == PGBOUNCER_DEFAULT_PORT or pgbouncer_flag:

@@ -52,13 +52,18 @@ class Target:
         return None
 
 
+def _trim(value: str) -> str:
+    """Strip ASCII whitespace only: a no-break space is part of the value for libpq (and reported)."""
+    return value.strip(" \t\n\r\v\f")
+
+
 def looks_like_postgres_url(value: str) -> bool:
-    return bool(_PG_SCHEME.match(value.strip()))
+    return bool(_PG_SCHEME.match(_trim(value)))
 
 
 def _is_candidate(name: str, value: str) -> bool:
     if name in POOLED_NAMES or name in DIRECT_NAMES:
-        return bool(value.strip())
+        return bool(_trim(value))
     return name.endswith("_URL") and looks_like_postgres_url(value)
 
 
@@ -129,19 +134,19 @@ def discover_env(
                 continue
             earlier = found.get(key)
             if earlier is None:
-                found[key] = Target(key, value.strip(), Source.DOTENV, str(path), last.line)
-            elif earlier.value != value.strip():
-                shadowed.append(Shadowed(key, str(path), last.line, value.strip(), earlier.path or ""))
+                found[key] = Target(key, _trim(value), Source.DOTENV, str(path), last.line)
+            elif earlier.value != _trim(value):
+                shadowed.append(Shadowed(key, str(path), last.line, _trim(value), earlier.path or ""))
     if include_environment:
         for key, value in environ.items():
             if not _is_candidate(key, value):
                 continue
             earlier = found.get(key)
-            if earlier is not None and earlier.path and earlier.value != value.strip():
+            if earlier is not None and earlier.path and earlier.value != _trim(value):
                 shadowed.append(
                     Shadowed(key, earlier.path, earlier.line or 0, earlier.value, "the environment")
                 )
-            found[key] = Target(key, value.strip(), Source.ENVIRONMENT)
+            found[key] = Target(key, _trim(value), Source.ENVIRONMENT)
     order = {n: i for i, n in enumerate(POOLED_NAMES + DIRECT_NAMES)}
     targets = sorted(found.values(), key=lambda t: (order.get(t.name, 99), t.name))
     return Discovery(tuple(targets), tuple(shadowed), tuple(documents))
@@ -164,9 +169,9 @@ def parse_url_flag(values: Iterable[str]) -> list[Target]:
         name, sep, url = raw.partition("=")
         named = sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and not looks_like_postgres_url(raw)
         if named and name not in LIBPQ_KEYWORDS:  # `host=h port=5432 …` is a key=value string
-            out.append(Target(name, url.strip(), Source.FLAG))
+            out.append(Target(name, _trim(url), Source.FLAG))
         else:
-            out.append(Target("URL" if i == 1 else f"URL{i}", raw.strip(), Source.FLAG))
+            out.append(Target("URL" if i == 1 else f"URL{i}", _trim(raw), Source.FLAG))
     return out
 
 

@@ -47,10 +47,7 @@ def how_known(u: PairUrl) -> str:
         return "confirmed live"
     if not u.reason:
         return "by its host and port"
-    reason = u.reason
-    if " or pgbouncer=true" in reason:  # a rule that names two signals: say which one this URL has
-        reason = "port 6432 (PgBouncer's default)" if u.ci.port == 6432 else "pgbouncer=true"
-    return f"by name: {reason}"
+    return f"by name: {u.reason}"
 
 
 # A DerivationError's hint names flags of `pgc url direct`/`pgc url pooled`; the fixes put them on
