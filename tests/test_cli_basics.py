@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from pgconnect_cli import __version__
 from pgconnect_cli.cli import app
-from pgconnect_cli.cli.completion import Shell, script
+from pgconnect_cli.cli.completion import FILENAMES, Shell, script
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -84,8 +84,7 @@ def test_unknown_command_is_a_usage_error() -> None:
 
 @pytest.mark.parametrize("shell", list(Shell))
 def test_committed_completion_scripts_match_the_command_tree(shell: Shell) -> None:
-    names = {Shell.bash: "pgc.bash", Shell.zsh: "_pgc", Shell.fish: "pgc.fish", Shell.powershell: "pgc.ps1"}
-    committed = (ROOT / "completions" / names[shell]).read_text()
+    committed = (ROOT / "completions" / FILENAMES[shell]).read_text()
     assert committed == script(shell), "run `make completions`"
 
 

@@ -13,6 +13,15 @@ class Shell(str, Enum):
     powershell = "powershell"
 
 
+# The files in completions/ (zsh: install it as `_pgc` in a directory of $fpath).
+FILENAMES = {
+    Shell.bash: "pgc.bash",
+    Shell.zsh: "pgc.zsh",
+    Shell.fish: "pgc.fish",
+    Shell.powershell: "pgc.ps1",
+}
+
+
 def script(shell: Shell) -> str:
     """The completion script; the files in completions/ are exactly these (a test checks it)."""
     from typer._completion_shared import get_completion_script
