@@ -293,3 +293,32 @@ def make_role(lab: pgc_lab.Lab) -> Iterator[MakeRole]:
     yield make
     for role in reversed(created):
         role.server.drop_role(role.name)
+
+
+# Fixtures that start real servers: a test that uses one (directly or through another fixture)
+# is marked `live`, so `-m live` / `-m "not live"` select what they say.
+_SERVER_FIXTURES = frozenset(
+    {
+        "lab",
+        "lab_template",
+        "lab_root",
+        "lab_certs",
+        "direct_url",
+        "pooled_url",
+        "plain_server",
+        "plain_url",
+        "tls_only_server",
+        "tls_only_url",
+        "tiny_server",
+        "tiny_url",
+        "session_bouncer",
+        "session_pooled_url",
+        "make_role",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if _SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.live)
