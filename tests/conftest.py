@@ -6,10 +6,8 @@ Server fixtures are session-scoped and start lazily (only when a test asks for t
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import shutil
-import socket
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -27,6 +25,7 @@ import rich.console
 
 from pgconnect_cli import lab as pgc_lab
 from pgconnect_cli.errors import PgcError
+from tests import netguard
 
 __all__ = ["dns", "dotenv", "psycopg", "rich"]
 
@@ -37,47 +36,22 @@ _CLEARED_PREFIXES = ("PG", "POSTGRES_")
 _DELETED = ("FORCE_COLOR", "GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY", "CI")
 
 
-def _loopback_only(address: object) -> None:
-    """Network discipline: the suite dials loopback only (and Unix sockets)."""
-    if not isinstance(address, tuple):
-        return  # AF_UNIX path
-    host = str(address[0]).split("%")[0]
-    if host == "localhost":
-        return
-    try:
-        if ipaddress.ip_address(host).is_loopback:
-            return
-    except ValueError:
-        pass
-    raise OSError(f"test network guard: refusing to dial {host} (tests dial loopback only)")
-
-
 @pytest.fixture(autouse=True, scope="session")
-def network_guard() -> Iterator[None]:
-    """Fail any in-process connect/sendto to an address outside 127.0.0.0/8 and ::1."""
-    originals = {name: getattr(socket.socket, name) for name in ("connect", "connect_ex", "sendto", "send")}
+def network_guard() -> None:
+    """Dial and resolve loopback only: in this process and in every Python subprocess."""
+    netguard.install()
 
-    def guarded(name: str) -> Callable[..., object]:
-        original = originals[name]
 
-        def call(self: socket.socket, *args: object) -> object:
-            udp = self.type == socket.SOCK_DGRAM
-            if name == "send":
-                if udp:  # a connected UDP socket: check where the datagram goes
-                    _loopback_only(self.getpeername())
-            elif not (udp and name != "sendto"):  # connecting UDP only asks the routing table
-                _loopback_only(args[-1])
-            return original(self, *args)
-
-        return call
-
-    for name in originals:
-        setattr(socket.socket, name, guarded(name))
-    try:
-        yield
-    finally:
-        for name, original in originals.items():
-            setattr(socket.socket, name, original)
+@pytest.fixture(autouse=True)
+def network_discipline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Fail the test when anything it ran tried to leave loopback, even if the error was handled."""
+    log = tmp_path.parent / f"{tmp_path.name}.netguard.log"
+    monkeypatch.setenv(netguard.LOG_ENV, str(log))
+    site = str(Path(__file__).resolve().parent / "netguard_site")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [site, os.environ.get("PYTHONPATH")])))
+    yield
+    if log.exists():
+        pytest.fail("left loopback: " + ", ".join(sorted(set(log.read_text().split("\n")) - {""})))
 
 
 @pytest.fixture(autouse=True)
