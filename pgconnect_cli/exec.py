@@ -42,7 +42,7 @@ from pgconnect_cli.conninfo.redact import scrub
 from pgconnect_cli.errors import FindingError, PgcError, UsageError
 from pgconnect_cli.findings import Finding, Severity, finding
 from pgconnect_cli.providers import DerivationError, Endpoint, PoolMode, classify, derive_direct
-from pgconnect_cli.targets import DIRECT_NAMES, POOLED_NAMES, Source, Target, pick
+from pgconnect_cli.targets import DIRECT_NAMES, POOLED_NAMES, Source, Target, looks_like_postgres_url, pick
 
 # Client programs of PostgreSQL that connect through libpq (matched on the program's base name).
 LIBPQ_TOOLS: frozenset[str] = frozenset(
@@ -105,7 +105,6 @@ CONNECTION_VARS = (
 URL_VARS = ("DATABASE_URL", "DIRECT_URL")
 SERVICE_NAME = "pgc"
 TEMPORARY = "<temporary file, 0600, removed afterwards>"
-_PG_SCHEME = re.compile(r"^postgres(ql)?(\+[a-z0-9_]+)?$", re.IGNORECASE)
 _VERSION_CHECK_TIMEOUT_S = "15"
 
 
@@ -184,12 +183,12 @@ def _parse_target(name: str, value: str, where: str | None) -> ConnInfo:
         raise UsageError(
             f"{label} is not a valid connection URL: {exc.message} (`pgc url check` says more)"
         ) from None
-    if ci.form is Form.URI and not _PG_SCHEME.match(ci.scheme):
-        if "prisma" in ci.scheme.lower():
-            raise UsageError(
-                f"{label} is a Prisma Accelerate URL ({ci.scheme}://), which no PostgreSQL "
-                "client can connect to; set DIRECT_URL to the database's postgresql:// URL"
-            )
+    if ci.form is Form.URI and "prisma" in ci.scheme.lower():
+        raise UsageError(
+            f"{label} is a Prisma Accelerate URL ({ci.scheme}://), which no PostgreSQL "
+            "client can connect to; set DIRECT_URL to the database's postgresql:// URL"
+        )
+    if ci.form is Form.URI and not looks_like_postgres_url(f"{ci.scheme}://"):
         raise UsageError(f"{label} is not a PostgreSQL URL ({ci.scheme}://)")
     return ci
 
@@ -369,7 +368,8 @@ def _passfile_escape(value: str) -> str:
 
 
 def passfile_lines(settings: LibpqSettings, password: str) -> tuple[str, ...]:
-    """`host:port:*:user:password`, one line per host of the list, escaped as libpq reads it."""
+    """`host:port:*:user:password`, one line per host of the list (two for a socket directory),
+    escaped as libpq reads it."""
     hosts = (settings.get("host") or settings.get("hostaddr") or "").split(",")
     ports = (settings.get("port") or "").split(",")
     if len(ports) == 1:
@@ -378,10 +378,13 @@ def passfile_lines(settings: LibpqSettings, password: str) -> tuple[str, ...]:
     user_field = _passfile_escape(user) if user else "*"
     lines = []
     for host, port in zip(hosts, ports, strict=False):
-        # libpq looks up "localhost" when no host is given (the default socket)
-        host_field = _passfile_escape(host) if host else "localhost"
         port_field = _passfile_escape(port) if port else "*"
-        lines.append(f"{host_field}:{port_field}:*:{user_field}:{_passfile_escape(password)}")
+        # libpq looks up "localhost" when no host is given, and when the host is its compiled-in
+        # default socket directory (passwordFromFile): which directory that is depends on the
+        # libpq build (/var/run/postgresql on Debian, /tmp upstream), so every socket path gets both
+        names = [host, "localhost"] if host.startswith(("/", "@")) else [host or "localhost"]
+        for name in names:
+            lines.append(f"{_passfile_escape(name)}:{port_field}:*:{user_field}:{_passfile_escape(password)}")
     return tuple(dict.fromkeys(lines))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from pgconnect_cli.conninfo.redact import mask_text
 from pgconnect_cli.findings import CATALOGUE
 
 
@@ -266,7 +267,7 @@ _SQLSTATE = re.compile(r"^[0-9A-Z]{5}$")
 
 @dataclass(frozen=True)
 class Explanation:
-    query: str
+    query: str  # the text asked about, passwords masked: safe to show
     matches: tuple[Known, ...]
 
     @property
@@ -292,7 +293,7 @@ def explain(text: str) -> Explanation:
     embedded = re.search(r"\bP\d{4}\b", query)
     if embedded:
         matches += tuple(k for k in PRISMA if k.key == embedded.group(0) and k not in matches)
-    return Explanation(query, matches)
+    return Explanation(mask_text(query), matches)  # a pasted error may quote the URL
 
 
 def check_command(finding_id: str) -> str:

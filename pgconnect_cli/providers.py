@@ -344,20 +344,31 @@ def derive_direct(
     return _each_host(ci, _derive_direct_one)
 
 
+def _fqdn(ci: ConnInfo) -> tuple[str, str]:
+    """The first host, lowercased, without the trailing dot of a fully qualified name, and that dot.
+
+    `classify` ignores the dot; derivation matches the same name and puts the dot back on the
+    host it derives, so a fully qualified name stays fully qualified.
+    """
+    host = ci.host.lower()
+    bare = host.rstrip(".")
+    return bare, "." if bare != host and bare else ""
+
+
 def _derive_direct_one(ci: ConnInfo) -> ConnInfo:
     c = classify(ci)
-    host = ci.host.lower()
+    host, dot = _fqdn(ci)
     if c.endpoint is Endpoint.DIRECT:
         return ci
     if c.provider is Provider.PRISMA_POSTGRES:
-        return _with_host(ci, PRISMA_DIRECT_HOST, None, pgbouncer=None)
+        return _with_host(ci, PRISMA_DIRECT_HOST + dot, None, pgbouncer=None)
     if c.provider is Provider.NEON:
         m = NEON_HOST.match(host)
         if m and m.group("pooler"):
-            return _with_host(ci, host.replace("-pooler.", ".", 1), None, pgbouncer=None)
+            return _with_host(ci, host.replace("-pooler.", ".", 1) + dot, None, pgbouncer=None)
     if c.provider is Provider.SUPABASE and c.endpoint is Endpoint.POOLED:
         if SUPABASE_DB_HOST.match(host):
-            return _with_host(ci, host, SUPABASE_DIRECT_PORT, pgbouncer=None)
+            return _with_host(ci, host + dot, SUPABASE_DIRECT_PORT, pgbouncer=None)
         ref = c.supabase_ref
         if not ref:
             raise DerivationError(
@@ -365,9 +376,9 @@ def _derive_direct_one(ci: ConnInfo) -> ConnInfo:
                 "pass --direct-host db.<project-ref>.supabase.co",
             )
         user = (ci.user or "postgres").rsplit(".", 1)[0]
-        return _with_host(ci, f"db.{ref}.supabase.co", SUPABASE_DIRECT_PORT, user=user, pgbouncer=None)
+        return _with_host(ci, f"db.{ref}.supabase.co{dot}", SUPABASE_DIRECT_PORT, user=user, pgbouncer=None)
     if c.provider is Provider.AZURE:
-        return _with_host(ci, host, AZURE_DIRECT_PORT, pgbouncer=None)
+        return _with_host(ci, host + dot, AZURE_DIRECT_PORT, pgbouncer=None)
     if c.provider is Provider.RDS_PROXY:
         raise DerivationError(
             "an RDS Proxy endpoint does not reveal the database instance behind it",
@@ -400,7 +411,7 @@ def derive_pooled(
 
 def _derive_pooled_one(ci: ConnInfo, mode: PoolMode, region: str | None) -> ConnInfo:
     c = classify(ci)
-    host = ci.host.lower()
+    host, dot = _fqdn(ci)
     if c.endpoint is Endpoint.POOLED:
         if c.pool_mode is mode or c.pool_mode is PoolMode.UNKNOWN:
             return ci
@@ -409,46 +420,46 @@ def _derive_pooled_one(ci: ConnInfo, mode: PoolMode, region: str | None) -> Conn
             return ci
         port = SUPAVISOR_SESSION_PORT if mode is PoolMode.SESSION else SUPAVISOR_TRANSACTION_PORT
         if SUPAVISOR_HOST.match(host) or host.endswith(".pooler.supabase.com"):
-            return _with_host(ci, host, port)
+            return _with_host(ci, host + dot, port)
         if region and c.supabase_ref:  # dedicated pooler → the shared one, which has session mode
-            return _supavisor(ci, region, mode, c.supabase_ref)
+            return _supavisor(ci, region, mode, c.supabase_ref, dot)
         raise DerivationError(
             "Supabase's dedicated pooler runs in transaction mode only",
             "for session mode use the shared pooler: pass --region REGION",
         )
     if c.provider is Provider.PRISMA_POSTGRES:
         _require_transaction(mode, "Prisma Postgres' pooler")
-        return _with_host(ci, PRISMA_POOLED_HOST)
+        return _with_host(ci, PRISMA_POOLED_HOST + dot)
     if c.provider is Provider.NEON:
         _require_transaction(mode, "Neon's pooler")
         m = NEON_HOST.match(host)
         if m:
-            return _with_host(ci, f"{m.group('ep')}-pooler" + host[len(m.group("ep")) :])
+            return _with_host(ci, f"{m.group('ep')}-pooler" + host[len(m.group("ep")) :] + dot)
     if c.provider is Provider.SUPABASE:
         ref = c.supabase_ref
         if region and ref:
-            return _supavisor(ci, region, mode, ref)
+            return _supavisor(ci, region, mode, ref, dot)
         if mode is PoolMode.SESSION:
             raise DerivationError(
                 "Supabase's session pooler is the shared Supavisor, whose host depends on the region",
                 "pass --region REGION (e.g. us-east-1, or aws-1-us-east-1 as the Connect dialog shows it)",
             )
-        return _with_host(ci, host, SUPABASE_DEDICATED_POOLER_PORT)
+        return _with_host(ci, host + dot, SUPABASE_DEDICATED_POOLER_PORT)
     if c.provider is Provider.AZURE:
         _require_transaction(mode, "Azure's built-in PgBouncer")
-        return _with_host(ci, host, AZURE_PGBOUNCER_PORT)
+        return _with_host(ci, host + dot, AZURE_PGBOUNCER_PORT)
     raise DerivationError(
         f"{PROVIDERS[c.provider].display} has no known pooler endpoint for this host",
         "pass --pooler-host HOST and --pooler-port PORT of your PgBouncer",
     )
 
 
-def _supavisor(ci: ConnInfo, region: str, mode: PoolMode, ref: str) -> ConnInfo:
+def _supavisor(ci: ConnInfo, region: str, mode: PoolMode, ref: str, dot: str = "") -> ConnInfo:
     # The cluster index (aws-0, aws-1, …) cannot be derived: accept it in the region.
     pooler = region if re.match(r"^aws-\d+-", region) else f"aws-0-{region}"
     port = SUPAVISOR_SESSION_PORT if mode is PoolMode.SESSION else SUPAVISOR_TRANSACTION_PORT
     user = (ci.user or "postgres").removesuffix(f".{ref}")
-    return _with_host(ci, f"{pooler}.pooler.supabase.com", port, user=f"{user}.{ref}")
+    return _with_host(ci, f"{pooler}.pooler.supabase.com{dot}", port, user=f"{user}.{ref}")
 
 
 def _require_transaction(mode: PoolMode, what: str) -> None:

@@ -125,3 +125,48 @@ def test_internal_errors_exit_3_with_one_line(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     assert "hunter2" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def _crash(message: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    code = (
+        "import sys\n"
+        "from pgconnect_cli import cli\n"
+        "def boom():\n"
+        f"    raise RuntimeError({message!r})\n"
+        "cli.app.command('boom')(boom)\n"
+        "sys.argv = ['pgc', 'boom']\n"
+        "cli.main()\n"
+    )
+    clean = {k: v for k, v in os.environ.items() if k != "PGC_DEBUG"}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        cwd=cwd,
+        timeout=60,
+    )
+
+
+def test_internal_error_masks_a_password_fragment_of_an_environment_url(tmp_path: Path) -> None:
+    # libpq reads `u:hunter2/x9@h/db` as host `u` and port `hunter2`: no `u:…@` left to mask
+    url = "postgresql://u:hunter2/x9@h/db"
+    result = _crash('invalid port number: "hunter2"', tmp_path, {"DATABASE_URL": url})
+    assert result.returncode == 3
+    assert "hunter2" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_internal_error_masks_the_password_of_a_dotenv_url(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text('DIRECT_URL="postgresql://u:Wq7zPassw@127.0.0.1/db"\n')
+    result = _crash("port Wq7zPassw is not a number", tmp_path, {})
+    assert result.returncode == 3
+    assert "Wq7zPassw" not in result.stderr
+
+
+def test_internal_error_with_an_unreadable_dotenv_still_exits_3_with_one_line(tmp_path: Path) -> None:
+    (tmp_path / ".env").mkdir()
+    result = _crash("boom", tmp_path, {"DATABASE_URL": "not a url"})
+    assert result.returncode == 3
+    assert result.stderr.startswith("pgc: internal error (RuntimeError: boom)")
+    assert len(result.stderr.strip().splitlines()) == 1

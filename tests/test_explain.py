@@ -145,3 +145,32 @@ def test_every_explained_finding_id_is_in_the_catalogue() -> None:
 
     for known in (*PRISMA, *SQLSTATES, *MESSAGES):
         assert set(known.finding_ids) <= set(CATALOGUE), known.key
+
+
+# --- secrets: the pasted text is never echoed with its password ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FATAL at postgresql://u:S3cretQz7@h/db",
+        "connect to postgresql://u:S3cretQz7 pa ss@h",
+        "password authentication failed: host=h password=S3cretQz7 user=u",
+    ],
+)
+def test_explain_json_never_echoes_a_password_from_the_text(text: str) -> None:
+    result = run("--json", text)
+    assert "S3cretQz7" not in result.stdout + result.stderr
+    assert "****" in json.loads(result.stdout)["query"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "FATAL at postgresql://u:S3cretQz7@h/db",
+        "password authentication failed for postgresql://u:S3cretQz7@h",
+    ],
+)
+def test_explain_human_output_never_echoes_a_password_from_the_text(text: str) -> None:
+    result = run(text)
+    assert "S3cretQz7" not in result.stdout + result.stderr

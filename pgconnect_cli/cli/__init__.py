@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import suppress
 
 import typer
 
@@ -50,6 +51,39 @@ app.add_typer(lab.app, name="lab")
 app.command("completion")(completion.completion)
 
 
+def _env_files(argv: list[str]) -> list[str]:
+    """./.env and every `--env-file FILE` of the command line."""
+    files = [".env"]
+    for i, arg in enumerate(argv):
+        if arg == "--env-file" and i + 1 < len(argv):
+            files.append(argv[i + 1])
+        elif arg.startswith("--env-file="):
+            files.append(arg.split("=", 1)[1])
+    return files
+
+
+def _url_secrets() -> set[str]:
+    """The passwords of the PostgreSQL URLs in the environment and the .env files, for scrubbing
+    an internal error's message (read only when one happens; never fails)."""
+    from pathlib import Path
+
+    from pgconnect_cli.conninfo.redact import url_secrets
+    from pgconnect_cli.targets import discover
+
+    targets = []
+    with suppress(Exception):
+        targets.extend(discover(os.environ, []))
+    for name in _env_files(sys.argv[1:]):
+        with suppress(Exception):
+            if Path(name).is_file():
+                targets.extend(discover({}, [Path(name)], include_environment=False))
+    secrets: set[str] = set()
+    for target in targets:
+        with suppress(Exception):
+            secrets |= url_secrets(target.value)
+    return secrets
+
+
 def main() -> None:
     """Console entry point: one line for known errors, exit 3 for bugs, 130 for Ctrl-C."""
     if "_PGC_COMPLETE" in os.environ:  # TAB completion: register typer's shell classes
@@ -72,7 +106,7 @@ def main() -> None:
         from pgconnect_cli.conninfo.redact import scrub_exception
 
         sys.stderr.write(
-            f"pgc: internal error ({scrub_exception(exc)}); please report it "
+            f"pgc: internal error ({scrub_exception(exc, _url_secrets())}); please report it "
             "(run with PGC_DEBUG=1 for the traceback)\n"
         )
         sys.exit(3)

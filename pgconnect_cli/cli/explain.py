@@ -29,6 +29,7 @@ def explain(
     no_color: NoColorOption = False,
 ) -> None:
     """Explain an error message, Prisma code, SQLSTATE or finding id: cause, layer, fix."""
+    from pgconnect_cli.conninfo.redact import printable, scrub
     from pgconnect_cli.explain import check_command
     from pgconnect_cli.explain import explain as lookup
     from pgconnect_cli.findings import CATALOGUE
@@ -50,7 +51,7 @@ def explain(
     if json_flag:
         payload = {
             "schema": "pgc.explain/v1",
-            "query": result.query,
+            "query": printable(scrub(result.query)),  # the user's text: its passwords masked
             "matches": [
                 {"kind": m.kind, "key": m.key, "title": m.title, "note": m.note} for m in result.matches
             ],

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 
 from pgconnect_cli.conninfo.build import ENV_VARS, encode_host, pct, to_env, to_keyvalue, to_uri
@@ -42,7 +42,7 @@ class Target(str, Enum):
 
 @dataclass(frozen=True)
 class Conversion:
-    text: str
+    text: str = field(repr=False)  # a full URL or environment, password included
     notes: tuple[str, ...] = ()
 
 

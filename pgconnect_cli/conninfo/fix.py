@@ -11,7 +11,7 @@ author meant, with every repair listed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from pgconnect_cli.conninfo.build import pct, to_keyvalue, to_uri
 from pgconnect_cli.conninfo.invisible import find_invisible, strip_invisible
@@ -39,9 +39,9 @@ class MeantSplit:
     """A URI cut where its author meant: scheme, raw userinfo (None when absent), the rest."""
 
     scheme: str
-    userinfo: str | None
-    rest: str
-    libpq_userinfo: str | None  # where libpq cuts it, for comparison
+    userinfo: str | None = field(repr=False)  # holds the password
+    rest: str = field(repr=False)  # where libpq misreads, it holds part of the password
+    libpq_userinfo: str | None = field(repr=False)  # where libpq cuts it, for comparison
 
     @property
     def misread(self) -> bool:
@@ -205,7 +205,7 @@ def read_as_meant(raw: str) -> Reading:
 
 @dataclass(frozen=True)
 class FixResult:
-    text: str  # the repaired string (the input itself when nothing needed repair)
+    text: str = field(repr=False)  # the repaired string (the input itself when nothing needed repair)
     changes: tuple[str, ...]  # one line per repair, free of secrets
     remaining: tuple[str, ...] = ()  # unknown parameters left in place
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -52,23 +53,38 @@ PRISMA_SHARED_PARAMS: frozenset[str] = frozenset(
 )
 
 # Masked wherever a URL is shown. `api_key` is Prisma Accelerate's (prisma+postgres://…?api_key=).
-SECRET_KEYWORDS: frozenset[str] = frozenset({"password", "sslpassword", "oauth_client_secret", "api_key"})
+# libpq 18's scram_client_key/scram_server_key are keys derived from the password: as good as it.
+SECRET_KEYWORDS: frozenset[str] = frozenset(
+    {"password", "sslpassword", "oauth_client_secret", "api_key", "scram_client_key", "scram_server_key"}
+)
 # Names people give the password anyway (JDBC's `password`, ADO.NET's `Password`/`Pwd`, habits):
 # libpq rejects them, but their value is still a secret. Compared case- and separator-insensitively.
 PASSWORD_ALIASES: frozenset[str] = frozenset({"pass", "passwd", "pwd", "passphrase", "apikey", "token"})
+# Endings of names that hold a credential: db_pass, PGPASSWORD, client_secret, access_token, x-api-key.
+_SECRET_ENDINGS = ("pass", "pwd", "passwd", "password", "secret", "token", "apikey", "passphrase")
 
 
+@functools.lru_cache(maxsize=1024)
 def is_secret_keyword(name: str) -> bool:
-    """True for every parameter name whose value must be masked: libpq's secrets and their aliases."""
+    """True for every parameter name whose value must be masked: libpq's secrets, their aliases,
+    names that end like one (`access_token`), and misspellings that `param-unknown` reads as one
+    (`passwrd=` → "did you mean password?"). The one predicate behind every mask: URLs
+    (`conninfo.build`), parts tables and JSON, and free text (`conninfo.redact`)."""
     if name in SECRET_KEYWORDS:
         return True
     normal = re.sub(r"[\W_]", "", name).lower()
-    return (
-        normal in PASSWORD_ALIASES
-        or "password" in normal
-        or "secret" in normal
-        or normal.endswith(("pwd", "passwd"))
-    )
+    if not normal:
+        return False
+    if normal in PASSWORD_ALIASES or "password" in normal or "secret" in normal:
+        return True
+    if normal.endswith(_SECRET_ENDINGS):
+        return True
+    if len(normal) > 40:  # no keyword is that long; spare the close-match search
+        return False
+    from pgconnect_cli.conninfo.params import suggest  # params imports this module
+
+    hint = suggest(name)
+    return hint is not None and hint.replacement is not None and hint.replacement in SECRET_KEYWORDS
 
 
 CORE_KEYWORDS = ("user", "password", "host", "port", "dbname")

@@ -445,3 +445,53 @@ def test_prisma_tls_settings_reach_libpq_tools_in_libpq_words() -> None:
     assert settings.get("sslcert") is None
     assert settings.get("sslmode") == "verify-full"
     assert "sslaccept" in settings.prisma_dropped
+
+
+def test_dry_run_masks_a_secret_setting_without_dropping_the_settings_after_it() -> None:
+    url = DIRECT + "&sslpassword=keypw&keepalives=1"
+    plan = pgc_exec.plan(env_targets(DIRECT_URL=url), ["psql"])
+    line = next(v.shown for v in plan.env if v.name == "DATABASE_URL")
+    assert line == "postgresql://app:****@127.0.0.1:5432/app?sslmode=require&sslpassword=****&keepalives=1"
+
+
+@pytest.mark.parametrize("socket_dir", ["/var/run/postgresql", "/tmp", "/run/pg%20sock"])
+def test_passfile_for_a_socket_directory_also_has_the_localhost_line_libpq_looks_up(socket_dir: str) -> None:
+    # libpq's passwordFromFile looks up "localhost" when the host is its default socket directory
+    url = f"postgresql://app:{SECRET}@/app?host={socket_dir}"
+    plan = pgc_exec.plan(env_targets(DIRECT_URL=url), ["psql"])
+    path = socket_dir.replace("%20", " ")
+    assert plan.passfile == (f"{path}:*:*:app:{SECRET}", f"localhost:*:*:app:{SECRET}")
+
+
+def test_passfile_for_a_socket_directory_and_localhost_writes_each_line_once() -> None:
+    url = f"postgresql://app:{SECRET}@/app?host=/var/run/postgresql,localhost&port=5432"
+    plan = pgc_exec.plan(env_targets(DIRECT_URL=url), ["psql"])
+    assert plan.passfile == (f"/var/run/postgresql:5432:*:app:{SECRET}", f"localhost:5432:*:app:{SECRET}")
+
+
+@pytest.mark.parametrize(
+    "scheme",
+    ["postgresql", "postgres", "POSTGRESQL", "postgresql+asyncpg", "postgres+psycopg2", "prisma+postgres"],
+)
+def test_exec_accepts_exactly_the_schemes_discovery_treats_as_postgresql(scheme: str) -> None:
+    from pgconnect_cli.targets import looks_like_postgres_url
+
+    url = f"{scheme}://app:{SECRET}@127.0.0.1:5432/app"
+    assert looks_like_postgres_url(url)
+    try:
+        pgc_exec.choose_url([], url=url)
+    except UsageError as exc:  # only Prisma Accelerate, with its own explanation
+        assert "Prisma Accelerate" in str(exc)
+        assert scheme == "prisma+postgres"
+    else:
+        assert scheme != "prisma+postgres"
+
+
+@pytest.mark.parametrize("scheme", ["mysql", "http", "postgresqlx", "jdbc+postgresql"])
+def test_exec_refuses_the_schemes_discovery_does_not_treat_as_postgresql(scheme: str) -> None:
+    from pgconnect_cli.targets import looks_like_postgres_url
+
+    url = f"{scheme}://app:{SECRET}@127.0.0.1:5432/app"
+    assert not looks_like_postgres_url(url)
+    with pytest.raises(UsageError, match="not a PostgreSQL URL"):
+        pgc_exec.choose_url([], url=url)

@@ -118,3 +118,47 @@ def test_explicit_direct_host_and_port_are_used() -> None:
 def test_a_direct_url_is_its_own_direct_counterpart() -> None:
     ci = parse("postgresql://u:p@ep-a-b-123.us-east-2.aws.neon.tech/db")
     assert derive_direct(ci) is ci
+
+
+# --- a fully qualified host (trailing dot) is derived like the same host without it -----------------
+
+TRAILING_DOT_PAIRS = [
+    pytest.param(
+        "postgresql://u:p@ep-x-1-pooler.us-east-2.aws.neon.tech./db",
+        "postgresql://u:p@ep-x-1.us-east-2.aws.neon.tech./db",
+        id="neon",
+    ),
+    pytest.param(
+        "postgres://postgres:p@db.abcdef.supabase.co.:6543/postgres",
+        "postgres://postgres:p@db.abcdef.supabase.co.:5432/postgres",
+        id="supabase-dedicated",
+    ),
+    pytest.param(
+        "postgresql://u:p@srv.postgres.database.azure.com.:6432/db",
+        "postgresql://u:p@srv.postgres.database.azure.com.:5432/db",
+        id="azure",
+    ),
+    pytest.param(
+        "postgres://u:p@pooled.db.prisma.io.:5432/postgres",
+        "postgres://u:p@db.prisma.io.:5432/postgres",
+        id="prisma-postgres",
+    ),
+]
+
+
+@pytest.mark.parametrize(("pooled", "direct"), TRAILING_DOT_PAIRS)
+def test_a_trailing_dot_host_classified_pooled_derives_its_direct_url_keeping_the_dot(
+    pooled: str, direct: str
+) -> None:
+    assert classify(parse(pooled)).endpoint.value == "pooled"
+    assert to_uri(derive_direct(parse(pooled))) == direct
+
+
+@pytest.mark.parametrize(("pooled", "direct"), TRAILING_DOT_PAIRS)
+def test_a_trailing_dot_direct_host_derives_its_pooled_url_keeping_the_dot(pooled: str, direct: str) -> None:
+    assert to_uri(derive_pooled(parse(direct))) == pooled
+
+
+def test_a_supavisor_host_with_a_trailing_dot_derives_a_direct_host_with_one() -> None:
+    url = "postgres://postgres.abcdef:p@aws-0-us-east-1.pooler.supabase.com.:6543/postgres"
+    assert derive_direct(parse(url)).host == "db.abcdef.supabase.co."

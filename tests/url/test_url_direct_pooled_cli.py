@@ -139,3 +139,8 @@ def test_a_derivation_failure_does_not_print_the_password() -> None:
 def test_an_invalid_url_is_one_line_exit_1() -> None:
     code, out, err = pgc("url", "pooled", "postgresql://h/db%zz")
     assert (code, out) == (1, "") and err.startswith("pgc: error: url-invalid:") and err.count("\n") == 1
+
+
+def test_url_direct_derives_a_neon_pooler_host_written_with_a_trailing_dot() -> None:
+    code, out, err = pgc("url", "direct", "postgresql://u:pw@ep-x-1-pooler.us-east-2.aws.neon.tech./db")
+    assert (code, out) == (0, "postgresql://u:pw@ep-x-1.us-east-2.aws.neon.tech./db"), err
