@@ -312,4 +312,6 @@ def check_command(finding_id: str) -> str:
         return "pgc url check URL"
     if finding_id.startswith("env-"):
         return "pgc env check"
+    if finding_id == "connection-budget":
+        return "pgc pool plan (planned; not in this version)"
     return "pgc doctor"

@@ -88,7 +88,7 @@ class PlanLimits:
 
 
 # Prisma Postgres connection limits per plan, as PRODUCT.md §5 publishes them. The current Prisma
-# docs list pooled 50/50/250/500 (see CHANGELOG); the pool planner reports which table it used.
+# docs list pooled 50/50/250/500: check before `pgc pool plan` (not built yet) relies on them.
 PRISMA_POSTGRES_PLANS: tuple[PlanLimits, ...] = (
     PlanLimits("free", 10, 10),
     PlanLimits("starter", 10, 100),

@@ -52,6 +52,7 @@ from pgconnect_cli.conninfo.model import (
     PRISMA_ONLY_PARAMS,
     ConnInfo,
     Form,
+    is_secret_keyword,
 )
 from pgconnect_cli.conninfo.params import (
     ENUM_VALUES,
@@ -214,11 +215,8 @@ _ASSIGNMENT = re.compile(
 )
 
 
-# `password=` and every alias (Password=, PWD=, passwd=, api_key=) in a query or key=value string
-_SECRET_SETTING = re.compile(
-    r"\b(?:\w*pass(?:word|wd|phrase)?|\w*pwd|\w*secret|api_?key|token)\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s&]+)",
-    re.IGNORECASE,
-)
+# Every `name=value` in a query or key=value string; `is_secret_keyword` decides which are secret
+_SETTING = re.compile(r"\b(\w+)\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s&]+)")
 
 
 def _candidate_secrets(text: str) -> set[str | None]:
@@ -233,8 +231,10 @@ def _candidate_secrets(text: str) -> set[str | None]:
                 out.add(decode_lenient(candidate))
         if split.libpq_userinfo and ":" in split.libpq_userinfo:
             out.add(split.libpq_userinfo.split(":", 1)[1])
-    for m in _SECRET_SETTING.finditer(text):
-        value = m.group(1).strip("'")
+    for m in _SETTING.finditer(text):
+        if not is_secret_keyword(m.group(1)):
+            continue
+        value = m.group(2).strip("'")
         out.add(value)
         out.add(value.split(";", 1)[0])  # ADO.NET: Password=…;Next Key=…
     return {s for s in out if s and s != MASK}
