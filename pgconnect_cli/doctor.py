@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pgconnect_cli.checks.envfile import prisma_advice, prisma_migrations_findings
 from pgconnect_cli.checks.pair import PairUrl, check_pair, login_identity
 from pgconnect_cli.checks.url import Context, check_url
+from pgconnect_cli.conninfo.convert import prisma_tls_to_libpq
 from pgconnect_cli.conninfo.model import LIBPQ_KEYWORDS, PRISMA_ONLY_PARAMS, ConnInfo
 from pgconnect_cli.errors import UsageError
 from pgconnect_cli.findings import CATALOGUE, Finding, Severity, exit_code_for, finding
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from pgconnect_cli.probes.postgres import AuthObservation, ServerFacts
     from pgconnect_cli.probes.prepared import PreparedObservation
     from pgconnect_cli.probes.tcp import TcpAttempt, TcpObservation
-    from pgconnect_cli.probes.tls import TlsObservation, TlsPolicy
+    from pgconnect_cli.probes.tls import TlsAnswer, TlsObservation, TlsPolicy
 
 SCHEMA = "pgc.doctor/v1"
 DEFAULT_TIMEOUT = 5.0
@@ -124,6 +125,8 @@ class Observations:
     cut: str | None = None
     budget: float = 0.0
     error: tuple[str, str] | None = None  # (layer, message) of a probe that crashed
+    # the SSLRequest answer as soon as it came: known even when the budget ended in the handshake
+    tls_answer: TlsAnswer | None = None
 
 
 @dataclass(frozen=True)
@@ -268,7 +271,12 @@ def _refused_by_libpq(static: _Static) -> str | None:
 
 
 def _libpq_params(ci: ConnInfo) -> dict[str, str]:
-    return {k: v for k, v in ci.libpq_dict().items() if k in LIBPQ_KEYWORDS and k != "requiressl"}
+    """The libpq keywords the probes connect with: Prisma's TLS settings translated the way `pgc exec`
+    and `pgc url convert` translate them (its `sslcert` is the server's CA, `sslaccept=strict` is
+    verify-full), then what libpq does not know left out."""
+    tls_options, _ = prisma_tls_to_libpq(ci.options)
+    translated = ConnInfo(raw="", form=ci.form, scheme=ci.scheme, options=tuple(tls_options))
+    return {k: v for k, v in translated.libpq_dict().items() if k in LIBPQ_KEYWORDS and k != "requiressl"}
 
 
 def _identity(ci: ConnInfo) -> tuple[tuple[str, str], ...]:
@@ -294,6 +302,11 @@ class _Progress:
             self.values[key] = value
             self.running = None
 
+    def note(self, key: str, value: Any) -> None:
+        """A partial result of the layer still running (which stays the running one)."""
+        with self.lock:
+            self.values[key] = value
+
     def fail(self, error: str) -> None:
         with self.lock:
             self.values["error"] = (self.running or "auth", error)
@@ -312,6 +325,7 @@ class _Progress:
             server=v.get("server"),
             pooler=v.get("pooler"),
             prepared=v.get("prepared"),
+            tls_answer=v.get("tls_answer"),
             cut=cut,
             budget=budget,
             error=v.get("error"),
@@ -332,7 +346,7 @@ class _Warmup:
     asking the local pg_dump and psql for their versions (for `client-tools-old`)."""
 
     def __init__(self, *, need_tools: bool) -> None:
-        self._tools: tuple[ClientTool, ...] = ()
+        self._tools: tuple[ClientTool, ...] | None = None
         self._thread = threading.Thread(target=self._run, args=(need_tools,), daemon=True, name="pgc-warmup")
         self._thread.start()
 
@@ -345,9 +359,11 @@ class _Warmup:
 
             self._tools = client_tools()
 
-    def tools(self) -> tuple[ClientTool, ...]:
-        self._thread.join(10)
-        return self._tools
+    def tools(self, deadline: float) -> tuple[ClientTool, ...] | None:
+        """The versions, or None when they are not known by `deadline` (time.monotonic()): the run's
+        time budget also bounds this wait, and `client-tools-old` is then not checked."""
+        self._thread.join(max(deadline - time.monotonic(), 0.0))
+        return None if self._thread.is_alive() else self._tools
 
 
 class _Runner:
@@ -425,7 +441,9 @@ class _Runner:
             ) -> socket.socket | None:
                 return tcp.dial([address], port, budget, side_port=None)[1]
 
-            tls_obs = tls.probe(sock, pol, self.budget(), reconnect, host)
+            tls_obs = tls.probe(
+                sock, pol, self.budget(), reconnect, host, on_answer=lambda a: progress.note("tls_answer", a)
+            )
             progress.put("tls", tls_obs)
             if not live.tls_layer(tls_obs, pol, ctx).proceed:
                 return
@@ -498,9 +516,11 @@ class _Runner:
 
 
 def _layers(
-    obs: Observations, ctx: LiveContext, tools: Sequence[ClientTool], suspected_pooled: bool
+    obs: Observations, ctx: LiveContext, tools: Sequence[ClientTool] | None, suspected_pooled: bool
 ) -> list[LayerResult]:
-    """The checks for every live layer, in order; after a failure the rest are skipped."""
+    """The checks for every live layer, in order; after a failure the rest are skipped.
+
+    `tools` None: the local client tools' versions were not known in time."""
     from pgconnect_cli.checks import live
 
     results: list[LayerResult] = []
@@ -517,7 +537,7 @@ def _layers(
                 stop = f"skipped: the {layer} probe failed"
                 return
             if obs.cut == layer:
-                result = live.out_of_time(layer, ctx, obs.budget)
+                result = live.out_of_time(layer, ctx, obs.budget, tls_answer=_tls_answer(obs))
             else:
                 results.append(live.LayerResult(live.skipped(layer, reason_if_missing)))
                 return
@@ -552,6 +572,15 @@ def _layers(
     return results
 
 
+def _tls_answer(obs: Observations) -> TlsAnswer | None:
+    """What the server answered SSLRequest, even if the budget ended in the handshake after it."""
+    if obs.policy is not None and obs.policy.direct:  # sslnegotiation=direct: TLS from the first byte
+        from pgconnect_cli.probes.tls import TlsAnswer
+
+        return TlsAnswer.DIRECT
+    return obs.tls.answer if obs.tls is not None else obs.tls_answer
+
+
 def _observed(obs: Observations) -> Observed:
     tls: bool | None = None
     if obs.auth is not None and obs.auth.ok:
@@ -583,6 +612,7 @@ def _context(
         url_connect_timeout=ci.get("connect_timeout"),
         has_ipv6_route=ipv6,
         expected_direct=target.expected is Expected.DIRECT,
+        prisma_tls=ci.get("sslaccept") is not None or ci.get("sslidentity") is not None,
     )
 
 
@@ -619,6 +649,7 @@ def run(
     observations: list[Observations | None] = [None] * len(targets)
     ipv6 = True
     contexts: list[LiveContext | None] = [None] * len(targets)
+    known: Sequence[ClientTool] | None = tools
     if not options.offline:
         warmup = _Warmup(need_tools=tools is None)
         runner = _Runner(options, started)
@@ -647,9 +678,9 @@ def run(
         for i, progress in progresses.items():
             observations[i] = progress.snapshot(runner.end - started)
         if tools is None and any(o is not None and o.server is not None for o in observations):
-            tools = warmup.tools()
+            known = warmup.tools(hard_stop)
     reports = [
-        _target_report(t, s, o, c, options, tools or ())
+        _target_report(t, s, o, c, options, known)
         for t, s, o, c in zip(targets, statics, observations, contexts, strict=True)
     ]
     reports = _one_tools_finding(reports)
@@ -703,7 +734,7 @@ def _target_report(
     obs: Observations | None,
     ctx: LiveContext | None,
     options: DoctorOptions,
-    tools: Sequence[ClientTool],
+    tools: Sequence[ClientTool] | None,
 ) -> TargetReport:
     ci = static.ci
     c = static.classification

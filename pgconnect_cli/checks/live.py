@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from pgconnect_cli.probes.postgres import AuthObservation, ServerFacts
     from pgconnect_cli.probes.prepared import PreparedObservation
     from pgconnect_cli.probes.tcp import TcpAttempt, TcpObservation
-    from pgconnect_cli.probes.tls import TlsObservation, TlsPolicy
+    from pgconnect_cli.probes.tls import TlsAnswer, TlsObservation, TlsPolicy
 
 HEADROOM_RATIO = 0.10
 SLOW_CONNECT_RATIO = 0.5
@@ -47,6 +47,7 @@ class LiveContext:
     url_connect_timeout: str | None = None
     has_ipv6_route: bool = True
     expected_direct: bool = False  # the variable is meant for migrations (DIRECT_URL, …)
+    prisma_tls: bool = False  # the URL sets TLS in Prisma's words (sslaccept, sslidentity)
 
 
 @dataclass(frozen=True)
@@ -363,6 +364,11 @@ def _verify_failed(
             )
         )
         summary = "the server's certificate is not from a trusted CA"
+    if ctx.prisma_tls:
+        fix += (
+            f" {ctx.name} uses Prisma's TLS settings: there the CA file is `sslcert` (libpq's sslrootcert) "
+            "and `sslaccept=strict` means sslmode=verify-full."
+        )
     f = finding("tls-verify-failed", detail, fix)
     return _result("tls", summary, [f], ms=obs.ms, evidence=evidence)
 
@@ -571,7 +577,9 @@ def auth_layer(obs: AuthObservation, ctx: LiveContext) -> LayerResult:
 # --------------------------------------------------------------------------- server
 
 
-def server_layer(facts: ServerFacts, tools: Sequence[ClientTool], ctx: LiveContext) -> LayerResult:
+def server_layer(facts: ServerFacts, tools: Sequence[ClientTool] | None, ctx: LiveContext) -> LayerResult:
+    """`tools` None: the local pg_dump and psql did not tell their versions within the run's time
+    budget, so `client-tools-old` is not checked."""
     if facts.error or facts.version is None:
         return LayerResult(skipped("server", f"server facts unavailable: {facts.error or 'no answer'}"))
     parts = [f"PostgreSQL {facts.version}"]
@@ -598,6 +606,11 @@ def server_layer(facts: ServerFacts, tools: Sequence[ClientTool], ctx: LiveConte
     if facts.db_conn_limit is not None and facts.db_conn_limit >= 0:
         parts.append(f"database limit {facts.db_conn_limit}")
     major = facts.major
+    if tools is None:
+        evidence.append(
+            "pg_dump, psql: versions not known within the time budget (client-tools-old not checked)"
+        )
+        tools = ()
     for tool in tools:
         evidence.append(
             f"{tool.name}: {tool.version or 'not found'}" + (f" ({tool.path})" if tool.path else "")
@@ -766,15 +779,39 @@ def latency_layer(obs: AuthObservation, ctx: LiveContext) -> LayerResult:
 # --------------------------------------------------------------------------- out of time
 
 
-def out_of_time(layer: str, ctx: LiveContext, budget: float) -> LayerResult:
-    """A layer still running when the run's time budget ended."""
+def out_of_time(
+    layer: str, ctx: LiveContext, budget: float, *, tls_answer: TlsAnswer | None = None
+) -> LayerResult:
+    """A layer still running when the run's time budget ended.
+
+    `tls_answer`: what the server answered SSLRequest before the budget ended (DIRECT for
+    sslnegotiation=direct, which sends none). A server that agreed to TLS and was slow in the
+    handshake (a proxy waking its database) is no `not-postgres`: that is for silence."""
+    from pgconnect_cli.probes.tls import TlsAnswer
+
     limit = f"within {_secs(budget)} (--timeout {ctx.timeout:g} s)"
+    port = f"{ctx.host}:{ctx.port}"
+    if layer == "tls" and tls_answer in (TlsAnswer.SUPPORTED, TlsAnswer.DIRECT):
+        agreed = (
+            "answered S (TLS) to SSLRequest"
+            if tls_answer is TlsAnswer.SUPPORTED
+            else "accepted the connection (sslnegotiation=direct)"
+        )
+        f = finding(
+            "tls-handshake-failed",
+            f"The server at {port} {agreed}, but there was no TLS handshake {limit}: a slow TLS front "
+            "end (a proxy waking a suspended database) or a hung server.",
+            "Run the doctor again with a longer --timeout: a database that was waking up answers faster "
+            f"the next time. If the handshake keeps timing out, raise connect_timeout in {ctx.name} or "
+            "check the TLS front end in front of the server.",
+        )
+        return _result(layer, f"no TLS handshake {limit}", [f])
     if layer == "dns":
         f = finding("dns-failed", f"Resolving {ctx.host} gave no answer {limit}.")
     elif layer == "tcp":
-        f = finding("tcp-timeout", f"No answer from {ctx.host}:{ctx.port} {limit}.")
+        f = finding("tcp-timeout", f"No answer from {port} {limit}.")
     elif layer == "tls":
-        f = finding("not-postgres", f"{ctx.host}:{ctx.port} did not answer SSLRequest {limit}.")
+        f = finding("not-postgres", f"{port} did not answer SSLRequest {limit}.")
     elif layer == "auth":
         f = login_timed_out(limit, ctx)
     else:

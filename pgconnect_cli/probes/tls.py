@@ -232,11 +232,15 @@ def probe(
     budget: float,
     reconnect: Callable[[float], socket.socket | None],
     host: str,
+    *,
+    on_answer: Callable[[TlsAnswer], None] | None = None,
 ) -> TlsObservation:
     """SSLRequest (or direct TLS) on the connected `sock`, which this function closes.
 
     `reconnect(budget)` opens a fresh TCP connection to the same address; it is used only to
-    read the certificate of a server whose chain failed verification.
+    read the certificate of a server whose chain failed verification. `on_answer(answer)` is
+    called as soon as the server answered SSLRequest, before the handshake: a caller that stops
+    waiting during the handshake still knows the server agreed to TLS.
     """
     started = time.monotonic()
     deadline = started + budget
@@ -249,6 +253,8 @@ def probe(
         if not pol.direct:
             answer, data, error = _ask(sock, left())
             base = replace(base, answer=answer)
+            if on_answer is not None:
+                on_answer(answer)
             if answer is not TlsAnswer.SUPPORTED:
                 preview = _preview(data) if answer is TlsAnswer.OTHER else ""
                 return replace(base, preview=preview, error=error, finished=time.monotonic())
@@ -268,7 +274,7 @@ def probe(
         hs = _handshake(sock, pol, pol.verify_chain, left())
         if hs.verify_error is None and not hs.ok:
             return replace(base, error=hs.error, finished=time.monotonic())
-        cert = _certificate(hs.der) if hs.ok else _certificate_again(reconnect, pol, left())
+        cert = _certificate(hs.der) if hs.ok else _certificate_again(reconnect, pol, left)
         verification, detail = _verification(pol, hs)
         if verification is Verification.OK and pol.verify_host and cert is not None:
             if not matches_host(cert, host):
@@ -300,17 +306,19 @@ def _certificate(der: bytes | None) -> Certificate | None:
 
 
 def _certificate_again(
-    reconnect: Callable[[float], socket.socket | None], pol: TlsPolicy, budget: float
+    reconnect: Callable[[float], socket.socket | None], pol: TlsPolicy, left: Callable[[], float]
 ) -> Certificate | None:
-    sock = reconnect(budget)
+    """The certificate, read over a new connection; every step gets only what is `left()` of the
+    probe's budget, so the three of them together stay within it."""
+    sock = reconnect(left())
     if sock is None:
         return None
     try:
         if not pol.direct:
-            answer, _, _ = _ask(sock, budget)
+            answer, _, _ = _ask(sock, left())
             if answer is not TlsAnswer.SUPPORTED:
                 return None
-        return _certificate(_handshake(sock, pol, False, budget).der)
+        return _certificate(_handshake(sock, pol, False, left()).der)
     finally:
         with contextlib.suppress(OSError):
             sock.close()

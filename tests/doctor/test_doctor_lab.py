@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
+import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -11,7 +16,9 @@ from typing import Any
 import psycopg
 import pytest
 
+from pgconnect_cli import doctor
 from pgconnect_cli import lab as pgc_lab
+from pgconnect_cli.targets import Source, Target
 from tests.doctor.helpers import check, ids, one, problems, rewrite, target, url_args
 
 DoctorJson = Callable[..., tuple[int, dict[str, Any]]]
@@ -142,6 +149,33 @@ def test_verify_full_with_a_host_name_not_in_the_certificate_is_tls_verify_faile
     assert "localhost" in found["fix"]
 
 
+def _prisma_tls(url: str, ca: Path) -> str:
+    """The URL with Prisma's TLS settings: `sslcert` names the server's CA, `sslaccept=strict` verifies."""
+    return rewrite(url, sslmode=None, sslrootcert=None, sslaccept="strict", sslcert=str(ca))
+
+
+def test_prisma_sslcert_is_the_ca_and_sslaccept_strict_verifies_the_server(
+    lab: pgc_lab.Lab, lab_ca: Path, doctor_json: DoctorJson
+) -> None:
+    code, doc = doctor_json("--url", f"DIRECT_URL={_prisma_tls(lab.direct_url, lab_ca)}")
+    assert "connect-failed" not in ids(doc)
+    assert check(doc, "DIRECT_URL", "auth")["status"] == "pass"
+    assert check(doc, "DIRECT_URL", "tls")["summary"].endswith("chain and host name verified")
+    assert code == 0
+
+
+def test_prisma_sslaccept_strict_with_another_ca_is_tls_verify_failed(
+    lab: pgc_lab.Lab, doctor_json: DoctorJson, reachable_tmp_path: Path
+) -> None:
+    other = pgc_lab.make_certs(reachable_tmp_path / "other-ca")
+    code, doc = doctor_json("--url", f"DIRECT_URL={_prisma_tls(lab.direct_url, other.ca_cert)}")
+    assert code == 1
+    found = one(doc, "tls-verify-failed")
+    assert found["severity"] == "error"
+    assert "`sslcert` (libpq's sslrootcert)" in found["fix"]
+    assert check(doc, "DIRECT_URL", "auth")["status"] == "skip"
+
+
 def _failed_logins(log: Path, role: str) -> int:
     text = log.read_text(encoding="utf-8", errors="replace")
     return len(re.findall(rf'password authentication failed for user "{re.escape(role)}"', text))
@@ -155,11 +189,29 @@ def test_wrong_password_is_auth_failed_after_exactly_one_attempt(
     code, doc = doctor_json("--url", f"DIRECT_URL={wrong}", "--url", f"DIRECT_DATABASE_URL={wrong}")
     assert code == 1
     assert ids(doc, severity="error").count("auth-failed") == 2
-    log = lab.postgres.log_file
-    deadline = time.monotonic() + 5
-    while _failed_logins(log, role.name) == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)  # the server writes its log asynchronously
-    assert _failed_logins(log, role.name) == 1
+    _wait_for_probe_threads()
+    _flush_server_log(lab.postgres)
+    assert _failed_logins(lab.postgres.log_file, role.name) == 1
+
+
+def _wait_for_probe_threads() -> None:
+    """The doctor's probe threads are done: nothing can attempt another login after this."""
+    for thread in threading.enumerate():
+        if thread.name == "pgc-doctor":
+            thread.join(30)
+            assert not thread.is_alive(), "a doctor probe thread is still running"
+
+
+def _flush_server_log(server: pgc_lab.PostgresServer) -> None:
+    """Log a unique line and wait until the log file shows it: every line the server logged
+    before it (any earlier login attempt) is in the file by then."""
+    marker = f"pgc-test-log-marker-{uuid.uuid4().hex}"
+    with server.connect_admin() as admin:
+        admin.execute(f"DO $$ BEGIN RAISE LOG '{marker}'; END $$")
+    deadline = time.monotonic() + 10
+    while marker not in server.log_file.read_text(encoding="utf-8", errors="replace"):
+        assert time.monotonic() < deadline, "the server log never showed the marker line"
+        time.sleep(0.05)
 
 
 def test_unknown_database_is_database_missing(lab: pgc_lab.Lab, doctor_json: DoctorJson) -> None:
@@ -210,6 +262,35 @@ def test_local_client_tools_as_new_as_the_server_are_not_client_tools_old(
 ) -> None:
     _, doc = doctor_json("--url", f"DIRECT_URL={lab.direct_url}")
     assert "client-tools-old" not in ids(doc)
+
+
+@pytest.fixture
+def slow_client_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """pg_dump and psql on PATH that take far longer than any budget to print their version;
+    the ones still running at the end of the test are stopped (by pid)."""
+    directory = tmp_path / "bin"
+    directory.mkdir()
+    for name in ("pg_dump", "psql"):
+        tool = directory / name
+        tool.write_text(f'#!/bin/sh\necho $$ >> "{directory}/pids"\nexec sleep 30\n', encoding="utf-8")
+        tool.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{directory}{os.pathsep}{os.environ['PATH']}")
+    yield
+    pids = directory / "pids"
+    for pid in pids.read_text(encoding="utf-8").split() if pids.exists() else []:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(pid), signal.SIGTERM)
+
+
+@pytest.mark.usefixtures("slow_client_tools")
+def test_slow_client_tools_do_not_hold_the_doctor_past_its_time_budget(lab: pgc_lab.Lab) -> None:
+    report = doctor.run([Target("DIRECT_URL", lab.direct_url, Source.FLAG)], doctor.DoctorOptions(timeout=1))
+    # the budget is 1 s (+ 0.5 s slack); waiting for the tools took 10 s (5 s each)
+    assert report.elapsed_ms < 5000
+    server = next(c for c in report.targets[0].checks if c.layer == "server")
+    assert server.status.value == "pass"
+    assert any("client-tools-old not checked" in line for line in server.evidence), server.evidence
+    assert "client-tools-old" not in [f.id for f in report.all_findings()]
 
 
 def test_a_crashing_probe_is_probe_error_and_the_other_layers_still_report(

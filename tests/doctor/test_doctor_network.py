@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import socket
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -112,13 +115,80 @@ def test_name_with_a_and_cname_resolves_through_the_dns_server(
 def test_connect_slower_than_half_the_connect_timeout_is_slow_connect(
     lab: pgc_lab.Lab, doctor_json: DoctorJson
 ) -> None:
-    with delay_proxy("127.0.0.1", lab.postgres.port, 1.2) as port:
-        url = rewrite(lab.direct_url, host="127.0.0.1", port=str(port), connect_timeout="2")
-        code, doc = doctor_json("--url", f"DIRECT_URL={url}", "--timeout", "8")
+    # The SSLRequest probe and the login each wait 2.1 s for the proxy: at least 52 % of
+    # connect_timeout=4, and nearly 2 s short of it for TLS and SCRAM on a busy machine.
+    with delay_proxy("127.0.0.1", lab.postgres.port, 2.1, delay_first=2) as port:
+        url = rewrite(lab.direct_url, host="127.0.0.1", port=str(port), connect_timeout="4")
+        code, doc = doctor_json("--url", f"DIRECT_URL={url}", "--timeout", "10")
     found = one(doc, "slow-connect")
     assert found["severity"] == "warning"
-    assert "connect_timeout=2" in found["detail"]
+    assert "connect_timeout=4" in found["detail"]
     assert code == 0
+
+
+@contextlib.contextmanager
+def _silent_after_ssl_request(answer: bytes) -> Iterator[int]:
+    """A loopback port that reads the SSLRequest, answers `answer` (b"": nothing) and then stays
+    silent until the test ends: a proxy that agreed to TLS and is still waking its database."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+
+    def serve() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                conn, _ = listener.accept()
+                accepted.append(conn)
+                conn.recv(8)
+                if answer:
+                    conn.sendall(answer)
+
+    thread = threading.Thread(target=serve, daemon=True, name="pgc-test-silent-tls")
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        for sock in (listener, *accepted):
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+            sock.close()
+        thread.join(5)
+
+
+@pytest.fixture
+def tls_probe_overruns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The TLS probe outlasts the run's budget, as it can on a loaded machine: the doctor then
+    reports the layer as cut by the budget."""
+    from pgconnect_cli.probes import tls
+
+    real = tls.probe
+
+    def overrunning(sock: socket.socket, pol: Any, budget: float, *args: Any, **kwargs: Any) -> Any:
+        return real(sock, pol, budget + 5, *args, **kwargs)
+
+    monkeypatch.setattr(tls, "probe", overrunning)
+
+
+@pytest.mark.usefixtures("tls_probe_overruns")
+def test_tls_handshake_cut_by_the_budget_after_an_s_answer_is_tls_handshake_failed(
+    doctor_json: DoctorJson,
+) -> None:
+    with _silent_after_ssl_request(b"S") as port:
+        url = f"postgresql://app:pw@127.0.0.1:{port}/app?sslmode=require"
+        code, doc = doctor_json("--url", f"DIRECT_URL={url}", "--timeout", "1")
+    assert code == 1
+    assert "not-postgres" not in ids(doc)
+    found = one(doc, "tls-handshake-failed")
+    assert "answered S" in found["detail"]
+    assert "no TLS handshake within" in found["detail"]
+
+
+@pytest.mark.usefixtures("tls_probe_overruns")
+def test_no_ssl_request_answer_cut_by_the_budget_is_not_postgres(doctor_json: DoctorJson) -> None:
+    with _silent_after_ssl_request(b"") as port:
+        url = f"postgresql://app:pw@127.0.0.1:{port}/app?sslmode=require"
+        code, doc = doctor_json("--url", f"DIRECT_URL={url}", "--timeout", "1")
+    assert code == 1
+    assert "did not answer SSLRequest" in one(doc, "not-postgres")["detail"]
 
 
 def test_fast_connect_is_not_slow_connect(lab: pgc_lab.Lab, doctor_json: DoctorJson) -> None:

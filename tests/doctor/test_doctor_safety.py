@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
 
 from pgconnect_cli import lab as pgc_lab
 from tests.doctor.conftest import RunDoctor
-from tests.doctor.helpers import rewrite
+from tests.doctor.helpers import ids, rewrite
 
 PASSWORD = "Quokka-Zebra-7731-secret"
 FORMATS = ("human", "json", "github", "junit", "markdown")
@@ -112,13 +113,35 @@ def test_the_doctor_leaves_no_objects_in_the_database(lab: pgc_lab.Lab, run_doct
     assert before == after
 
 
+@pytest.fixture
+def one_server_connection_bouncer(lab: pgc_lab.Lab, reachable_tmp_path: Path) -> Iterator[pgc_lab.PgBouncer]:
+    """A transaction-mode PgBouncer with default_pool_size=1: all clients of a role share one server
+    connection, so a look through it sees everything the doctor left on the server."""
+    spec = pgc_lab.BouncerSpec(default_pool_size=1)
+    bouncer = pgc_lab.start_pgbouncer(reachable_tmp_path / "one-connection", lab.postgres, spec)
+    yield bouncer
+    bouncer.stop()
+
+
 def test_the_doctor_leaves_no_prepared_statement_on_pooled_server_connections(
-    lab: pgc_lab.Lab, run_doctor: RunDoctor
+    lab: pgc_lab.Lab,
+    one_server_connection_bouncer: pgc_lab.PgBouncer,
+    make_role: Callable[..., pgc_lab.Role],
+    doctor_json: Callable[..., tuple[int, dict[str, Any]]],
 ) -> None:
     import psycopg
 
-    result = run_doctor("--url", f"DATABASE_URL={lab.pooled_url}")
-    assert result.exit_code == 0
-    with psycopg.connect(lab.pooled_url, autocommit=True, prepare_threshold=None) as conn:
+    role = make_role("pgc_doctor_prepared", "prepared-password-1")  # no other pool holds its connections
+    url = role.url(via=one_server_connection_bouncer)
+    _, doc = doctor_json("--url", f"DATABASE_URL={url}")
+    assert "prepared-statements-break" in ids(doc)  # it prepared statements there, and they collided
+    with psycopg.connect(url, autocommit=True, prepare_threshold=None) as conn, conn.transaction():
         rows = conn.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'pgc%%'").fetchall()
+        looked_through = conn.execute("SELECT pg_backend_pid()").fetchone()
+    with lab.postgres.connect_admin() as admin:
+        backends = admin.execute(
+            "SELECT pid FROM pg_stat_activity WHERE usename = %s AND backend_type = 'client backend'",
+            [role.name],
+        ).fetchall()
+    assert backends == [looked_through]  # the role's only server connection: the one looked through
     assert rows == []

@@ -455,3 +455,28 @@ def test_broken_prepared_statements_on_a_url_meant_to_be_direct_point_at_the_pai
     (found,) = live.prepared_layer(obs, ctx).findings
     assert (found.id, found.severity) == ("prepared-statements-break", Severity.INFO)
     assert "direct-url-is-pooled" in found.fix and "pgbouncer=true" not in found.fix
+
+
+@pytest.mark.parametrize("answer", [TlsAnswer.SUPPORTED, TlsAnswer.DIRECT])
+def test_tls_cut_by_the_budget_after_the_server_agreed_to_tls_is_tls_handshake_failed(
+    answer: TlsAnswer,
+) -> None:
+    result = live.out_of_time("tls", CTX, 5.5, tls_answer=answer)
+    assert _ids(result) == [("tls-handshake-failed", Severity.ERROR)]
+    assert "no TLS handshake within 5.5 s" in result.findings[0].detail
+    assert "--timeout" in result.findings[0].fix
+
+
+@pytest.mark.parametrize("answer", [None, TlsAnswer.NO_ANSWER])
+def test_tls_cut_by_the_budget_without_an_ssl_request_answer_is_not_postgres(
+    answer: TlsAnswer | None,
+) -> None:
+    result = live.out_of_time("tls", CTX, 5.5, tls_answer=answer)
+    assert _ids(result) == [("not-postgres", Severity.ERROR)]
+
+
+def test_client_tools_whose_versions_came_too_late_are_not_checked() -> None:
+    facts = ServerFacts(version="17.2", version_num=170002)
+    result = live.server_layer(facts, None, CTX)
+    assert result.findings == ()
+    assert any("client-tools-old not checked" in line for line in result.check.evidence)

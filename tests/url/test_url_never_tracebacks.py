@@ -63,14 +63,28 @@ def test_no_url_command_raises_on_any_input(text: str) -> None:
         _run(args, text)
 
 
+def _error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("pgc: error:")]
+
+
 @SETTINGS
 @given(anything)
 def test_a_failure_is_reported_in_one_line(text: str) -> None:
+    """Exit 1 or 2 with nothing on stdout: exactly one `pgc: error:` line says why.
+
+    The one exit 1 with output is `url fix` printing its repair while an error remains: then the
+    remaining errors are `pgc: still:` notes, not `pgc: error:` lines."""
     for args in (["direct"], ["convert", "--to", "uri"], ["fix"]):
         result = runner.invoke(url.app, [*args, "-"], input=text + "\n", catch_exceptions=False)
-        if result.exit_code == 1:
-            errors = [line for line in result.stderr.splitlines() if line.startswith("pgc: error:")]
-            assert len(errors) <= 1
+        if result.exit_code == 0:
+            continue
+        errors = _error_lines(result.stderr)
+        if args == ["fix"] and result.exit_code == 1 and result.stdout:
+            assert errors == [], (args, text, result.stderr)
+            assert any(line.startswith("pgc: still:") for line in result.stderr.splitlines()), result.stderr
+        else:
+            assert result.stdout == "", (args, text, result.stdout)
+            assert len(errors) == 1, (args, text, result.stderr)
 
 
 @SETTINGS
