@@ -79,17 +79,24 @@ def prisma_tls_to_libpq(
     if "sslaccept" not in values and "sslidentity" not in values:
         return options, []
     notes: list[str] = []
+    # Prisma's default is accept_invalid_certs: the CA is then not used to verify anything.
     strict = values.get("sslaccept") == "strict"
+    # only prefer/require (or none) become verify-full; disable, verify-ca, verify-full stay as written
+    upgrade = strict and values.get("sslmode", "prefer") in ("prefer", "require")
     out: list[tuple[str, str]] = []
     for key, value in options:
         if key == "sslaccept":
-            if strict and values.get("sslmode", "prefer") in ("prefer", "require"):
+            if upgrade:
                 out.append(("sslmode", "verify-full"))
                 notes.append("sslaccept=strict → sslmode=verify-full")
         elif key == "sslcert":
-            out.append(("sslrootcert", value))
-            notes.append("Prisma's sslcert (the server's CA) → sslrootcert")
-        elif key == "sslmode" and strict:
+            if strict:
+                out.append(("sslrootcert", value))
+                notes.append("Prisma's sslcert (the server's CA) → sslrootcert")
+            else:
+                # with a root certificate, libpq's require verifies the chain; Prisma would not
+                notes.append("Prisma's sslcert is not used: sslaccept=accept_invalid_certs verifies nothing")
+        elif key == "sslmode" and upgrade:
             continue  # replaced by sslaccept's verify-full
         elif key in ("sslidentity", "sslpassword"):
             continue

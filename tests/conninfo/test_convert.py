@@ -173,3 +173,21 @@ def test_prisma_form_of_the_default_socket_says_prisma_needs_the_directory() -> 
     result = convert(parse("postgresql:///app"), Target.PRISMA)
     assert result.text == "postgresql://localhost/app"
     assert any("socket" in note for note in result.notes)
+
+
+def test_prisma_strict_never_lowers_a_stronger_or_explicit_sslmode() -> None:
+    from pgconnect_cli.conninfo.convert import prisma_tls_to_libpq
+
+    for mode in ("verify-ca", "disable", "verify-full"):
+        out, _ = prisma_tls_to_libpq([("sslmode", mode), ("sslaccept", "strict")])
+        assert dict(out)["sslmode"] == mode
+
+
+def test_prisma_accept_invalid_certs_does_not_turn_the_ca_into_verification() -> None:
+    from pgconnect_cli.conninfo.convert import prisma_tls_to_libpq
+
+    out, notes = prisma_tls_to_libpq(
+        [("sslmode", "require"), ("sslaccept", "accept_invalid_certs"), ("sslcert", "ca.pem")]
+    )
+    assert dict(out) == {"sslmode": "require"}
+    assert any("not used" in n for n in notes)
