@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 from pgconnect_cli.checks.envfile import prisma_advice, prisma_migrations_findings
 from pgconnect_cli.checks.pair import PairUrl, check_pair, login_identity
 from pgconnect_cli.checks.url import Context, check_url
-from pgconnect_cli.conninfo.convert import prisma_tls_to_libpq
-from pgconnect_cli.conninfo.model import LIBPQ_KEYWORDS, PRISMA_ONLY_PARAMS, ConnInfo
+from pgconnect_cli.conninfo.convert import libpq_keywords
+from pgconnect_cli.conninfo.model import PRISMA_ONLY_PARAMS, ConnInfo
 from pgconnect_cli.errors import UsageError
 from pgconnect_cli.findings import CATALOGUE, Finding, Severity, exit_code_for, finding
 from pgconnect_cli.project import Client, Project, prisma_texts
@@ -270,18 +270,9 @@ def _refused_by_libpq(static: _Static) -> str | None:
     return None
 
 
-def _libpq_params(ci: ConnInfo) -> dict[str, str]:
-    """The libpq keywords the probes connect with: Prisma's TLS settings translated the way `pgc exec`
-    and `pgc url convert` translate them (its `sslcert` is the server's CA, `sslaccept=strict` is
-    verify-full), then what libpq does not know left out."""
-    tls_options, _ = prisma_tls_to_libpq(ci.options)
-    translated = ConnInfo(raw="", form=ci.form, scheme=ci.scheme, options=tuple(tls_options))
-    return {k: v for k, v in translated.libpq_dict().items() if k in LIBPQ_KEYWORDS and k != "requiressl"}
-
-
 def _identity(ci: ConnInfo) -> tuple[tuple[str, str], ...]:
     """What the server sees of a login: targets with the same identity are probed once."""
-    return tuple(sorted(_libpq_params(ci).items()))
+    return tuple(sorted(libpq_keywords(ci).items()))
 
 
 class _Progress:
@@ -403,7 +394,7 @@ class _Runner:
         from pgconnect_cli.probes import dns, tcp, tls
 
         ci, ctx = probe.ci, probe.ctx
-        params = _libpq_params(ci)
+        params = libpq_keywords(ci)
         host = ctx.host
         port = ctx.port
         sock: socket.socket | None = None

@@ -34,7 +34,7 @@ from types import FrameType, TracebackType
 from typing import Any
 
 from pgconnect_cli.conninfo.build import ENV_VARS, MASK, to_uri
-from pgconnect_cli.conninfo.convert import prisma_tls_to_libpq
+from pgconnect_cli.conninfo.convert import libpq_keywords
 from pgconnect_cli.conninfo.model import LIBPQ_KEYWORDS, PRISMA_ONLY_PARAMS, ConnInfo, Form
 from pgconnect_cli.conninfo.params import merge_options, search_path_option
 from pgconnect_cli.conninfo.parse import ParseError, parse
@@ -349,13 +349,11 @@ def _runs_a_connection(tool: str, args: Sequence[str]) -> bool:
 def libpq_settings(ci: ConnInfo, *, pooled: bool = False) -> LibpqSettings:
     """libpq's keywords for `ci`. Through a pooler `schema` is not translated: PgBouncer rejects
     `options` (1.18: `unsupported startup parameter: options`; 1.20+ only for settings it tracks)."""
-    prisma = tuple(k for k in ci.libpq_dict() if k in PRISMA_ONLY_PARAMS and k != "schema")
-    tls_options, _ = prisma_tls_to_libpq(ci.options)  # Prisma's sslcert is the server's CA
-    values = ConnInfo(raw="", form=ci.form, scheme=ci.scheme, options=tuple(tls_options)).libpq_dict()
-    schema = values.pop("schema", None) or None
-    unknown = tuple(k for k in values if k not in LIBPQ_KEYWORDS and k not in PRISMA_ONLY_PARAMS)
-    for k in prisma + unknown:
-        values.pop(k, None)
+    written = ci.libpq_dict()
+    prisma = tuple(k for k in written if k in PRISMA_ONLY_PARAMS and k != "schema")
+    unknown = tuple(k for k in written if k not in LIBPQ_KEYWORDS and k not in PRISMA_ONLY_PARAMS)
+    schema = written.get("schema") or None
+    values = libpq_keywords(ci)  # Prisma's sslcert is the server's CA, as for the doctor
     if schema and pooled:
         return LibpqSettings(tuple(values.items()), prisma, unknown, schema, schema_passed=False)
     if schema:

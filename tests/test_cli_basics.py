@@ -14,19 +14,10 @@ from typer.testing import CliRunner
 from pgconnect_cli import __version__
 from pgconnect_cli.cli import app
 from pgconnect_cli.cli.completion import FILENAMES, Shell, script
+from tests.helpers import pgc
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
-
-
-def pgc(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pgconnect_cli", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=60,
-    )
 
 
 def test_version_prints_the_package_version() -> None:

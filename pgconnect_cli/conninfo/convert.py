@@ -105,6 +105,18 @@ def prisma_tls_to_libpq(
     return out, notes
 
 
+def libpq_keywords(ci: ConnInfo) -> dict[str, str]:
+    """The settings libpq itself takes from `ci`, as a connection to the server uses them.
+
+    Prisma's TLS settings are translated (`prisma_tls_to_libpq`); everything libpq does not know
+    (Prisma-only parameters, `schema`, typos) is left out. The doctor connects with this and
+    `pgc exec` hands it to libpq tools, so both read a URL the same way.
+    """
+    tls_options, _ = prisma_tls_to_libpq(ci.options)
+    translated = ConnInfo(raw="", form=ci.form, scheme=ci.scheme, options=tuple(tls_options))
+    return {k: v for k, v in translated.libpq_dict().items() if k in LIBPQ_KEYWORDS}
+
+
 def clean_for_libpq(ci: ConnInfo, *, pooled: bool = False) -> tuple[ConnInfo, tuple[str, ...]]:
     """A ConnInfo that libpq (psql, pg_dump, psycopg) accepts, and what was changed to get there.
 

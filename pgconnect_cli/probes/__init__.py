@@ -5,3 +5,16 @@ monotonic start/finish timestamps. Probes never print, never decide severity and
 a network failure: the failure is part of the observation. Every text that may come from a
 server passes through `conninfo.redact.scrub` before it is stored.
 """
+
+from __future__ import annotations
+
+
+class Timed:
+    """`ms` for observations that carry monotonic `started`/`finished` timestamps (seconds)."""
+
+    started: float
+    finished: float
+
+    @property
+    def ms(self) -> float:
+        return (self.finished - self.started) * 1000

@@ -17,6 +17,8 @@ from enum import Enum
 from functools import cache
 from pathlib import Path
 
+from pgconnect_cli.probes import Timed
+
 
 class DnsMethod(str, Enum):
     LITERAL = "literal"
@@ -50,7 +52,7 @@ class ResolverConfig:
 
 
 @dataclass(frozen=True)
-class DnsObservation:
+class DnsObservation(Timed):
     host: str
     method: DnsMethod
     outcome: DnsOutcome
@@ -65,10 +67,6 @@ class DnsObservation:
     budget: float = 0.0
     started: float = 0.0
     finished: float = 0.0
-
-    @property
-    def ms(self) -> float:
-        return (self.finished - self.started) * 1000
 
 
 def is_ip(host: str) -> bool:

@@ -20,6 +20,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from pgconnect_cli.conninfo.redact import scrub
+from pgconnect_cli.probes import Timed
 from pgconnect_cli.probes.postgres import AuthObservation, ServerFacts, Session
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ class PoolerKind(str, Enum):
 
 
 @dataclass(frozen=True)
-class PoolerObservation:
+class PoolerObservation(Timed):
     kind: PoolerKind
     dialed_port: int
     server_port: int | None = None
@@ -53,10 +54,6 @@ class PoolerObservation:
     error: str = ""
     started: float = 0.0
     finished: float = 0.0
-
-    @property
-    def ms(self) -> float:
-        return (self.finished - self.started) * 1000
 
 
 def _pid(conn: psycopg.Connection[Any]) -> int:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pgconnect_cli.conninfo.redact import scrub
+from pgconnect_cli.probes import Timed
 
 if TYPE_CHECKING:
     import psycopg
@@ -45,7 +46,7 @@ class ConnectPlan:
 
 
 @dataclass(frozen=True)
-class AuthObservation:
+class AuthObservation(Timed):
     ok: bool
     host: str
     hostaddr: str | None
@@ -65,13 +66,9 @@ class AuthObservation:
     started: float = 0.0
     finished: float = 0.0
 
-    @property
-    def ms(self) -> float:
-        return (self.finished - self.started) * 1000
-
 
 @dataclass(frozen=True)
-class ServerFacts:
+class ServerFacts(Timed):
     version: str | None = None  # "15.18"
     version_num: int | None = None
     max_connections: int | None = None
@@ -86,10 +83,6 @@ class ServerFacts:
     error: str = ""
     started: float = 0.0
     finished: float = 0.0
-
-    @property
-    def ms(self) -> float:
-        return (self.finished - self.started) * 1000
 
     @property
     def major(self) -> int | None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pgconnect_cli.conninfo.redact import scrub
+from pgconnect_cli.probes import Timed
 
 if TYPE_CHECKING:
     import psycopg
@@ -24,7 +25,7 @@ BREAKING_SQLSTATES = ("42P05", "26000")
 
 
 @dataclass(frozen=True)
-class PreparedObservation:
+class PreparedObservation(Timed):
     broke: bool
     sqlstate: str | None = None
     message: str = ""  # the server's error for the step that failed (scrubbed)
@@ -33,10 +34,6 @@ class PreparedObservation:
     error: str = ""  # the probe itself could not run
     started: float = 0.0
     finished: float = 0.0
-
-    @property
-    def ms(self) -> float:
-        return (self.finished - self.started) * 1000
 
 
 def _run(conn: psycopg.Connection[Any], action: str, name: bytes) -> tuple[str | None, str]:

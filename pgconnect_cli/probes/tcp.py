@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from pgconnect_cli.probes import Timed
+
 HTTPS_PORT = 443
 
 
@@ -36,7 +38,7 @@ class TcpAttempt:
 
 
 @dataclass(frozen=True)
-class TcpObservation:
+class TcpObservation(Timed):
     port: int
     attempts: tuple[TcpAttempt, ...]
     budget: float
@@ -54,10 +56,6 @@ class TcpObservation:
         if self.connected is not None:
             return TcpOutcome.CONNECTED
         return self.attempts[0].outcome if self.attempts else TcpOutcome.ERROR
-
-    @property
-    def ms(self) -> float:
-        return (self.finished - self.started) * 1000
 
 
 _UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 
+from pgconnect_cli.probes import Timed
 from pgconnect_cli.probes.x509 import Certificate, DerError, matches_host, parse_certificate
 
 SSL_REQUEST = struct.pack("!ii", 8, 80877103)
@@ -101,7 +102,7 @@ def policy(
 
 
 @dataclass(frozen=True)
-class TlsObservation:
+class TlsObservation(Timed):
     answer: TlsAnswer
     handshake: bool = False  # completed
     version: str | None = None
@@ -114,10 +115,6 @@ class TlsObservation:
     budget: float = 0.0
     started: float = 0.0
     finished: float = 0.0
-
-    @property
-    def ms(self) -> float:
-        return (self.finished - self.started) * 1000
 
 
 def _preview(data: bytes) -> str:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pgconnect_cli import doctor
 from pgconnect_cli.conninfo import parse
-from pgconnect_cli.conninfo.convert import clean_for_libpq
+from pgconnect_cli.conninfo.convert import clean_for_libpq, libpq_keywords
 from pgconnect_cli.exec import libpq_settings
 
 TLS_KEYS = ("sslmode", "sslrootcert", "sslcert", "sslkey")
@@ -27,11 +26,11 @@ def _tls(values: dict[str, str]) -> dict[str, str]:
 @pytest.mark.parametrize("url", URLS)
 def test_doctor_exec_and_convert_give_libpq_the_same_tls_settings(url: str) -> None:
     ci = parse(url)
-    probed = _tls(doctor._libpq_params(ci))
+    probed = _tls(libpq_keywords(ci))
     assert probed == _tls(dict(libpq_settings(ci).values))
     assert probed == _tls(clean_for_libpq(ci)[0].libpq_dict())
 
 
 def test_prisma_sslcert_reaches_libpq_as_the_ca_and_sslaccept_strict_as_verify_full() -> None:
     ci = parse("postgresql://u:p@db.example.com/app?sslaccept=strict&sslcert=/certs/ca.pem")
-    assert _tls(doctor._libpq_params(ci)) == {"sslmode": "verify-full", "sslrootcert": "/certs/ca.pem"}
+    assert _tls(libpq_keywords(ci)) == {"sslmode": "verify-full", "sslrootcert": "/certs/ca.pem"}

@@ -13,27 +13,13 @@ import pytest
 from typer.testing import CliRunner
 
 from pgconnect_cli.cli import app
+from tests.helpers import pgc, write_env
 
 runner = CliRunner()
 SECRET = "s3cr3t-Pw"
 DIRECT = f"postgresql://app:{SECRET}@127.0.0.1:5432/app?sslmode=require"
 POOLED = f"postgresql://app:{SECRET}@127.0.0.1:6432/app?sslmode=require&pgbouncer=true"
 NEON_POOLED = f"postgresql://app:{SECRET}@ep-cool-tree-123456-pooler.us-east-2.aws.neon.tech/neondb"
-
-
-def write_env(path: Path, **values: str) -> Path:
-    path.write_text("".join(f'{k}="{v}"\n' for k, v in values.items()))
-    return path
-
-
-def pgc(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pgconnect_cli", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=60,
-    )
 
 
 def test_dry_run_prints_the_environment_and_the_command_masked(tmp_path: Path) -> None:

@@ -18,26 +18,12 @@ import psycopg
 import pytest
 
 from pgconnect_cli import lab as pgc_lab
+from tests.helpers import pgc, write_env
 
 pytestmark = pytest.mark.live
 
 MakeRole = Callable[..., pgc_lab.Role]
 SHOW_PORT_AND_PATH = "select inet_server_port(), current_setting('search_path')"
-
-
-def pgc(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pgconnect_cli", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        timeout=120,
-    )
-
-
-def write_env(path: Path, **values: str) -> Path:
-    path.write_text("".join(f'{k}="{v}"\n' for k, v in values.items()))
-    return path
 
 
 def port_of(url: str) -> int:
