@@ -48,8 +48,10 @@ bench: setup
 completions: $(STAMP)
 	$(BIN)/python scripts/gen_completions.py
 
+## docs: regenerate docs/findings.md (the catalogue) and docs/cli.md (every command's --help)
 docs: $(STAMP)
 	$(BIN)/python scripts/gen_docs.py
+	$(BIN)/python scripts/gen_cli_docs.py
 
 lab-down: $(STAMP)
 	$(BIN)/pgc lab down
