@@ -40,7 +40,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not live"
 
-## bench: the speed budgets of PRODUCT.md §9 against their anchors
+## bench: start-up, completion, doctor and memory budgets measured against their anchors (a table)
 bench: setup
 	$(BIN)/python scripts/bench.py
 

@@ -24,3 +24,7 @@ def wheel_names(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
 def test_wheel_ships_every_schema_file(wheel_names: set[str]) -> None:
     expected = {f"pgconnect_cli/schemas/{schemas.file_name(n)}" for n in schemas.NAMES}
     assert expected <= wheel_names
+
+
+def test_wheel_ships_the_license(wheel_names: set[str]) -> None:
+    assert any(n.endswith(".dist-info/licenses/LICENSE") for n in wheel_names)
