@@ -126,8 +126,8 @@ def _explain_text(query: str) -> Explanation:
     hits = [_signature_hit(sig, m, secrets) for sig, m in found]
     hits += _embedded_codes(norm)
     hits = [_apply_clues(h, norm) for h in hits]
-    primary_seen = any(not h.retry and h.tier <= 1 for h in hits)
-    hits.sort(key=lambda h: (h.retry and primary_seen, h.tier, h.position))
+    firsts = [h.position for h in hits if not h.retry and h.tier <= 1]
+    hits.sort(key=lambda h: (h.retry and any(p < h.position for p in firsts), h.tier, h.position))
     return Explanation(printable(scrub(query, secrets)), tuple(hits), _context(norm, secrets))
 
 

@@ -12,7 +12,8 @@ to the front. Tiers rank the signatures of one paste against each other:
 
 Within a tier the earliest wins: libpq prints its first attempt before the `sslmode=prefer`
 plaintext retry, and drivers print the database's message before the stack. Signatures marked
-`retry` (libpq's `SSL off` / `no encryption` second attempt) rank after every other hit.
+`retry` (libpq's `SSL off` / `no encryption` second attempt) rank after any hit found
+before them.
 """
 
 from __future__ import annotations
@@ -501,7 +502,8 @@ SIGNATURES: tuple[Signature, ...] = (
     ),
     Signature(r"server does not support SSL", ("tls-unsupported",), "TLS required, server has none"),
     Signature(
-        r"(?:no pg_hba\.conf entry|pg_hba\.conf rejects connection)[^\n]{0,200}?(?:no encryption|SSL off)",
+        r"(?:no pg_hba\.conf entry|pg_hba\.conf rejects connection)(?:(?!pg_hba).){0,200}?"
+        r"(?:no encryption|SSL off)",
         ("tls-required", "hba-rejected", "rds-iam-token-expired"),
         "pg_hba.conf refuses the plaintext attempt",
         "Under sslmode=prefer libpq retries without TLS after a failed TLS attempt: when another "
