@@ -566,7 +566,7 @@ _SPECS = (
         "error",
         "auth",
         "The role is not allowed to log in",
-        "The role exists but has NOLOGIN (`role \"x\" is not permitted to log in`): a group role, or a "
+        'The role exists but has NOLOGIN (`role "x" is not permitted to log in`): a group role, or a '
         "role created with CREATE ROLE, which defaults to NOLOGIN.",
         "ALTER ROLE <role> LOGIN; (or connect as a login role that is a member of it)",
     ),
@@ -575,7 +575,7 @@ _SPECS = (
         "error",
         "auth",
         "The role does not exist on this server",
-        "The server has no role of that name (`role \"x\" does not exist`, SQLSTATE 28000). Often the "
+        'The server has no role of that name (`role "x" does not exist`, SQLSTATE 28000). Often the '
         "client reached another server than meant (a local PostgreSQL on the same port), the user "
         "defaulted to the OS user (psql, pg_isready in a container run as root), or the docker "
         "volume was initialised with another POSTGRES_USER.",
@@ -598,7 +598,7 @@ _SPECS = (
         "error",
         "auth",
         "The role lacks CONNECT on the database",
-        "`permission denied for database \"x\"` with `User does not have CONNECT privilege`: CONNECT "
+        '`permission denied for database "x"` with `User does not have CONNECT privilege`: CONNECT '
         "was revoked from PUBLIC and not granted to this role.",
         "GRANT CONNECT ON DATABASE <db> TO <role>;",
     ),
@@ -607,7 +607,7 @@ _SPECS = (
         "error",
         "server",
         "The role has reached its connection limit",
-        "`too many connections for role \"x\"`: the role's CONNECTION LIMIT (Heroku and other hosts set "
+        '`too many connections for role "x"`: the role\'s CONNECTION LIMIT (Heroku and other hosts set '
         "one per plan) is used up, usually by app instances each holding a pool.",
         "Lower the pool size per instance, close idle connections, use the pooled URL, or "
         "ALTER ROLE <role> CONNECTION LIMIT <n>; where you own the server.",
@@ -617,7 +617,7 @@ _SPECS = (
         "error",
         "server",
         "The database does not accept connections",
-        "`database \"x\" is not currently accepting connections`: ALLOW_CONNECTIONS is false (a "
+        '`database "x" is not currently accepting connections`: ALLOW_CONNECTIONS is false (a '
         "template, or a database being migrated or dropped).",
         "ALTER DATABASE <db> ALLOW_CONNECTIONS true; or connect to another database.",
     ),
@@ -767,7 +767,7 @@ _SPECS = (
         "pooler",
         "PgBouncer's prepared-statement tracking lost its statements",
         "PgBouncer 1.21+ with max_prepared_statements renames statements (PGBOUNCER_34); `prepared "
-        "statement \"PGBOUNCER_n\" does not exist` means the server lost them behind its back: a client "
+        'statement "PGBOUNCER_n" does not exist` means the server lost them behind its back: a client '
         "still sends DEALLOCATE ALL / DISCARD ALL (Prisma with pgbouncer=true does) or a reset query.",
         "Remove pgbouncer=true from every client of this pooler (do not add it), then RECONNECT in "
         "PgBouncer's console or restart it; or set max_prepared_statements=0 and keep pgbouncer=true "
@@ -853,7 +853,7 @@ _SPECS = (
         "server",
         "The database lacks the tables the app expects",
         "Prisma P1014 (`The underlying table for model … does not exist`), P4001 (the introspected "
-        "database is empty) or SQLSTATE 42P01 (`relation \"x\" does not exist`): migrations never ran "
+        'database is empty) or SQLSTATE 42P01 (`relation "x" does not exist`): migrations never ran '
         "on this database, or the URL points at another database or schema than the migrations did.",
         "Run the migrations against this URL (`prisma migrate deploy`), and check the database and "
         "schema in the URL (Prisma schema=, search_path).",

@@ -4,24 +4,33 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 from pgconnect_cli.conninfo.build import MASK
 from pgconnect_cli.conninfo.redact import printable, scrub
-from pgconnect_cli.explain.signatures import CLUES, CONTEXT_FIELDS, PRISMA, SIGNATURES, SQLSTATES, Known, Signature
+from pgconnect_cli.explain.signatures import (
+    CLUES,
+    CONTEXT_FIELDS,
+    PRISMA,
+    SIGNATURES,
+    SQLSTATES,
+    Known,
+    Signature,
+)
 from pgconnect_cli.findings import CATALOGUE
 
 _PLACEHOLDER = re.compile(r"\{(q|host|num):(\w+)\}")
 _SHAPES = {
     # a name as servers quote it ("x", 'x', `x`) or bare; quotes are unified before matching
-    "q": "[\"'`]?(?P<{}>[^\"'`]{{0,63}}?)[\"'`]?",
+    "q": "(?:\"(?P<{0}>[^\"]{{0,63}})\"|'(?P<{0}__81>[^']{{0,63}})'|`(?P<{0}__82>[^`]{{0,63}})`"
+    "|(?P<{0}__83>[^\\s\"'`]{{1,63}}))",
     "host": "(?P<{}>\\[[0-9A-Fa-f:.]+\\]|[\\w.\\-<>]+)",
     "num": "(?P<{}>\\d+)",
 }
 _QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'"})
 _ESCAPED_QUOTE = re.compile(r'\\+"')
 _SPACE = re.compile(r"\s+")
-_GROUP_SUFFIX = re.compile(r"__\d+$")
+_GROUP_SUFFIX = re.compile(r"(?:__\d+)+$")
 _PRISMA_CODE = re.compile(r"^P\d{4}$", re.IGNORECASE)
 _SQLSTATE = re.compile(r"^[0-9A-Z]{5}$", re.IGNORECASE)
 _EMBEDDED_PRISMA = re.compile(r"\bP\d{4}\b")
@@ -76,7 +85,7 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-@lru_cache(maxsize=None)
+@cache
 def compiled(template: str) -> re.Pattern[str]:
     """A signature's pattern with its placeholders expanded (repeated names numbered)."""
     counts: dict[str, int] = {}
@@ -136,7 +145,7 @@ def _base(name: str) -> str:
 
 
 def _fields(m: re.Match[str]) -> list[tuple[str, str]]:
-    return [(name, value) for name, value in m.groupdict().items() if value]
+    return [(name, value.rstrip(".,;:")) for name, value in m.groupdict().items() if value]
 
 
 def _signature_hit(sig: Signature, m: re.Match[str], secrets: list[str]) -> Hit:

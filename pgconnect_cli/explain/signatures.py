@@ -119,7 +119,9 @@ PRISMA: tuple[Known, ...] = (
         "Most often a reserved character in the password (`invalid port number`).",
     ),
     Known("prisma", "P1014", "The underlying table for a model does not exist", ("migrations-not-applied",)),
-    Known("prisma", "P1015", "Features unsupported by this database version", ("server-version-unsupported",)),
+    Known(
+        "prisma", "P1015", "Features unsupported by this database version", ("server-version-unsupported",)
+    ),
     Known("prisma", "P1016", "Raw query had an incorrect number of parameters", ("prisma-query-invalid",)),
     Known(
         "prisma",
@@ -146,7 +148,9 @@ PRISMA: tuple[Known, ...] = (
 )
 
 SQLSTATES: tuple[Known, ...] = (
-    Known("sqlstate", "28P01", "invalid_password", ("auth-failed", "password-expired", "supabase-user-format")),
+    Known(
+        "sqlstate", "28P01", "invalid_password", ("auth-failed", "password-expired", "supabase-user-format")
+    ),
     Known(
         "sqlstate",
         "28000",
@@ -209,7 +213,9 @@ SQLSTATES: tuple[Known, ...] = (
         "The server ended the session: a restart, a pooler reload, or a Neon compute suspending "
         "after idle time. Reconnect on error; raise the provider's suspend timeout if it hurts.",
     ),
-    Known("sqlstate", "57P03", "cannot_connect_now (starting up, shutting down, recovery)", ("server-starting",)),
+    Known(
+        "sqlstate", "57P03", "cannot_connect_now (starting up, shutting down, recovery)", ("server-starting",)
+    ),
     Known("sqlstate", "57P05", "idle_session_timeout", ("session-dropped",)),
     Known("sqlstate", "57014", "query_canceled (statement timeout)", ("operation-timed-out",)),
     Known(
@@ -250,7 +256,12 @@ SIGNATURES: tuple[Signature, ...] = (
         "A connection setting came from an unset variable",
         tier=0,
     ),
-    Signature(r"query_wait_timeout", ("pool-wait-timeout", "too-many-connections"), "PgBouncer query_wait_timeout", tier=0),
+    Signature(
+        r"query_wait_timeout",
+        ("pool-wait-timeout", "too-many-connections"),
+        "PgBouncer query_wait_timeout",
+        tier=0,
+    ),
     Signature(
         r"server login has been failing|pgbouncer cannot connect to server",
         ("pooler-server-login-failed",),
@@ -263,7 +274,9 @@ SIGNATURES: tuple[Signature, ...] = (
         "Supavisor cannot route the user",
         tier=0,
     ),
-    Signature(r"Address not in tenant allow_list", ("hba-rejected",), "Supabase network restrictions", tier=0),
+    Signature(
+        r"Address not in tenant allow_list", ("hba-rejected",), "Supabase network restrictions", tier=0
+    ),
     Signature(
         r"too many connections for role\b",
         ("role-connection-limit", "too-many-connections"),
@@ -432,7 +445,8 @@ SIGNATURES: tuple[Signature, ...] = (
         tier=0,
     ),
     Signature(
-        r"the database system is (?:starting up|shutting down|in recovery mode|not yet accepting connections)",
+        r"the database system is "
+        r"(?:starting up|shutting down|in recovery mode|not yet accepting connections)",
         ("server-starting",),
         "The server is not ready",
         tier=0,
@@ -517,8 +531,9 @@ SIGNATURES: tuple[Signature, ...] = (
     ),
     Signature(
         r"certificate verify failed|does not match host name|root certificate file|"
-        r"self[- ]signed certificate|SELF_SIGNED_CERT_IN_CHAIN|unable to (?:get local issuer|verify the first) "
-        r"certificate|UNABLE_TO_VERIFY_LEAF_SIGNATURE|certificate has expired",
+        r"self[- ]signed certificate|SELF_SIGNED_CERT_IN_CHAIN|"
+        r"unable to (?:get local issuer|verify the first) certificate|"
+        r"UNABLE_TO_VERIFY_LEAF_SIGNATURE|certificate has expired",
         ("tls-verify-failed",),
         "Certificate verification",
     ),
@@ -582,8 +597,12 @@ SIGNATURES: tuple[Signature, ...] = (
         "Checked before any network traffic: `pgc url check URL` names the setting (and any invisible "
         "character hidden in it).",
     ),
-    Signature(r"invalid URI query parameter", ("param-not-libpq", "param-unknown"), "libpq rejects a parameter"),
-    Signature(r"invalid connection option", ("param-not-libpq", "param-unknown"), "libpq rejects a key=value option"),
+    Signature(
+        r"invalid URI query parameter", ("param-not-libpq", "param-unknown"), "libpq rejects a parameter"
+    ),
+    Signature(
+        r"invalid connection option", ("param-not-libpq", "param-unknown"), "libpq rejects a key=value option"
+    ),
     Signature(
         r"on socket [^\n]{0,120}?No such file or directory|No such file or directory[^\n]{0,80}\.s\.PGSQL",
         ("tcp-refused", "env-variable-unset"),
@@ -656,14 +675,19 @@ CLUES: tuple[Clue, ...] = (
         "a Supabase direct host (db.<ref>.supabase.co) has only an IPv6 address",
     ),
     Clue(
-        r"Schema engine error|migration[_ ]engine|sql_migration_connector|prisma migrate|migrate (?:dev|deploy)|"
-        r"db (?:push|pull)",
+        r"Schema engine error|migration[_ ]engine|sql_migration_connector|prisma migrate|"
+        r"migrate (?:dev|deploy)|db (?:push|pull)",
         "direct-url-is-pooled",
         "a migration run (Prisma's schema engine) needs the direct URL",
     ),
-    Clue(r"Environment variable not found: \"?\w*DIRECT", "direct-url-missing", "the directUrl variable is unset"),
     Clue(
-        r"(?:database server (?:is running )?at|reach database server at) \W*(?:localhost|127\.0\.0\.1|\[?::1\]?)\b",
+        r"Environment variable not found: \"?\w*DIRECT",
+        "direct-url-missing",
+        "the directUrl variable is unset",
+    ),
+    Clue(
+        r"(?:database server (?:is running )?at|reach database server at) "
+        r"\W*(?:localhost|127\.0\.0\.1|\[?::1\]?)\b",
         "tcp-refused",
         "on this machine nothing filters packets: an unreachable local server is not running",
     ),
