@@ -44,7 +44,7 @@ FROZEN: dict[str, tuple[set[str], set[str]]] = {
         {"schema", "file", "ok", "summary", "findings", "urls"},
     ),
     "pgc.explain/v1": (
-        {"schema", "ok", "summary", "query", "matches", "findings"},
+        {"schema", "ok", "summary", "query", "matches", "findings", "first", "also_seen", "context"},
         {"schema", "query", "matches", "findings"},
     ),
     "pgc.pool/v1": (
