@@ -25,7 +25,9 @@ import rich.console
 
 from pgconnect_cli import lab as pgc_lab
 from pgconnect_cli.errors import PgcError
+from pgconnect_cli.providers import PoolMode
 from tests import netguard
+from tests.cluster_template import ClusterTemplate, make_template
 
 __all__ = ["dns", "dotenv", "psycopg", "rich"]
 
@@ -139,18 +141,16 @@ def lab_ca(lab_certs: pgc_lab.Certs) -> Path:
 
 
 @pytest.fixture(scope="session")
-def lab_template(lab_root: Path) -> pgc_lab.ClusterTemplate:
+def lab_template(lab_root: Path) -> ClusterTemplate:
     """One initdb per session; every cluster the fixtures start is a copy of it."""
-    return _started("initdb", lambda: pgc_lab.make_template(lab_root / "template"))
+    return _started("initdb", lambda: make_template(lab_root / "template"))
 
 
 @pytest.fixture(scope="session")
-def lab(
-    lab_root: Path, lab_certs: pgc_lab.Certs, lab_template: pgc_lab.ClusterTemplate
-) -> Iterator[pgc_lab.Lab]:
+def lab(lab_root: Path, lab_certs: pgc_lab.Certs, lab_template: ClusterTemplate) -> Iterator[pgc_lab.Lab]:
     """What `pgc lab up` starts: PostgreSQL 15 with TLS and a transaction-mode PgBouncer in front."""
     started = _started(
-        "the lab", lambda: pgc_lab.up(lab_root / "lab", certs=lab_certs, template=lab_template).lab
+        "the lab", lambda: pgc_lab.up(lab_root / "lab", certs=lab_certs, cluster=lab_template).lab
     )
     yield started
     pgc_lab.down(started.directory)
@@ -173,18 +173,18 @@ def _server(
     name: str,
     spec: pgc_lab.ServerSpec,
     certs: pgc_lab.Certs | None,
-    template: pgc_lab.ClusterTemplate,
+    template: ClusterTemplate,
 ) -> Iterator[pgc_lab.PostgresServer]:
     server = _started(
         f"the {name} server",
-        lambda: pgc_lab.start_postgres(lab_root / name, spec, certs=certs, template=template),
+        lambda: pgc_lab.start_postgres(lab_root / name, spec, certs=certs, cluster=template),
     )
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
-def plain_server(lab_root: Path, lab_template: pgc_lab.ClusterTemplate) -> Iterator[pgc_lab.PostgresServer]:
+def plain_server(lab_root: Path, lab_template: ClusterTemplate) -> Iterator[pgc_lab.PostgresServer]:
     """PostgreSQL without TLS (`ssl=off`): answers `N` to SSLRequest."""
     yield from _server(lab_root, "plain", pgc_lab.ServerSpec(tls=False), None, lab_template)
 
@@ -197,7 +197,7 @@ def plain_url(plain_server: pgc_lab.PostgresServer) -> str:
 
 @pytest.fixture(scope="session")
 def tls_only_server(
-    lab_root: Path, lab_certs: pgc_lab.Certs, lab_template: pgc_lab.ClusterTemplate
+    lab_root: Path, lab_certs: pgc_lab.Certs, lab_template: ClusterTemplate
 ) -> Iterator[pgc_lab.PostgresServer]:
     """PostgreSQL whose pg_hba.conf has only `hostssl` lines: a connection without TLS is refused."""
     yield from _server(lab_root, "tls-only", pgc_lab.ServerSpec(hostssl_only=True), lab_certs, lab_template)
@@ -210,7 +210,7 @@ def tls_only_url(tls_only_server: pgc_lab.PostgresServer) -> str:
 
 @pytest.fixture(scope="session")
 def tiny_server(
-    lab_root: Path, lab_certs: pgc_lab.Certs, lab_template: pgc_lab.ClusterTemplate
+    lab_root: Path, lab_certs: pgc_lab.Certs, lab_template: ClusterTemplate
 ) -> Iterator[pgc_lab.PostgresServer]:
     """PostgreSQL with `max_connections=3`, one of them reserved for superusers: two client slots."""
     spec = pgc_lab.ServerSpec(max_connections=3, superuser_reserved_connections=1)
@@ -225,7 +225,7 @@ def tiny_url(tiny_server: pgc_lab.PostgresServer) -> str:
 @pytest.fixture(scope="session")
 def session_bouncer(lab_root: Path, lab: pgc_lab.Lab) -> Iterator[pgc_lab.PgBouncer]:
     """A second PgBouncer, in session mode, in front of the lab's PostgreSQL (client TLS too)."""
-    spec = pgc_lab.BouncerSpec(pool_mode=pgc_lab.PoolMode.SESSION)
+    spec = pgc_lab.BouncerSpec(pool_mode=PoolMode.SESSION)
     bouncer = _started(
         "the session-mode PgBouncer",
         lambda: pgc_lab.start_pgbouncer(lab_root / "session-bouncer", lab.postgres, spec),

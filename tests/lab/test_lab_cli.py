@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from pgconnect_cli import lab as pgc_lab
 from pgconnect_cli.cli import lab as lab_cli
+from tests.cluster_template import ClusterTemplate
 
 pytestmark = pytest.mark.live
 
@@ -184,9 +185,9 @@ def test_lab_commands_end_to_end_start_print_and_remove_a_lab(reachable_tmp_path
 
 
 @pytest.fixture
-def crashed_pgbouncer(reachable_tmp_path: Path, lab_template: pgc_lab.ClusterTemplate) -> pgc_lab.Lab:
+def crashed_pgbouncer(reachable_tmp_path: Path, lab_template: ClusterTemplate) -> pgc_lab.Lab:
     """A lab whose PgBouncer was killed with SIGKILL."""
-    started = pgc_lab.up(reachable_tmp_path / "lab", template=lab_template).lab
+    started = pgc_lab.up(reachable_tmp_path / "lab", cluster=lab_template).lab
     os.kill(started.pgbouncer.pid, signal.SIGKILL)
     while started.pgbouncer.is_running():
         time.sleep(0.01)

@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from pgconnect_cli import lab as pgc_lab
+from tests.cluster_template import ClusterTemplate
 
 pytestmark = pytest.mark.live
 
@@ -70,9 +71,9 @@ def lab_dir(reachable_tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def up(lab_template: pgc_lab.ClusterTemplate) -> Callable[[Path], pgc_lab.UpResult]:
+def up(lab_template: ClusterTemplate) -> Callable[[Path], pgc_lab.UpResult]:
     """`pgc_lab.up`, copying the session's cluster template instead of running initdb."""
-    return functools.partial(pgc_lab.up, template=lab_template)
+    return functools.partial(pgc_lab.up, cluster=lab_template)
 
 
 @pytest.fixture
