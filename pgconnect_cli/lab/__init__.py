@@ -39,7 +39,7 @@ from __future__ import annotations
 
 from pgconnect_cli.lab.binaries import PgBinaries, find_openssl, find_pgbouncer, find_postgres
 from pgconnect_cli.lab.certs import Certs, make_certs
-from pgconnect_cli.lab.envfile import write_env
+from pgconnect_cli.lab.envfile import EnvFileCheck, compare_env, write_env
 from pgconnect_cli.lab.errors import LabError, LabNotRunning
 from pgconnect_cli.lab.pgbouncer import BouncerSpec, PgBouncer, start_pgbouncer
 from pgconnect_cli.lab.postgres import ClusterSource, PostgresServer, Role, ServerSpec, start_postgres
@@ -65,6 +65,7 @@ __all__ = [
     "BouncerSpec",
     "Certs",
     "ClusterSource",
+    "EnvFileCheck",
     "Lab",
     "LabError",
     "LabNotRunning",
@@ -80,6 +81,7 @@ __all__ = [
     "ServerSpec",
     "UpOutcome",
     "UpResult",
+    "compare_env",
     "default_directory",
     "down",
     "env",

@@ -11,13 +11,8 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pgconnect_cli.lab.errors import LabError
-
-if TYPE_CHECKING:
-    pass
-
 
 SERVER_BINARIES = ("initdb", "pg_ctl", "postgres")
 

@@ -7,13 +7,9 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pgconnect_cli.lab.binaries import find_openssl
 from pgconnect_cli.lab.system import RunAs, absolute, check_ok, chown_to, run_tool, write_private
-
-if TYPE_CHECKING:
-    pass
 
 
 @dataclass(frozen=True)

@@ -198,10 +198,12 @@ def start_pgbouncer(
     *,
     certs: Certs | None = None,
     binary: Path | None = None,
+    port: int | None = None,
 ) -> PgBouncer:
     """Start PgBouncer in `directory` (created) in front of `upstream`, as the same user.
 
-    Client TLS uses `certs`, else the upstream's, else new ones in `directory/tls`.
+    Client TLS uses `certs`, else the upstream's, else new ones in `directory/tls`. It listens
+    on `port` when that is free, else on any free port.
     """
     spec = spec or BouncerSpec()
     binary = binary or find_pgbouncer()
@@ -210,7 +212,7 @@ def start_pgbouncer(
     require_reachable(directory, run_as)
     make_owned_dir(directory, run_as)
     try:
-        return _start_pgbouncer(directory, upstream, spec, certs, binary)
+        return _start_pgbouncer(directory, upstream, spec, certs, binary, port)
     except BaseException:
         with contextlib.suppress(LabError):
             stop_pgbouncer_dir(directory)
@@ -219,7 +221,12 @@ def start_pgbouncer(
 
 
 def _start_pgbouncer(
-    directory: Path, upstream: PostgresServer, spec: BouncerSpec, certs: Certs | None, binary: Path
+    directory: Path,
+    upstream: PostgresServer,
+    spec: BouncerSpec,
+    certs: Certs | None,
+    binary: Path,
+    preferred_port: int | None,
 ) -> PgBouncer:
     run_as = upstream.run_as
     if spec.client_tls:
@@ -236,9 +243,11 @@ def _start_pgbouncer(
     check_ok(version_out, "pgbouncer --version")
     match = re.search(r"PgBouncer\s+(\S+)", version_out.stdout)
     version = match.group(1) if match else last_line(version_out.stdout)
-    port, pid = _launch_pgbouncer(
-        directory, binary, run_as, lambda p: _pgbouncer_ini(directory, spec, upstream, p, certs)
-    )
+
+    def render(port: int) -> str:
+        return _pgbouncer_ini(directory, spec, upstream, port, certs)
+
+    port, pid = _launch_pgbouncer(directory, binary, run_as, render, preferred_port)
     bouncer = PgBouncer(
         directory=directory,
         spec=spec,
@@ -254,7 +263,11 @@ def _start_pgbouncer(
 
 
 def _launch_pgbouncer(
-    directory: Path, binary: Path, run_as: RunAs | None, render: Callable[[int], str]
+    directory: Path,
+    binary: Path,
+    run_as: RunAs | None,
+    render: Callable[[int], str],
+    preferred_port: int | None,
 ) -> tuple[int, int]:
     """Start the daemon on a free port (a new one if another process took it first): (port, pid)."""
     config = directory / "pgbouncer.ini"
@@ -262,7 +275,7 @@ def _launch_pgbouncer(
     log_file = directory / "pgbouncer.log"
     addresses = listen_addresses()
     for attempt in range(PORT_ATTEMPTS):
-        port = free_port(addresses)
+        port = free_port(addresses, preferred_port if attempt == 0 else None)
         config.unlink(missing_ok=True)
         write_private(config, render(port), run_as)
         check_ok(run_tool([binary, "-d", config], run_as=run_as, cwd=directory), "pgbouncer")

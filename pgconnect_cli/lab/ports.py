@@ -6,14 +6,9 @@ import socket
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pgconnect_cli.lab.errors import LabError
 from pgconnect_cli.lab.system import STARTUP_TIMEOUT
-
-if TYPE_CHECKING:
-    pass
-
 
 PORT_ATTEMPTS = 3
 
@@ -31,8 +26,13 @@ def listen_addresses() -> tuple[str, ...]:
     return ("127.0.0.1", "::1") if ipv6_loopback_available() else ("127.0.0.1",)
 
 
-def free_port(addresses: Sequence[str]) -> int:
-    """A port free on every address in `addresses` (checked now; the server may still lose a race)."""
+def free_port(addresses: Sequence[str], preferred: int | None = None) -> int:
+    """A port free on every address in `addresses`: `preferred` when it is, else any.
+
+    Checked now; the server may still lose a race for it.
+    """
+    if preferred and all(port_free(addr, preferred) for addr in addresses):
+        return preferred
     for _ in range(100):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
             sock.bind(("127.0.0.1", 0))
@@ -46,6 +46,9 @@ def port_free(address: str, port: int) -> bool:
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     try:
         with socket.socket(family, socket.SOCK_STREAM) as sock:
+            # As PostgreSQL and PgBouncer bind: connections of a killed server lingering in
+            # TIME_WAIT do not make its port busy, a listener does.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((address, port))
     except OSError:
         return False

@@ -62,6 +62,14 @@ class ServerSpec:
 
 
 @dataclass(frozen=True)
+class Passwords:
+    """A server's two passwords: its superuser's and its application role's."""
+
+    superuser: str = field(repr=False)
+    role: str = field(repr=False)
+
+
+@dataclass(frozen=True)
 class PostgresServer:
     """A running PostgreSQL cluster started by the lab. `stop()` stops it and removes its directory."""
 
@@ -326,12 +334,16 @@ def start_postgres(
     binaries: PgBinaries | None = None,
     run_as: RunAs | bool | None = True,
     cluster: ClusterSource | None = None,
+    port: int | None = None,
+    passwords: Passwords | None = None,
 ) -> PostgresServer:
     """Create a cluster in `directory` (created; must not hold anything else), start it, add the role.
 
     The cluster comes from initdb, or from `cluster`. `run_as=True` picks
     `server_identity()`; with TLS and no `certs`, certificates are made in `directory/tls`.
-    Stops and removes everything again when any step fails.
+    It listens on `port` when that is free (else on any free port); `passwords` are the
+    superuser's and the role's (else new random ones). Stops and removes everything again
+    when any step fails.
     """
     spec = spec or ServerSpec()
     binaries = binaries or find_postgres()
@@ -340,7 +352,7 @@ def start_postgres(
     require_reachable(directory, identity)
     make_owned_dir(directory, identity)
     try:
-        return _start_postgres(directory, spec, certs, binaries, identity, cluster)
+        return _start_postgres(directory, spec, certs, binaries, identity, cluster, port, passwords)
     except BaseException:
         with contextlib.suppress(LabError):
             stop_postgres_dir(directory)
@@ -355,11 +367,13 @@ def _start_postgres(
     binaries: PgBinaries,
     run_as: RunAs | None,
     cluster: ClusterSource | None,
+    preferred_port: int | None,
+    passwords: Passwords | None,
 ) -> PostgresServer:
     if spec.tls and certs is None:
         certs = make_certs(directory / "tls", run_as)
-    superuser_password = generate_password()
-    password = generate_password()
+    passwords = passwords or Passwords(superuser=generate_password(), role=generate_password())
+    superuser_password, password = passwords.superuser, passwords.role
     write_private(directory / "superuser.password", superuser_password + "\n", run_as)
     write_private(directory / "password", password + "\n", run_as)
     data = directory / "data"
@@ -378,7 +392,7 @@ def _start_postgres(
     log_file = directory / "postgres.log"
     addresses = listen_addresses()
     for attempt in range(PORT_ATTEMPTS):
-        port = free_port(addresses)
+        port = free_port(addresses, preferred_port if attempt == 0 else None)
         lab_conf = data / "pgc_lab.conf"
         lab_conf.write_text(_postgres_conf(directory, spec, port, certs), encoding="utf-8")
         chown_to(lab_conf, run_as)

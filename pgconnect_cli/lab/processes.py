@@ -7,13 +7,8 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pgconnect_cli.lab.errors import LabError
-
-if TYPE_CHECKING:
-    pass
-
 
 STOP_TIMEOUT = 10.0
 

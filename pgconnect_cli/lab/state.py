@@ -9,13 +9,19 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from pgconnect_cli.lab.binaries import find_openssl, find_pgbouncer, find_postgres
 from pgconnect_cli.lab.certs import Certs, make_certs
+from pgconnect_cli.lab.envfile import EnvFileCheck, check_env_file
 from pgconnect_cli.lab.errors import LabError, LabNotRunning
 from pgconnect_cli.lab.pgbouncer import PgBouncer, start_pgbouncer, stop_pgbouncer_dir
-from pgconnect_cli.lab.postgres import ClusterSource, PostgresServer, start_postgres, stop_postgres_dir
+from pgconnect_cli.lab.postgres import (
+    ClusterSource,
+    Passwords,
+    PostgresServer,
+    start_postgres,
+    stop_postgres_dir,
+)
 from pgconnect_cli.lab.system import (
     MARKER,
     RunAs,
@@ -28,10 +34,6 @@ from pgconnect_cli.lab.system import (
     server_identity,
     write_private,
 )
-
-if TYPE_CHECKING:
-    pass
-
 
 STATE_SCHEMA = "pgc.lab-state/v1"
 
@@ -89,6 +91,9 @@ class UpResult:
     lab: Lab
     outcome: UpOutcome
     reason: str | None = None
+    # For a recovered lab: what differs from the one it replaced (a .env written for that one
+    # is stale unless this is empty).
+    changes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -108,6 +113,7 @@ class LabStatus:
     pgbouncer: ProcessState | None = None
     lab: Lab | None = None
     problem: str | None = None
+    env_file: EnvFileCheck | None = None  # the .env asked about, when it points at a lab here
 
     @property
     def running(self) -> bool:
@@ -163,8 +169,16 @@ def _write_state(lab: Lab) -> None:
     os.replace(tmp, lab.state_file)
 
 
-def status(directory: Path | str | None = None, *, env: Mapping[str, str] | None = None) -> LabStatus:
-    """What runs in the lab directory. Never raises for a missing or half-dead lab."""
+def status(
+    directory: Path | str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    dotenv: Path | None = None,
+) -> LabStatus:
+    """What runs in the lab directory. Never raises for a missing or half-dead lab.
+
+    With `dotenv`, also whether that file's lab URLs are this lab's (ports, password).
+    """
     path = resolve_directory(directory, env)
     if not path.exists():
         return LabStatus(directory=path, exists=False)
@@ -188,6 +202,7 @@ def status(directory: Path | str | None = None, *, env: Mapping[str, str] | None
         pgbouncer=bouncer,
         lab=lab,
         problem="; ".join(problems) or None,
+        env_file=check_env_file(dotenv, lab) if dotenv is not None else None,
     )
 
 
@@ -222,7 +237,7 @@ def up(
     bouncer_binary = find_pgbouncer(env)
     find_openssl(env)
     identity = server_identity() if run_as is True else (run_as or None)
-    outcome, reason = UpOutcome.STARTED, None
+    outcome, reason, previous = UpOutcome.STARTED, None, None
     if path.exists() or path.is_symlink():
         if is_lab_dir(path):
             current = status(path)
@@ -230,6 +245,7 @@ def up(
                 return UpResult(current.lab, UpOutcome.ALREADY_RUNNING)
             outcome = UpOutcome.RECOVERED
             reason = current.problem or "the lab was not running"
+            previous = current.lab
             _teardown(path)
         else:
             claim_directory(path)
@@ -237,17 +253,52 @@ def up(
     make_owned_dir(path, None, mode=0o711 if identity else 0o700)
     try:
         certs = certs or make_certs(path / "tls", identity)
+        # A replacement keeps the crashed lab's ports (when still free) and passwords, so the
+        # .env written for it goes on working.
         postgres = start_postgres(
-            path / "postgres", certs=certs, binaries=binaries, run_as=identity, cluster=cluster
+            path / "postgres",
+            certs=certs,
+            binaries=binaries,
+            run_as=identity,
+            cluster=cluster,
+            port=previous.postgres.port if previous else None,
+            passwords=_passwords(previous.postgres) if previous else None,
         )
-        pgbouncer = start_pgbouncer(path / "pgbouncer", postgres, binary=bouncer_binary)
+        pgbouncer = start_pgbouncer(
+            path / "pgbouncer",
+            postgres,
+            binary=bouncer_binary,
+            port=previous.pgbouncer.port if previous else None,
+        )
         lab = Lab(directory=path, postgres=postgres, pgbouncer=pgbouncer)
         _write_state(lab)
     except BaseException:
         with contextlib.suppress(LabError):
             _teardown(path)
         raise
-    return UpResult(lab, outcome, reason)
+    changes = _changes(previous, lab) if outcome is UpOutcome.RECOVERED else ()
+    return UpResult(lab, outcome, reason, changes)
+
+
+def _passwords(server: PostgresServer) -> Passwords:
+    return Passwords(superuser=server.superuser_password, role=server.password)
+
+
+def _changes(previous: Lab | None, lab: Lab) -> tuple[str, ...]:
+    """What a client of the replaced lab must change: empty when its URLs still work."""
+    if previous is None:
+        return ("new ports and password (the old lab left no readable state)",)
+    changes = [
+        f"{name} port {old} → {new}"
+        for name, old, new in (
+            ("PostgreSQL", previous.postgres.port, lab.postgres.port),
+            ("PgBouncer", previous.pgbouncer.port, lab.pgbouncer.port),
+        )
+        if old != new
+    ]
+    if previous.password != lab.password:
+        changes.append("new password")
+    return tuple(changes)
 
 
 def down(directory: Path | str | None = None, *, env: Mapping[str, str] | None = None) -> bool:

@@ -12,13 +12,9 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pgconnect_cli.lab.errors import LabError
-
-if TYPE_CHECKING:
-    pass
-
 
 MARKER = ".pgc-lab"
 

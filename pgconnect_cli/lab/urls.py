@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from pgconnect_cli.lab.errors import LabError
 from pgconnect_cli.lab.system import one_line
-
-if TYPE_CHECKING:
-    pass
-
 
 LAB_HOST = "localhost"
 
