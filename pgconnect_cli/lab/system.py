@@ -66,13 +66,29 @@ def child_env() -> dict[str, str]:
     return kept
 
 
+def _identity_env(run_as: RunAs | None) -> dict[str, str]:
+    """HOME and USER of the account the child runs as: libpq in pg_basebackup or a standby's WAL
+    receiver reads ~/.postgresql/, and root's home is closed to `nobody` (EACCES fails the login)."""
+    if run_as is None:
+        return {}
+    import pwd
+
+    try:
+        home = pwd.getpwuid(run_as.uid).pw_dir
+    except KeyError:
+        home = "/nonexistent"
+    return {"HOME": home, "USER": run_as.user, "LOGNAME": run_as.user}
+
+
 def run_tool(
     args: Sequence[str | os.PathLike[str]],
     *,
     run_as: RunAs | None,
     cwd: Path | None = None,
     timeout: float = STARTUP_TIMEOUT,
+    extra_env: Mapping[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """Run a tool with a clean environment (plus `extra_env`, e.g. PGPASSFILE) as `run_as`."""
     extra: dict[str, Any] = {}
     if run_as is not None:
         extra = {"user": run_as.uid, "group": run_as.gid, "extra_groups": []}
@@ -82,7 +98,7 @@ def run_tool(
             stdin=subprocess.DEVNULL,
             capture_output=True,
             text=True,
-            env=child_env(),
+            env={**child_env(), **_identity_env(run_as), **(extra_env or {})},
             cwd=cwd,
             timeout=timeout,
             umask=0o077,

@@ -61,7 +61,10 @@ def verify_connect(url: str, *, what: str) -> None:
     import psycopg
 
     try:
-        with psycopg.connect(url, gssencmode="disable", options="", channel_binding="prefer") as conn:
+        # Autocommit: a statement-mode PgBouncer refuses the BEGIN psycopg would send first.
+        with psycopg.connect(
+            url, autocommit=True, gssencmode="disable", options="", channel_binding="prefer"
+        ) as conn:
             conn.execute("SELECT 1")
     except psycopg.Error as exc:
         raise LabError(f"{what} started but refuses the lab's own connection: {one_line(exc)}") from None
