@@ -7,24 +7,36 @@ observation is already scrubbed of secrets.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING
 
+from pgconnect_cli.checks.tools import client_tools_old
+from pgconnect_cli.doctor.observations import (
+    AuthObservation,
+    ClientTool,
+    DnsMethod,
+    DnsObservation,
+    DnsOutcome,
+    Layer,
+    Observations,
+    PoolerKind,
+    PoolerObservation,
+    PreparedObservation,
+    ServerFacts,
+    TcpAttempt,
+    TcpObservation,
+    TcpOutcome,
+    TlsAnswer,
+    TlsObservation,
+    TlsPolicy,
+    Verification,
+)
 from pgconnect_cli.findings import Finding, Severity, finding
 from pgconnect_cli.project import PREPARED_FIX, Client
 from pgconnect_cli.report import CheckResult, Status
-
-if TYPE_CHECKING:
-    from pgconnect_cli.probes.dns import DnsObservation
-    from pgconnect_cli.probes.local import ClientTool
-    from pgconnect_cli.probes.pooler import PoolerObservation
-    from pgconnect_cli.probes.postgres import AuthObservation, ServerFacts
-    from pgconnect_cli.probes.prepared import PreparedObservation
-    from pgconnect_cli.probes.tcp import TcpAttempt, TcpObservation
-    from pgconnect_cli.probes.tls import TlsAnswer, TlsObservation, TlsPolicy
 
 HEADROOM_RATIO = 0.10
 SLOW_CONNECT_RATIO = 0.5
@@ -48,6 +60,17 @@ class LiveContext:
     has_ipv6_route: bool = True
     expected_direct: bool = False  # the variable is meant for migrations (DIRECT_URL, …)
     prisma_tls: bool = False  # the URL sets TLS in Prisma's words (sslaccept, sslidentity)
+    loopback: bool = False  # the URL names this machine: localhost, 127.0.0.0/8, ::1, a Unix socket
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether the URL's host names this machine (what the app's libpq dials, not what --resolve pins)."""
+    if host == "" or host.startswith(("/", "@")) or host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]").split("%")[0]).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -86,6 +109,12 @@ def skipped(layer: str, reason: str) -> CheckResult:
     return CheckResult(layer, Status.SKIP, reason)
 
 
+def probe_crashed(layer: str, message: str) -> LayerResult:
+    """A probe that raised instead of observing: the layer was not checked."""
+    f = finding("probe-error", f"The {layer} probe failed: {message}.")
+    return LayerResult(skipped(layer, "the probe failed (probe-error)"), (f,), proceed=False)
+
+
 def _secs(value: float) -> str:
     return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"
 
@@ -102,8 +131,6 @@ def _join(items: Sequence[str]) -> str:
 
 
 def dns_layer(obs: DnsObservation, ctx: LiveContext) -> LayerResult:
-    from pgconnect_cli.probes.dns import DnsMethod, DnsOutcome
-
     evidence = [f"resolver: {obs.resolver}"] if obs.resolver else []
     if obs.cnames:
         evidence.append("CNAME chain: " + " → ".join((obs.host, *obs.cnames)))
@@ -158,8 +185,6 @@ def _attempt_text(a: TcpAttempt) -> str:
 
 
 def tcp_layer(obs: TcpObservation, ctx: LiveContext) -> LayerResult:
-    from pgconnect_cli.probes.tcp import TcpOutcome
-
     evidence = [_attempt_text(a) for a in obs.attempts]
     if obs.side is not None:
         evidence.append(f"port {obs.side.port} of the same address: {obs.side.outcome.value}")
@@ -245,8 +270,6 @@ def _cert_text(obs: TlsObservation) -> str:
 
 
 def tls_layer(obs: TlsObservation, pol: TlsPolicy, ctx: LiveContext) -> LayerResult:
-    from pgconnect_cli.probes.tls import TlsAnswer, Verification
-
     evidence = [f"SSLRequest answer: {obs.answer.value}", f"sslmode={pol.sslmode}"]
     if pol.verify_chain:
         evidence.append(f"CA: {pol.cafile or 'the system trust store'} ({pol.cafile_source or 'default'})")
@@ -315,8 +338,6 @@ def tls_layer(obs: TlsObservation, pol: TlsPolicy, ctx: LiveContext) -> LayerRes
 def _verify_failed(
     obs: TlsObservation, pol: TlsPolicy, ctx: LiveContext, cert_text: str, evidence: list[str]
 ) -> LayerResult:
-    from pgconnect_cli.probes.tls import Verification
-
     cert = obs.certificate
     ca = pol.cafile or "the system trust store"
     if obs.verification is Verification.HOSTNAME_MISMATCH:
@@ -430,10 +451,55 @@ _SQLSTATE_RULES = {
 }
 
 
-def login_timed_out(limit: str, ctx: LiveContext) -> Finding:
+@dataclass(frozen=True)
+class LoginCause:
+    """What the server itself told another target of the same database and role."""
+
+    name: str  # that target's variable
+    said: Finding  # its auth finding: database-missing, auth-failed or hba-rejected
+
+
+# What a login that timed out through a pooler can be explained by.
+LOGIN_CAUSES = ("database-missing", "auth-failed", "hba-rejected")
+
+
+def login_timed_out_obs(obs: Observations) -> bool:
+    """The login failed without the server's word: it timed out, or the pooler's own login failed."""
+    if obs.cut is Layer.AUTH:
+        return True
+    if obs.auth is None or obs.auth.ok:
+        return False
+    kind = classify_connect_error(obs.auth.sqlstate, obs.auth.message, obs.auth.timed_out)
+    return kind in (ConnectFailure.TIMEOUT, ConnectFailure.POOLER_LOGIN)
+
+
+def _linked(cause: LoginCause, ctx: LiveContext) -> Finding:
+    said = cause.said
+    return finding(
+        "connect-failed",
+        "The login did not complete: the pooler could not open a server connection. "
+        f"{cause.name}, with the same database and role, reached the server and got {said.id}: {said.detail}",
+        f"{said.fix} The same change fixes {ctx.name}.",
+    )
+
+
+def _pooler_login_failed(said: str, ctx: LiveContext) -> Finding:
+    return finding(
+        "connect-failed",
+        f"The pooler could not open a server connection (check database and role): {said}. It refuses "
+        "clients for a while (server_login_retry) after its own login to the server failed.",
+        f"Check the database name and the user in {ctx.name}: the direct URL to the same database shows "
+        "the server's own error (`pgc doctor` checks both).",
+    )
+
+
+def login_timed_out(limit: str, ctx: LiveContext, cause: LoginCause | None = None) -> Finding:
     """A login that never completed: a failure to connect, not latency (`slow-connect` is for a
     connection that succeeded slowly). A pooler keeps its client waiting while it cannot open a
-    server connection, as PgBouncer does for a database or role the server does not know."""
+    server connection, as PgBouncer does for a database or role the server does not know.
+    `cause`: what a sibling login was told by the server, which explains this one."""
+    if cause is not None:
+        return _linked(cause, ctx)
     return finding(
         "connect-failed",
         f"TCP and TLS answered, but the login did not complete {limit}. Most often the pooler could not "
@@ -472,20 +538,7 @@ def server_message(message: str) -> str:
     return " ".join(text.split())
 
 
-def dial_sslmode(url_sslmode: str, tls_answer: str | None) -> str:
-    """The sslmode for the one attempt, so libpq makes exactly one attempt.
-
-    With `prefer` (or `allow`) libpq would try a second time with the other setting after a
-    failure; the SSLRequest answer already says which of the two the server takes.
-    """
-    if url_sslmode not in ("prefer", "allow") or tls_answer is None:
-        return url_sslmode
-    if url_sslmode == "prefer" and tls_answer in ("S", "direct"):
-        return "require"
-    return "disable"
-
-
-def auth_layer(obs: AuthObservation, ctx: LiveContext) -> LayerResult:
+def auth_layer(obs: AuthObservation, ctx: LiveContext, cause: LoginCause | None = None) -> LayerResult:
     tls = "TLS" if obs.ssl_in_use else "no TLS"
     who = f"{obs.user or '(default user)'} to database {obs.dbname or '(default)'}"
     evidence = [
@@ -553,19 +606,13 @@ def auth_layer(obs: AuthObservation, ctx: LiveContext) -> LayerResult:
         f = finding("startup-parameter-unsupported", f"The pooler refused the connection: {said}.")
         return _result("auth", "the pooler rejects a startup parameter", [f], ms=obs.ms, evidence=evidence)
     if kind is ConnectFailure.POOLER_LOGIN:
-        f = finding(
-            "connect-failed",
-            f"The pooler could not open a server connection (check database and role): {said}. It refuses "
-            "clients for a while (server_login_retry) after its own login to the server failed.",
-            f"Check the database name and the user in {ctx.name}: the direct URL to the same database shows "
-            "the server's own error (`pgc doctor` checks both).",
-        )
+        f = _linked(cause, ctx) if cause is not None else _pooler_login_failed(said, ctx)
         return _result("auth", "the pooler cannot log in to the server", [f], ms=obs.ms, evidence=evidence)
     if kind is ConnectFailure.TIMEOUT:
         limit = (
             f"within {obs.connect_timeout} s (connect_timeout of the attempt; --timeout {ctx.timeout:g} s)"
         )
-        f = login_timed_out(limit, ctx)
+        f = login_timed_out(limit, ctx, cause)
         return _result("auth", f"no login within {obs.connect_timeout} s", [f], ms=obs.ms, evidence=evidence)
     if kind is ConnectFailure.REFUSED:
         f = finding("tcp-refused", f"The server stopped accepting connections during the check: {said}.")
@@ -577,9 +624,20 @@ def auth_layer(obs: AuthObservation, ctx: LiveContext) -> LayerResult:
 # --------------------------------------------------------------------------- server
 
 
-def server_layer(facts: ServerFacts, tools: Sequence[ClientTool] | None, ctx: LiveContext) -> LayerResult:
+def old_tools(tools: Sequence[ClientTool], facts: ServerFacts) -> list[ClientTool]:
+    """The local tools of an older major version than the server's."""
+    major = facts.major
+    if facts.error or major is None:
+        return []
+    return [t for t in tools if t.major is not None and t.major < major]
+
+
+def server_layer(
+    facts: ServerFacts, tools: Sequence[ClientTool] | None, ctx: LiveContext, *, report_old: bool = True
+) -> LayerResult:
     """`tools` None: the local pg_dump and psql did not tell their versions within the run's time
-    budget, so `client-tools-old` is not checked."""
+    budget, so `client-tools-old` is not checked. `report_old` False: another target of the run
+    reports it (once per run)."""
     if facts.error or facts.version is None:
         return LayerResult(skipped("server", f"server facts unavailable: {facts.error or 'no answer'}"))
     parts = [f"PostgreSQL {facts.version}"]
@@ -615,18 +673,9 @@ def server_layer(facts: ServerFacts, tools: Sequence[ClientTool] | None, ctx: Li
         evidence.append(
             f"{tool.name}: {tool.version or 'not found'}" + (f" ({tool.path})" if tool.path else "")
         )
-    old = [t for t in tools if major is not None and t.major is not None and t.major < major]
-    if old:
-        names = ", ".join(f"{t.name} {t.version}" for t in old)
-        findings.append(
-            finding(
-                "client-tools-old",
-                f"This machine's {names} {'is' if len(old) == 1 else 'are'} older than the server "
-                f"(PostgreSQL {facts.version}): pg_dump aborts with `server version mismatch`.",
-                f"Install client tools of major version {major} or newer (e.g. apt-get install "
-                f"postgresql-client-{major}), or run them from the postgres:{major} container image.",
-            )
-        )
+    old = old_tools(tools, facts)
+    if old and report_old and major is not None:
+        findings.append(client_tools_old([(t.name, t.version or "") for t in old], facts.version, major))
     return _result("server", "; ".join(parts), findings, ms=facts.ms, evidence=evidence)
 
 
@@ -634,8 +683,6 @@ def server_layer(facts: ServerFacts, tools: Sequence[ClientTool] | None, ctx: Li
 
 
 def pooler_layer(obs: PoolerObservation, suspected_pooled: bool) -> LayerResult:
-    from pgconnect_cli.probes.pooler import PoolerKind
-
     evidence = [
         f"port dialed {obs.dialed_port}, inet_server_port() {obs.server_port}",
         f"local port {obs.local_port}, inet_client_port() {obs.client_port}",
@@ -780,18 +827,21 @@ def latency_layer(obs: AuthObservation, ctx: LiveContext) -> LayerResult:
 
 
 def out_of_time(
-    layer: str, ctx: LiveContext, budget: float, *, tls_answer: TlsAnswer | None = None
+    layer: str,
+    ctx: LiveContext,
+    budget: float,
+    *,
+    tls_answer: TlsAnswer | None = None,
+    cause: LoginCause | None = None,
 ) -> LayerResult:
     """A layer still running when the run's time budget ended.
 
     `tls_answer`: what the server answered SSLRequest before the budget ended (DIRECT for
     sslnegotiation=direct, which sends none). A server that agreed to TLS and was slow in the
     handshake (a proxy waking its database) is no `not-postgres`: that is for silence."""
-    from pgconnect_cli.probes.tls import TlsAnswer
-
     limit = f"within {_secs(budget)} (--timeout {ctx.timeout:g} s)"
     port = f"{ctx.host}:{ctx.port}"
-    if layer == "tls" and tls_answer in (TlsAnswer.SUPPORTED, TlsAnswer.DIRECT):
+    if layer == "tls" and tls_answer is not None and tls_answer.agreed_to_tls:
         agreed = (
             "answered S (TLS) to SSLRequest"
             if tls_answer is TlsAnswer.SUPPORTED
@@ -813,7 +863,7 @@ def out_of_time(
     elif layer == "tls":
         f = finding("not-postgres", f"{port} did not answer SSLRequest {limit}.")
     elif layer == "auth":
-        f = login_timed_out(limit, ctx)
+        f = login_timed_out(limit, ctx, cause)
     else:
         return LayerResult(
             skipped(layer, f"out of time: the run's budget ({_secs(budget)}) ended"), proceed=False
