@@ -567,6 +567,31 @@ _SPECS = (
         "A probe failed in an unexpected way; the other layers are still reported.",
         "Run with PGC_DEBUG=1 and report the issue.",
     ),
+    # --- a hostile or careless server: what the doctor does not hand over ---------------
+    _spec(
+        "auth-cleartext-refused",
+        "error",
+        "auth",
+        "The server asked for the password in cleartext, and pgc did not send it",
+        "The server (or whatever answers in its place) sent AuthenticationCleartextPassword over a "
+        "connection that does not verify who it is: plaintext, or sslmode=require. pgc sends a cleartext "
+        "password only with sslmode=verify-full or when the URL says require_auth=password (IAM and Azure "
+        "tokens). libpq 15's psql and pg_dump have no require_auth and would send it. A warning when the "
+        "URL names this machine.",
+        "Verify the server (sslmode=verify-full with sslrootcert=system where the chain is public, or the "
+        "CA file); on a server you run, use scram-sha-256 instead of `password` in pg_hba.conf.",
+    ),
+    _spec(
+        "auth-md5-plaintext",
+        "warning",
+        "auth",
+        "The server asked for an MD5 password over plaintext, and pgc did not send it",
+        "MD5 over an unencrypted connection to another machine: the hash on the wire logs in as the role. "
+        "pgc refuses it before sending (libpq require_auth); libpq 15's psql and pg_dump would send it. "
+        "MD5 passwords are deprecated in PostgreSQL 18.",
+        "Use scram-sha-256 on the server (password_encryption=scram-sha-256, set the password again, "
+        "scram-sha-256 in pg_hba.conf) and TLS with sslmode=verify-full.",
+    ),
 )
 
 CATALOGUE: dict[str, FindingSpec] = {s.id: s for s in _SPECS}

@@ -15,6 +15,7 @@ from enum import Enum
 
 from pgconnect_cli.checks.tools import client_tools_old
 from pgconnect_cli.doctor.observations import (
+    AuthGuard,
     AuthObservation,
     ClientTool,
     DnsMethod,
@@ -397,7 +398,92 @@ def _verify_failed(
 # --------------------------------------------------------------------------- auth
 
 
+# libpq 16 added require_auth (fe-auth.c check_expected_areq)
+REQUIRE_AUTH_LIBPQ = 160000
+
+
+def auth_guard(
+    *, url_require_auth: str | None, dial_sslmode: str, loopback: bool, libpq_version: int
+) -> tuple[AuthGuard, str | None]:
+    """Which password methods the doctor's login refuses before sending, and libpq's require_auth.
+
+    A cleartext password goes only to a verified server (sslmode=verify-full) or when the URL asks
+    for it (require_auth=password, as IAM and Azure tokens need). An MD5 hash goes over plaintext
+    only to this machine. SCRAM reveals no password and is never refused."""
+    if url_require_auth:
+        return AuthGuard.URL, None
+    if dial_sslmode == "verify-full":
+        return AuthGuard.NONE, None
+    if libpq_version < REQUIRE_AUTH_LIBPQ:
+        return AuthGuard.UNAVAILABLE, None
+    plaintext = dial_sslmode in ("disable", "allow")
+    if plaintext and not loopback:
+        return AuthGuard.CLEARTEXT_AND_MD5, "!password,!md5"
+    return AuthGuard.CLEARTEXT, "!password"
+
+
+_OLD_TOOLS_SEND = (
+    " libpq 15's psql and pg_dump have no require_auth and would send it: so does any client that "
+    "does not refuse it."
+)
+
+
+def _refused_login(obs: AuthObservation, ctx: LiveContext, kind: ConnectFailure) -> LayerResult:
+    """The login the doctor refused to finish: the server asked for a password it must not get."""
+    where = f"{ctx.host}:{ctx.port}"
+    tls = bool(obs.sslmode not in ("disable", "allow"))
+    path = (
+        f"over TLS that does not verify the server (sslmode={obs.sslmode})"
+        if tls
+        else "over an unencrypted connection"
+    )
+    evidence = [
+        f"require_auth={'!password,!md5' if obs.guard is AuthGuard.CLEARTEXT_AND_MD5 else '!password'}"
+    ]
+    if kind is ConnectFailure.CLEARTEXT_REFUSED:
+        detail = (
+            f"The server at {where} asked for the password in cleartext (AuthenticationCleartextPassword) "
+            f"{path}; pgc refused to send it (libpq require_auth). Anyone in the path can ask for it "
+            "the same way." + _OLD_TOOLS_SEND
+        )
+        if tls:
+            fix = (
+                f"Verify the server in {ctx.name}: sslmode=verify-full with sslrootcert=system where the "
+                "provider's chain is public, or sslrootcert=/path/to/ca.pem. If the password is an IAM or "
+                "Azure token (cleartext over TLS by design), add require_auth=password to say so."
+            )
+        elif ctx.loopback:
+            fix = (
+                "The server is on this machine: switch its pg_hba.conf method from `password` to "
+                "scram-sha-256 (and set the role's password again with password_encryption=scram-sha-256)."
+            )
+        else:
+            fix = (
+                f"Turn on TLS and verify the server in {ctx.name} (sslmode=verify-full with sslrootcert), "
+                "and switch the server from `password` to scram-sha-256 in pg_hba.conf."
+            )
+        f = finding(
+            "auth-cleartext-refused",
+            detail,
+            fix,
+            severity=Severity.WARNING if ctx.loopback else Severity.ERROR,
+        )
+        summary = "refused to send the password in cleartext"
+    else:
+        f = finding(
+            "auth-md5-plaintext",
+            f"The server at {where} asked for an MD5 password {path}, to another machine; pgc did not send "
+            "it (libpq require_auth). The MD5 hash logs in as the role if read off the wire, and MD5 "
+            "passwords are deprecated in PostgreSQL 18." + _OLD_TOOLS_SEND,
+        )
+        summary = "refused to send an MD5 password over plaintext"
+    status = Status.FAIL if f.severity is Severity.ERROR else Status.WARN
+    return LayerResult(CheckResult("auth", status, summary, obs.ms, tuple(evidence)), (f,), proceed=False)
+
+
 class ConnectFailure(str, Enum):
+    CLEARTEXT_REFUSED = "cleartext-refused"  # our require_auth refused a cleartext password request
+    MD5_REFUSED = "md5-refused"  # our require_auth refused an MD5 request
     AUTH = "auth"
     NO_PASSWORD = "no-password"
     TENANT = "tenant"
@@ -418,6 +504,8 @@ class ConnectFailure(str, Enum):
 _FAILURE_RULES: tuple[tuple[ConnectFailure, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.IGNORECASE))
     for kind, pattern in (
+        (ConnectFailure.CLEARTEXT_REFUSED, r"requirement .* failed: server requested a cleartext password"),
+        (ConnectFailure.MD5_REFUSED, r"requirement .* failed: server requested a hashed password"),
         (ConnectFailure.TLS_UNSUPPORTED, r"server does not support SSL"),
         (
             ConnectFailure.TLS_VERIFY,
@@ -552,6 +640,9 @@ def auth_layer(obs: AuthObservation, ctx: LiveContext, cause: LoginCause | None 
     said = server_message(obs.message) or obs.error_type
     evidence.append(f"{obs.error_type}: {said}" + (f" (SQLSTATE {obs.sqlstate})" if obs.sqlstate else ""))
     kind = classify_connect_error(obs.sqlstate, obs.message, obs.timed_out)
+    ours = obs.guard in (AuthGuard.CLEARTEXT, AuthGuard.CLEARTEXT_AND_MD5)
+    if ours and kind in (ConnectFailure.CLEARTEXT_REFUSED, ConnectFailure.MD5_REFUSED):
+        return _refused_login(obs, ctx, kind)
     once = (
         " pgc made exactly one attempt and does not retry: providers ban addresses after repeated failures."
     )

@@ -219,7 +219,7 @@ class _Runner:
         port: int,
         sslmode: str,
     ) -> None:
-        from pgconnect_cli.checks.live import LIBPQ_MIN_CONNECT_TIMEOUT
+        from pgconnect_cli.checks.live import LIBPQ_MIN_CONNECT_TIMEOUT, auth_guard, is_loopback_host
         from pgconnect_cli.probes import pooler, postgres, prepared
 
         progress.start(Layer.AUTH)
@@ -233,6 +233,12 @@ class _Runner:
         if limit < MIN_LEFT_FOR_LOGIN_S:
             return  # the deadline ends the login before it could start: reported as cut
         connect_timeout = max(LIBPQ_MIN_CONNECT_TIMEOUT, math.floor(limit))
+        guard, require_auth = auth_guard(
+            url_require_auth=params.get("require_auth") or self.options.environ.get("PGREQUIREAUTH"),
+            dial_sslmode=sslmode,
+            loopback=is_loopback_host(host),
+            libpq_version=postgres.libpq_version(),
+        )
         plan = postgres.ConnectPlan(
             params=postgres.plan_params(
                 params,
@@ -241,6 +247,7 @@ class _Runner:
                 port=port,
                 sslmode=sslmode,
                 connect_timeout=connect_timeout,
+                require_auth=require_auth,
             ),
             host=host,
             hostaddr=hostaddr,
@@ -249,6 +256,7 @@ class _Runner:
             connect_timeout=connect_timeout,
             secrets=probe.secrets,
             budget=limit,
+            guard=guard,
         )
         auth, conn = postgres.connect_once(plan)
         progress.put(lambda o: replace(o, auth=auth))

@@ -28,6 +28,7 @@ __all__ = [
     "ServerFacts",
     "Session",
     "connect_once",
+    "libpq_version",
     "open_connection",
     "plan_params",
     "server_facts",
@@ -100,7 +101,7 @@ def _local_port(conn: psycopg.Connection[Any]) -> int | None:
         dup.close()
 
 
-def _libpq_version() -> int:
+def libpq_version() -> int:
     import psycopg
 
     return psycopg.pq.version()
@@ -121,7 +122,7 @@ def connect_once(plan: ConnectPlan) -> tuple[AuthObservation, psycopg.Connection
         connect_timeout=plan.connect_timeout,
         user=params.get("user"),
         dbname=params.get("dbname") or params.get("user"),
-        libpq_version=_libpq_version(),
+        libpq_version=libpq_version(),
         guard=plan.guard,
         budget=plan.budget if plan.budget is not None else float(plan.connect_timeout),
         started=started,
@@ -239,6 +240,7 @@ def plan_params(
     port: int,
     sslmode: str,
     connect_timeout: int,
+    require_auth: str | None = None,
 ) -> tuple[tuple[str, str], ...]:
     """The settings of the one attempt: the URL's libpq settings, pinned to what was probed."""
     params = {k: v for k, v in libpq.items() if k not in ("host", "hostaddr", "port", "load_balance_hosts")}
@@ -248,5 +250,7 @@ def plan_params(
     params["port"] = str(port)
     params["sslmode"] = sslmode
     params["connect_timeout"] = str(connect_timeout)
+    if require_auth is not None:
+        params["require_auth"] = require_auth
     params.setdefault("fallback_application_name", APPLICATION_NAME)
     return tuple(params.items())
