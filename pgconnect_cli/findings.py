@@ -561,10 +561,11 @@ _SPECS = (
     ),
     _spec(
         "probe-error",
-        "warning",
+        "error",
         "server",
         "A check could not complete",
-        "A probe failed in an unexpected way; the other layers are still reported.",
+        "A probe failed in an unexpected way, so its layer was not checked (never a pass); the other "
+        "layers are still reported.",
         "Run with PGC_DEBUG=1 and report the issue.",
     ),
     # --- a hostile or careless server: what the doctor does not hand over ---------------
@@ -591,6 +592,25 @@ _SPECS = (
         "MD5 passwords are deprecated in PostgreSQL 18.",
         "Use scram-sha-256 on the server (password_encryption=scram-sha-256, set the password again, "
         "scram-sha-256 in pg_hba.conf) and TLS with sslmode=verify-full.",
+    ),
+    _spec(
+        "server-query-failed",
+        "error",
+        "server",
+        "The server accepted the login, but a plain query failed",
+        "A read-only `SELECT` of settings failed right after a successful login: the server (or what "
+        "answers in its place) cannot serve the app's queries.",
+        "Read the server's message in the detail; run `psql URL -c 'select 1'` to see it fail the same way.",
+    ),
+    _spec(
+        "descriptor-limit",
+        "error",
+        "tcp",
+        "This target was never dialed: the open-file limit ran out first",
+        "pgc dials in batches that fit the process's open-file limit (`ulimit -n`) and raises the soft "
+        "limit as far as the hard one allows; the run's deadline came before this target's turn. Not a "
+        "network fault.",
+        "Raise the limit (`ulimit -n 4096`) or check fewer URLs in one run.",
     ),
 )
 

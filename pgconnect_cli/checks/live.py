@@ -18,6 +18,7 @@ from pgconnect_cli.doctor.observations import (
     AuthGuard,
     AuthObservation,
     ClientTool,
+    DescriptorLimit,
     DnsMethod,
     DnsObservation,
     DnsOutcome,
@@ -113,7 +114,19 @@ def skipped(layer: str, reason: str) -> CheckResult:
 def probe_crashed(layer: str, message: str) -> LayerResult:
     """A probe that raised instead of observing: the layer was not checked."""
     f = finding("probe-error", f"The {layer} probe failed: {message}.")
-    return LayerResult(skipped(layer, "the probe failed (probe-error)"), (f,), proceed=False)
+    return LayerResult(CheckResult(layer, Status.FAIL, "the probe failed (probe-error)"), (f,), proceed=False)
+
+
+def not_dialed(limit: DescriptorLimit, ctx: LiveContext) -> LayerResult:
+    """A target still waiting for a descriptor slot when the run's deadline came."""
+    raised = f", raised from {limit.raised_from}" if limit.raised_from is not None else ""
+    f = finding(
+        "descriptor-limit",
+        f"{ctx.name} was never dialed: the open-file limit (ulimit -n) is {limit.soft} (hard limit "
+        f"{limit.hard}{raised}), so pgc probes at most {limit.slots} logins at a time, and the run's "
+        f"deadline (--timeout {ctx.timeout:g} s) came before its turn.",
+    )
+    return _result("tcp", f"never dialed: open-file limit {limit.soft}", [f])
 
 
 def _secs(value: float) -> str:
@@ -239,6 +252,13 @@ def tcp_layer(obs: TcpObservation, ctx: LiveContext) -> LayerResult:
         return _result(
             "tcp", f"no answer from {target} within {_secs(obs.budget)}", [f], ms=obs.ms, evidence=evidence
         )
+    if first.error in ("EMFILE", "ENFILE"):
+        f = finding(
+            "descriptor-limit",
+            f"Connecting to {target} failed on this machine: no file descriptor left ({first.error}). "
+            "Not a network fault.",
+        )
+        return _result("tcp", "no file descriptor left", [f], ms=obs.ms, evidence=evidence)
     ipv6 = ":" in first.address
     detail = f"Connecting to {target} failed: {first.error or first.outcome.value}"
     detail += (
@@ -700,11 +720,13 @@ def auth_layer(obs: AuthObservation, ctx: LiveContext, cause: LoginCause | None 
         f = _linked(cause, ctx) if cause is not None else _pooler_login_failed(said, ctx)
         return _result("auth", "the pooler cannot log in to the server", [f], ms=obs.ms, evidence=evidence)
     if kind is ConnectFailure.TIMEOUT:
-        limit = (
-            f"within {obs.connect_timeout} s (connect_timeout of the attempt; --timeout {ctx.timeout:g} s)"
+        given = min(obs.budget, obs.connect_timeout) if obs.budget > 0 else obs.connect_timeout
+        source = (
+            "what was left of the run" if given < obs.connect_timeout else "connect_timeout of the attempt"
         )
+        limit = f"within {_secs(given)} ({source}; --timeout {ctx.timeout:g} s)"
         f = login_timed_out(limit, ctx, cause)
-        return _result("auth", f"no login within {obs.connect_timeout} s", [f], ms=obs.ms, evidence=evidence)
+        return _result("auth", f"no login {limit.partition(' (')[0]}", [f], ms=obs.ms, evidence=evidence)
     if kind is ConnectFailure.REFUSED:
         f = finding("tcp-refused", f"The server stopped accepting connections during the check: {said}.")
         return _result("auth", "connection refused", [f], ms=obs.ms, evidence=evidence)
@@ -730,7 +752,14 @@ def server_layer(
     budget, so `client-tools-old` is not checked. `report_old` False: another target of the run
     reports it (once per run)."""
     if facts.error or facts.version is None:
-        return LayerResult(skipped("server", f"server facts unavailable: {facts.error or 'no answer'}"))
+        said = facts.error or "no answer"
+        state = f" (SQLSTATE {facts.sqlstate})" if facts.sqlstate else ""
+        f = finding(
+            "server-query-failed",
+            f"The login to {ctx.host}:{ctx.port} succeeded, but a read-only query of the server's settings "
+            f"failed: {said}{state}. The app's first query would fail the same way.",
+        )
+        return _result("server", f"the server fails queries: {said}", [f], ms=facts.ms)
     parts = [f"PostgreSQL {facts.version}"]
     findings: list[Finding] = []
     evidence = [

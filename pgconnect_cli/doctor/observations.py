@@ -354,6 +354,7 @@ class DescriptorLimit:
     soft: int
     hard: int
     raised_from: int | None = None  # the soft limit before the run raised it
+    slots: int = 0  # logins probed at once within it
 
 
 # --------------------------------------------------------------------------- one target

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from pgconnect_cli.doctor import settle as settling
 from pgconnect_cli.doctor.observations import (
     ClientTool,
+    DescriptorLimit,
     Layer,
     Observations,
     ProbeCrash,
@@ -44,8 +45,17 @@ SLACK_S = 0.25
 # Probes that open further connections start only with this much time left, so that none is cut
 # off between preparing a statement and deallocating it.
 MIN_LEFT_FOR_EXTRAS_S = 1.0
+# Settling and writing the report take time per target after the deadline: the deadline comes
+# that much earlier (at most SETTLE_RESERVE_MAX_S), so that many targets do not overrun it.
+SETTLE_S_PER_TARGET = 0.0005
+SETTLE_RESERVE_MAX_S = 0.2
 # A login is not started with less than this left: it could not complete.
 MIN_LEFT_FOR_LOGIN_S = 0.05
+# Descriptors one login may hold at once (TLS probe and its reconnect, the login, the pooler
+# fingerprint's extra clients, a DNS socket), and those kept for everything else.
+FDS_PER_LOGIN = 6
+RESERVED_FDS = 48
+MAX_WORKERS = 512
 
 
 class _Progress:
@@ -55,6 +65,7 @@ class _Progress:
         self._lock = threading.Lock()
         self._obs = Observations()
         self._running: Layer | None = None
+        self.started = threading.Event()
         self.finished = threading.Event()
 
     def start(self, layer: Layer) -> None:
@@ -78,8 +89,10 @@ class _Progress:
         with self._lock:
             return self._obs
 
-    def snapshot(self, budget: float) -> Observations:
+    def snapshot(self, budget: float, limit: DescriptorLimit) -> Observations:
         with self._lock:
+            if not self.started.is_set():
+                return replace(self._obs, not_dialed=limit, budget=budget)
             cut = None if self.finished.is_set() else self._running
             return replace(self._obs, cut=cut, budget=budget)
 
@@ -117,11 +130,12 @@ class _Warmup:
 
 
 class _Runner:
-    def __init__(self, options: DoctorOptions, started: float) -> None:
+    def __init__(self, options: DoctorOptions, started: float, targets: int) -> None:
         from pgconnect_cli.probes.local import has_ipv6_route
 
         self.options = options
-        self.end = started + options.timeout + SLACK_S
+        reserve = min(targets * SETTLE_S_PER_TARGET, SETTLE_RESERVE_MAX_S)
+        self.end = started + options.timeout + SLACK_S - reserve
         self.ipv6 = has_ipv6_route()
         base = options.resolver or ResolverConfig()
         self.resolver = replace(base, prefer_ipv6=self.ipv6)
@@ -132,7 +146,17 @@ class _Runner:
     def budget(self) -> float:
         return max(min(self.options.timeout, self.left()), 0.0)
 
+    def work(self, queue: list[tuple[_Probe, _Progress]], lock: threading.Lock) -> None:
+        """Probe logins from `queue` one after the other until it is empty or the deadline is near."""
+        while self.left() > MIN_LEFT_FOR_LOGIN_S:
+            with lock:
+                if not queue:
+                    return
+                probe, progress = queue.pop(0)
+            self.run(probe, progress)
+
     def run(self, probe: _Probe, progress: _Progress) -> None:
+        progress.started.set()
         try:
             self._run(probe, progress)
         except Exception as exc:  # a probe bug must not hide the other layers' results
@@ -282,6 +306,25 @@ class _Runner:
             session.close()
 
 
+def _start_workers(runner: _Runner, queue: list[tuple[_Probe, _Progress]]) -> DescriptorLimit:
+    """Threads that probe the queued logins, as many at once as the open-file limit allows (raised
+    toward what the run needs where the hard limit lets it)."""
+    from pgconnect_cli.probes.local import descriptor_limit
+
+    if not queue:
+        return DescriptorLimit(0, 0)
+    limit = descriptor_limit(len(queue) * FDS_PER_LOGIN + RESERVED_FDS)
+    slots = max(1, min(len(queue), (limit.soft - RESERVED_FDS) // FDS_PER_LOGIN, MAX_WORKERS))
+    lock = threading.Lock()
+    for _ in range(slots):
+        worker = threading.Thread(target=runner.work, args=(queue, lock), daemon=True, name="pgc-doctor")
+        try:
+            worker.start()
+        except RuntimeError:  # no thread left to start: the queued logins are reported as not dialed
+            break
+    return replace(limit, slots=slots)
+
+
 def run(
     targets: Sequence[Target],
     options: DoctorOptions,
@@ -304,28 +347,27 @@ def run(
     known: Sequence[ClientTool] | None = tools
     if not options.offline:
         warmup = _Warmup(need_tools=tools is None)
-        runner = _Runner(options, started)
+        runner = _Runner(options, started, len(targets))
         ipv6 = runner.ipv6
         groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
         for i, (static, skip) in enumerate(zip(statics, skips, strict=True)):
             if not skip and static.ci is not None:
                 groups.setdefault(settling.probe_identity(static.ci), []).append(i)
         progresses: dict[int, _Progress] = {}
+        queue: list[tuple[_Probe, _Progress]] = []
         for indexes in groups.values():
             ci = statics[indexes[0]].ci
             assert ci is not None
             secrets = tuple(s for s in (ci.password, options.environ.get("PGPASSWORD")) if s)
             progress = _Progress()
-            thread = threading.Thread(
-                target=runner.run, args=(_Probe(ci, secrets), progress), daemon=True, name="pgc-doctor"
-            )
-            thread.start()
+            queue.append((_Probe(ci, secrets), progress))
             for i in indexes:
                 progresses[i] = progress
+        limit = _start_workers(runner, queue)
         for progress in {id(p): p for p in progresses.values()}.values():
             progress.finished.wait(max(runner.end - time.monotonic(), 0.0))
         for i, progress in progresses.items():
-            observations[i] = progress.snapshot(runner.end - started)
+            observations[i] = progress.snapshot(runner.end - started, limit)
         if tools is None and any(o is not None and o.server is not None for o in observations):
             known = warmup.tools(runner.end)
     texts: tuple[str | None, str | None] = (None, None)

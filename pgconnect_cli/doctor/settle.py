@@ -210,11 +210,16 @@ def _layers(inp: LiveInput) -> list[live.LayerResult]:
                 else result.check.summary
             )
 
-    add(Layer.DNS, live.dns_layer(obs.dns, ctx) if obs.dns else None, "not run")
-    if obs.dns is not None and obs.dns.is_socket:
+    if obs.not_dialed is not None:
+        add(Layer.DNS, None, "not run: never dialed")
+        add(Layer.TCP, live.not_dialed(obs.not_dialed, ctx), "")
+        add(Layer.TLS, None, "not run")
+    elif obs.dns is not None and obs.dns.is_socket:
+        add(Layer.DNS, live.dns_layer(obs.dns, ctx), "not run")
         add(Layer.TCP, None, "Unix-domain socket: no TCP")
         add(Layer.TLS, None, "Unix-domain socket: libpq does not use TLS")
     else:
+        add(Layer.DNS, live.dns_layer(obs.dns, ctx) if obs.dns else None, "not run")
         add(Layer.TCP, live.tcp_layer(obs.tcp, ctx) if obs.tcp else None, "not run")
         tls_result = live.tls_layer(obs.tls, obs.policy, ctx) if obs.tls and obs.policy else None
         add(Layer.TLS, tls_result, "not run")

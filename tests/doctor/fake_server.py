@@ -3,7 +3,9 @@
 It answers N to SSLRequest (and GSSENCRequest), then, by `mode`:
 - "cleartext": asks for the password in cleartext (AuthenticationCleartextPassword);
 - "md5": asks for an MD5 password (AuthenticationMD5Password);
-- "trust": logs the client in without a password.
+- "trust": logs the client in without a password;
+- "late-then-silent": answers SSLRequest only after `delay` seconds, then says nothing more;
+- "ssh": greets with an SSH banner at once, as an SSH server does (it starts with S).
 A client that sends a password (or was trusted) is logged in; every query then fails.
 """
 
@@ -13,6 +15,7 @@ import contextlib
 import socket
 import struct
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -43,6 +46,7 @@ _LOGGED_IN = (
 class FakeServer:
     port: int
     mode: str
+    delay: float = 0.0
     received: bytearray = field(default_factory=bytearray)
     connections: int = 0
     password_messages: int = 0  # PasswordMessages received (cleartext, or an MD5 hash)
@@ -66,14 +70,23 @@ def _read(conn: socket.socket, n: int, server: FakeServer) -> bytes:
 
 def _serve(conn: socket.socket, server: FakeServer) -> None:
     conn.settimeout(10)
+    if server.mode == "ssh":
+        conn.sendall(b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n")
+        _read(conn, 1 << 20, server)  # until the client gives up
+        return
     while True:  # SSLRequest / GSSENCRequest, then the startup message
         length = struct.unpack("!i", _read(conn, 4, server))[0]
         body = _read(conn, length - 4, server)
         code = struct.unpack("!i", body[:4])[0]
         if code in (_SSL_REQUEST, _GSSENC_REQUEST):
+            if server.mode == "late-then-silent":
+                time.sleep(server.delay)
             conn.sendall(b"N")
             continue
         break
+    if server.mode == "late-then-silent":
+        _read(conn, 1 << 20, server)  # silence until the client gives up
+        return
     if server.mode == "cleartext":
         conn.sendall(_message(b"R", struct.pack("!i", 3)))
     elif server.mode == "md5":
@@ -95,11 +108,11 @@ def _serve(conn: socket.socket, server: FakeServer) -> None:
 
 
 @contextlib.contextmanager
-def fake_postgres(mode: str) -> Iterator[FakeServer]:
+def fake_postgres(mode: str, *, delay: float = 0.0) -> Iterator[FakeServer]:
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)
-    server = FakeServer(listener.getsockname()[1], mode)
+    server = FakeServer(listener.getsockname()[1], mode, delay)
     accepted: list[socket.socket] = []
     stop = threading.Event()
 
