@@ -1,0 +1,26 @@
+"""`pgc env check --json`: the `pgc.env/v1` envelope (PRODUCT.md §4). Additive changes only within v1."""
+
+from __future__ import annotations
+
+import json
+
+from pgconnect_cli.report import summary
+from pgconnect_cli.usecases.env_check import EnvCheck
+
+SCHEMA = "pgc.env/v1"
+
+
+def payload(check: EnvCheck, ok: bool) -> dict[str, object]:
+    report = check.report
+    return {
+        "schema": SCHEMA,
+        "file": str(check.file),
+        "ok": ok,
+        "summary": summary(report.findings),
+        "findings": [f.to_dict() for f in report.file_findings + report.pair_findings],
+        "urls": [u.to_dict() for u in report.urls],
+    }
+
+
+def render(check: EnvCheck, ok: bool) -> str:
+    return json.dumps(payload(check, ok), indent=2, ensure_ascii=False)
