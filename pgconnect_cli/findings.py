@@ -35,15 +35,19 @@ class Finding:
     title: str
     detail: str = ""
     fix: str = ""
+    line: int | None = None  # the line of the file the finding is about (a .env line)
 
-    def to_dict(self) -> dict[str, str]:
-        return {
+    def to_dict(self) -> dict[str, str | int]:
+        out: dict[str, str | int] = {
             "id": self.id,
             "severity": self.severity.value,
             "title": self.title,
             "detail": self.detail,
             "fix": self.fix,
         }
+        if self.line is not None:
+            out["line"] = self.line
+        return out
 
 
 @dataclass(frozen=True)
@@ -579,6 +583,7 @@ def finding(
     *,
     severity: Severity | str | None = None,
     title: str | None = None,
+    line: int | None = None,
 ) -> Finding:
     """Build a Finding from the catalogue; `fix`, `severity` and `title` override the defaults."""
     spec = CATALOGUE[id]
@@ -588,6 +593,7 @@ def finding(
         title=title if title is not None else spec.title,
         detail=detail,
         fix=fix if fix is not None else spec.fix,
+        line=line,
     )
 
 

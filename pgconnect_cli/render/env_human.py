@@ -17,12 +17,16 @@ from pgconnect_cli.usecases.env_check import EnvCheck
 from pgconnect_cli.usecases.env_init import DIRECT_KEY, InitResult
 
 
-def print_findings(findings: Sequence[Finding], console: Console | None = None, *, indent: str = "") -> None:
+def print_findings(
+    findings: Sequence[Finding], console: Console | None = None, *, indent: str = "", file: str = ""
+) -> None:
+    """One line per finding (with `file:line` when it is about a line), its detail and fix below."""
     out = console or stdout()
     sym = symbols()
     glyph = {"error": sym["fail"], "warning": sym["warn"], "info": sym["info"]}
     for f in findings:
-        out.print(f"{indent}{glyph[f.severity.value]} {f.id}: {f.title}")
+        where = f" ({file}:{f.line})" if file and f.line is not None else ""
+        out.print(f"{indent}{glyph[f.severity.value]} {f.id}: {f.title}{where}")
         if f.detail:
             out.print(f"{indent}    {f.detail}")
         if f.fix:
@@ -119,16 +123,18 @@ def render_check(check: EnvCheck) -> None:
         f"{check.file}: {report.keys} key{'s' * (report.keys != 1)}, "
         f"{n_urls} PostgreSQL URL{'s' * (n_urls != 1)}"
     )
-    print_findings(report.file_findings, out)
+    label = str(check.file)
+    print_findings(report.file_findings, out, file=label)
     for u in report.urls:
         c = u.classification
         about = ""
         if c is not None:
             mode = f" ({c.pool_mode.value})" if c.pool_mode and c.pool_mode.value != "unknown" else ""
             about = f"  {c.provider.value}, {c.endpoint.value}{mode}"
-        out.print(f"{u.name} (line {u.line})  {u.url}{about}")
+        ignored = f", ignored: line {u.shadowed_by} wins" if u.shadowed_by is not None else ""
+        out.print(f"{u.name} (line {u.line}{ignored})  {u.url}{about}")
         if u.findings:
-            print_findings(u.findings, out, indent="  ")
+            print_findings(u.findings, out, indent="  ", file=label)
     print_findings(report.pair_findings, out)
     counts = summary(report.findings)
     if not report.findings:
