@@ -401,6 +401,35 @@ class EnvFile:
     raw: bytes = field(repr=False)
     mode: int | None  # permission bits of the existing file
     symlink_to: str | None = None  # set when `path` was reached through a symlink
+    stream: bool = False  # a pipe or device (`/dev/stdin`, `<(…)`): read once, never written
+
+
+def is_stream(path: Path) -> bool:
+    """A pipe or character device (`/dev/stdin`, `/dev/fd/N`, a FIFO): read as a stream, not a file."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode)
+
+
+def _decode(path: Path, raw: bytes, size: int) -> str:
+    if len(raw) > MAX_ENV_BYTES or size > MAX_ENV_BYTES:
+        shown = max(size, len(raw)) / (1 << 20)
+        raise UsageError(f"{path}: too large for a .env file ({shown:.1f} MiB; pgc reads up to 1 MiB)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text (python-dotenv reads .env files as UTF-8)") from None
+
+
+def _read_stream(path: Path) -> EnvFile:
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_ENV_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+    return EnvFile(path, True, _decode(path, raw, 0), raw, None, stream=True)
 
 
 def _refuse_symlink(path: Path) -> UsageError:
@@ -412,7 +441,11 @@ def _refuse_symlink(path: Path) -> UsageError:
 
 
 def read_env_file(path: Path, *, follow_symlinks: bool = False) -> EnvFile:
-    """The file as it is now (missing is fine: an empty, new file). Refuses symlinks unless told."""
+    """The file as it is now (missing is fine: an empty, new file). Refuses symlinks unless told.
+
+    A stream (`/dev/stdin`, a FIFO) is read once, whatever the symlinks leading to it."""
+    if is_stream(path):
+        return _read_stream(path)
     link: str | None = None
     try:
         st = os.lstat(path)
@@ -440,13 +473,7 @@ def read_env_file(path: Path, *, follow_symlinks: bool = False) -> EnvFile:
             raw = f.read(MAX_ENV_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
-    if len(raw) > MAX_ENV_BYTES or st.st_size > MAX_ENV_BYTES:
-        size = max(st.st_size, len(raw)) / (1 << 20)
-        raise UsageError(f"{path}: too large for a .env file ({size:.1f} MiB; pgc reads up to 1 MiB)")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 text (python-dotenv reads .env files as UTF-8)") from None
+    text = _decode(path, raw, st.st_size)
     return EnvFile(path, True, text, raw, stat.S_IMODE(st.st_mode), link)
 
 
@@ -522,6 +549,8 @@ def write_env(current: EnvFile, text: str) -> WriteResult:
     previous bytes. If the file changed since it was read, nothing is written.
     """
     path = current.path
+    if current.stream:
+        raise UsageError(f"{path}: a stream, not a file pgc can write")
     try:
         st: os.stat_result | None = os.lstat(path)
     except FileNotFoundError:

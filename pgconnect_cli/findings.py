@@ -571,6 +571,28 @@ _SPECS = (
         "A probe failed in an unexpected way; the other layers are still reported.",
         "Run with PGC_DEBUG=1 and report the issue.",
     ),
+    # --- .env files, second tranche (env helper) -------------------------------------------
+    _spec(
+        "env-example-real-password",
+        "warning",
+        "env",
+        "A real password sits in a committed example .env",
+        "`.env.example` and `.env.sample` are committed on purpose, as templates: a URL in one that "
+        "holds a real-looking password for a non-local host publishes that password with the code.",
+        "Replace the password with a placeholder (e.g. [YOUR-PASSWORD]) and change the real one: it is "
+        "in the repository's history.",
+    ),
+    _spec(
+        "env-reference-not-expanded",
+        "warning",
+        "env",
+        "A ${…} reference in .env reaches the app unexpanded",
+        "A value such as DIRECT_URL=${DATABASE_URL} is expanded by python-dotenv, docker compose and "
+        "the Prisma 6 CLI (dotenv-expand), but Node's dotenv and `node --env-file` pass the text "
+        "`${DATABASE_URL}` on literally: the client the project uses then gets no URL at all.",
+        "Write the value out in full (`pgc env init` writes both URLs), or load .env with a loader "
+        "that expands (dotenv-expand for Node).",
+    ),
 )
 
 CATALOGUE: dict[str, FindingSpec] = {s.id: s for s in _SPECS}

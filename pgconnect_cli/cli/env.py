@@ -29,7 +29,9 @@ app = typer.Typer(help="Write and check .env files with DATABASE_URL and DIRECT_
 # kept in step with usecases.env_init.PROVIDER_CHOICES (a test checks it); here for --help only
 PROVIDERS_HELP = "neon, supabase, prisma-postgres, azure, generic, local"
 
-FileOption = Annotated[Path, typer.Option("--file", metavar="PATH", help="The .env file.", show_default=True)]
+FileOption = Annotated[
+    str, typer.Option("--file", metavar="PATH", help="The .env file (`/dev/stdin` reads a stream).")
+]
 
 
 class TerminalAsker:
@@ -63,6 +65,12 @@ def _read_flag(value: str | None, flag: str) -> str | None:
     return read_stdin_line(f"{flag} -: no URL on stdin")
 
 
+def _path(file: str) -> Path:
+    if not file:
+        raise UsageError("--file: the path is empty")
+    return Path(file)
+
+
 @app.command()
 def init(
     database_url: Annotated[
@@ -89,7 +97,7 @@ def init(
             "--region", metavar="REGION", help="Supabase region, to derive the shared pooler's host."
         ),
     ] = None,
-    file: FileOption = Path(".env"),
+    file: FileOption = ".env",
     force: Annotated[
         bool, typer.Option("--force", help="Replace keys that already hold other values.")
     ] = False,
@@ -116,7 +124,7 @@ def init(
             direct_url=_read_flag(direct_url, "--direct-url"),
             provider=provider,
             region=region,
-            file=file,
+            file=_path(file),
             force=force,
             dry_run=dry_run,
             yes=yes,
@@ -133,7 +141,7 @@ def init(
 
 @app.command()
 def check(
-    file: FileOption = Path(".env"),
+    file: FileOption = ".env",
     fmt: FormatOption = OutputFormat.human,
     json_flag: JsonOption = False,
     strict: StrictOption = False,
@@ -145,10 +153,10 @@ def check(
 
     apply_no_color(no_color)
     try:
-        result = run_check(file)
+        result = run_check(_path(file))
     except PgcError as err:
         fail(err)
-    code = exit_code_for(result.report.findings, strict=strict)
+    code = exit_code_for(result.findings, strict=strict)
     _emit(result, pick_format(fmt, json_flag), ok=code == 0)
     raise typer.Exit(code)
 

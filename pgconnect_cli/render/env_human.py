@@ -136,8 +136,11 @@ def render_check(check: EnvCheck) -> None:
         if u.findings:
             print_findings(u.findings, out, indent="  ", file=label)
     print_findings(report.pair_findings, out)
-    counts = summary(report.findings)
-    if not report.findings:
+    for e in check.examples:
+        out.print(f"{e.file}: committed example")
+        print_findings(e.findings, out, indent="  ", file=str(e.file))
+    counts = summary(check.findings)
+    if not check.findings:
         out.print(f"{sym['pass']} no problems found")
     else:
         parts = [f"{counts[k]} {k[:-1] if counts[k] == 1 else k}" for k in ("errors", "warnings", "infos")]

@@ -12,14 +12,19 @@ SCHEMA = "pgc.env/v1"
 
 def payload(check: EnvCheck, ok: bool) -> dict[str, object]:
     report = check.report
-    return {
+    out: dict[str, object] = {
         "schema": SCHEMA,
         "file": str(check.file),
         "ok": ok,
-        "summary": summary(report.findings),
+        "summary": summary(check.findings),
         "findings": [f.to_dict() for f in report.file_findings + report.pair_findings],
         "urls": [u.to_dict() for u in report.urls],
     }
+    if check.examples:
+        out["examples"] = [
+            {"file": str(e.file), "findings": [f.to_dict() for f in e.findings]} for e in check.examples
+        ]
+    return out
 
 
 def render(check: EnvCheck, ok: bool) -> str:

@@ -117,6 +117,8 @@ def run_init(request: InitRequest, asker: Asker | None = None) -> InitResult:
         raise UsageError(f"--provider must be one of {', '.join(PROVIDER_CHOICES)}")
     file = request.file
     current = df.read_env_file(file, follow_symlinks=request.follow_symlinks)
+    if current.stream:
+        raise UsageError(f"{file}: a stream (pipe or device); env init writes a file, give its path")
     project = detect(current.path.parent.resolve())
     syntax = [f for f in lint_text(current.text) if f.id == "env-syntax"]
     if syntax:
