@@ -158,7 +158,9 @@ def run_init(request: InitRequest, asker: Asker | None = None) -> InitResult:
     )
     if request.dry_run:
         diff = df.render_diff(plan, str(file)) if plan.changed else ""
-        return replace(result, diff=diff, ignored=tuple(_ensure_ignored(secret_files, dry_run=True)))
+        return replace(
+            result, diff=diff, ignored=tuple(_ensure_ignored(secret_files, current.path, dry_run=True))
+        )
 
     if plan.changed and asker is not None and not request.yes:
         if not asker.confirm(f"Write {file}?", default=True, preview=df.render_diff(plan, str(file))):
@@ -166,7 +168,7 @@ def run_init(request: InitRequest, asker: Asker | None = None) -> InitResult:
 
     ignore_error = None
     try:
-        ignored = _ensure_ignored(secret_files, dry_run=False)
+        ignored = _ensure_ignored(secret_files, current.path, dry_run=False)
     except (PgcError, OSError) as exc:
         ignore_error = exc.message if isinstance(exc, PgcError) else str(exc)
         ignored = []
@@ -328,11 +330,17 @@ def _validate(urls: Sequence[ResolvedUrl], project: Project, known: list[Finding
     return findings
 
 
-def _ensure_ignored(paths: Sequence[Path], *, dry_run: bool) -> list[IgnoreResult]:
-    """Keep every file in `paths` out of git, one .gitignore per directory."""
+def _ensure_ignored(paths: Sequence[Path], written: Path, *, dry_run: bool) -> list[IgnoreResult]:
+    """Keep every file in `paths` out of git, one .gitignore per directory; in the directory of
+    `written` also pgc's temporary files (they hold the password until the rename, or for good
+    after a SIGKILL)."""
     by_dir: dict[Path, list[Path]] = {}
     for p in paths:
         siblings = by_dir.setdefault(p.parent, [])
         if p not in siblings:
             siblings.append(p)
-    return [ensure_ignored(siblings, dry_run=dry_run) for siblings in by_dir.values()]
+    temp = [(df.TEMP_PATTERN, df.temp_path(written, "0" * 12).name)]
+    return [
+        ensure_ignored(siblings, patterns=temp if d == written.parent else (), dry_run=dry_run)
+        for d, siblings in by_dir.items()
+    ]

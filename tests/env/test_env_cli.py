@@ -211,7 +211,7 @@ def test_init_inside_a_git_repository_adds_env_to_gitignore(tmp_path: Path) -> N
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     result = _init("--database-url", POOLED, "--direct-url", DIRECT)
     assert result.exit_code == 0, result.stderr
-    assert (tmp_path / ".gitignore").read_text() == ".env\n.env.bak\n"
+    assert (tmp_path / ".gitignore").read_text() == ".env\n.env.bak\n.*.pgc-*.tmp\n"
     assert ".gitignore" in result.stdout
 
 
@@ -223,7 +223,7 @@ def test_init_through_a_symlink_keeps_link_target_and_backup_out_of_git(tmp_path
     result = _init("--database-url", POOLED, "--direct-url", DIRECT, "--follow-symlinks")
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / ".gitignore").read_text() == ".env\n"
-    assert (tmp_path / "secrets" / ".gitignore").read_text() == "app.env\napp.env.bak\n"
+    assert (tmp_path / "secrets" / ".gitignore").read_text() == "app.env\napp.env.bak\n.*.pgc-*.tmp\n"
 
 
 def test_init_outside_a_git_repository_writes_no_gitignore(tmp_path: Path) -> None:
