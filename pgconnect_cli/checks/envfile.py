@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pgconnect_cli.checks.env_reference import expanded_values, reference_findings
 from pgconnect_cli.checks.pair import PairUrl, check_pair, how_known
 from pgconnect_cli.conninfo import MASK, ConnInfo, ParseError, parse
 from pgconnect_cli.dotenv_file import EnvDocument, Quote, Statement, parse_document
@@ -273,10 +274,18 @@ def check_env(
         target_expected = (
             Expected.POOLED if s.key in POOLED_NAMES else Expected.DIRECT if s.key in DIRECT_NAMES else None
         )
-        if "${" in s.value:  # its value depends on other variables: env-interpolation says so
-            urls.append(UrlReport(s.key, s.line, _masked(s.value), None, None, (), target_expected, kept))
-            continue
-        ci, classification, found = lint_url(s.value.strip())
+        value, extra = s.value, []
+        if "${" in s.value:  # the value the project's .env loader gives the app
+            extra = reference_findings(s, project)
+            if any(f.severity is Severity.ERROR for f in extra):
+                urls.append(
+                    UrlReport(
+                        s.key, s.line, _masked(s.value), None, None, tuple(extra), target_expected, kept
+                    )
+                )
+                continue
+            value = expanded_values(doc)[s.line]
+        ci, classification, found = lint_url(value.strip())
         if ci is not None and classification is None:
             classification = classify(ci)
         urls.append(
@@ -286,7 +295,7 @@ def check_env(
                 ci.masked() if ci is not None else _masked(s.value),
                 ci,
                 classification,
-                tuple(_shadowed(f, s.line, kept) for f in found),
+                tuple(extra) + tuple(_shadowed(f, s.line, kept) for f in found),
                 target_expected,
                 kept,
             )
