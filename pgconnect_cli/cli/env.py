@@ -148,38 +148,40 @@ def check(
     no_color: NoColorOption = False,
 ) -> None:
     """Lint a .env: syntax, duplicates, quoting hazards, mode, git-ignore, and its PostgreSQL URLs."""
-    from pgconnect_cli.findings import exit_code_for
     from pgconnect_cli.usecases.env_check import run_check
 
     apply_no_color(no_color)
     try:
-        result = run_check(_path(file))
+        result = run_check(_path(file), strict=strict)
     except PgcError as err:
         fail(err)
-    code = exit_code_for(result.findings, strict=strict)
-    _emit(result, pick_format(fmt, json_flag), ok=code == 0)
-    raise typer.Exit(code)
+    _emit(result, pick_format(fmt, json_flag))
+    raise typer.Exit(result.exit_code)
 
 
-def _emit(result: EnvCheck, fmt: OutputFormat, *, ok: bool) -> None:
-    """The format dispatch until render.emit() takes it over."""
+def _emit(result: EnvCheck, fmt: OutputFormat) -> None:
+    """The format dispatch until render.emit() takes it over (env_human.render, env_json.document
+    and env_json.sections are the views it reads)."""
+    from pgconnect_cli.render import env_json
+
     if fmt is OutputFormat.json:
-        from pgconnect_cli.render import env_json
-
-        typer.echo(env_json.render(result, ok))
-    elif fmt is OutputFormat.human:
+        typer.echo(env_json.render(result))
+        return
+    if fmt is OutputFormat.human:
         from pgconnect_cli.render import env_human
 
-        env_human.render_check(result)
-    elif fmt is OutputFormat.github:
+        env_human.render(result)
+        return
+    sections = env_json.sections(result)
+    if fmt is OutputFormat.github:
         from pgconnect_cli.render import github
 
-        typer.echo(github.publish(result.sections(), result.title), nl=False)
+        typer.echo(github.publish(sections, result.title), nl=False)
     elif fmt is OutputFormat.junit:
         from pgconnect_cli.render import junit
 
-        typer.echo(junit.render(result.sections(), result.title), nl=False)
+        typer.echo(junit.render(sections, result.title), nl=False)
     else:
         from pgconnect_cli.render import markdown
 
-        typer.echo(markdown.render(result.sections(), result.title), nl=False)
+        typer.echo(markdown.render(sections, result.title), nl=False)

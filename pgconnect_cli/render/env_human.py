@@ -114,7 +114,8 @@ def print_prisma(advice: PrismaAdvice | None, out: Console) -> None:
 # --- env check --------------------------------------------------------------------------------
 
 
-def render_check(check: EnvCheck) -> None:
+def render(check: EnvCheck, *, verbose: bool = False) -> None:
+    """`pgc env check` for people (the human view `render.emit` calls)."""
     out = stdout()
     report = check.report
     sym = symbols()

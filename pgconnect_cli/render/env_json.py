@@ -1,17 +1,22 @@
-"""`pgc env check --json`: the `pgc.env/v1` envelope (PRODUCT.md §4). Additive changes only within v1."""
+"""`pgc env check --json`: the `pgc.env/v1` envelope (PRODUCT.md §4). Additive changes only within v1.
+
+`document` and `sections` are the machine view `render.emit` reads (the JSON body; the sections
+github, junit and markdown draw)."""
 
 from __future__ import annotations
 
 import json
 
-from pgconnect_cli.report import summary
+from pgconnect_cli.findings import exit_code_for
+from pgconnect_cli.report import Section, summary
 from pgconnect_cli.usecases.env_check import EnvCheck
 
 SCHEMA = "pgc.env/v1"
 
 
-def payload(check: EnvCheck, ok: bool) -> dict[str, object]:
+def document(check: EnvCheck) -> dict[str, object]:
     report = check.report
+    ok = exit_code_for(check.findings, strict=check.strict) == 0
     out: dict[str, object] = {
         "schema": SCHEMA,
         "file": str(check.file),
@@ -27,5 +32,9 @@ def payload(check: EnvCheck, ok: bool) -> dict[str, object]:
     return out
 
 
-def render(check: EnvCheck, ok: bool) -> str:
-    return json.dumps(payload(check, ok), indent=2, ensure_ascii=False)
+def sections(check: EnvCheck) -> list[Section]:
+    return check.sections()
+
+
+def render(check: EnvCheck) -> str:
+    return json.dumps(document(check), indent=2, ensure_ascii=False)

@@ -15,7 +15,7 @@ from pgconnect_cli import dotenv_file as df
 from pgconnect_cli.checks.env_example import EXAMPLE_NAMES, example_findings
 from pgconnect_cli.checks.envfile import EnvReport, check_env
 from pgconnect_cli.errors import UsageError
-from pgconnect_cli.findings import Finding
+from pgconnect_cli.findings import Finding, exit_code_for
 from pgconnect_cli.gitignore import GitStatus, status
 from pgconnect_cli.project import detect
 from pgconnect_cli.report import Section
@@ -33,6 +33,12 @@ class EnvCheck:
     file: Path
     report: EnvReport
     examples: tuple[ExampleFile, ...] = field(default=())
+    strict: bool = False  # warnings fail the check too (`--strict`)
+
+    @property
+    def exit_code(self) -> int:
+        """0 fine (warnings allowed unless strict), 1 an error finding."""
+        return exit_code_for(self.findings, strict=self.strict)
 
     @property
     def title(self) -> str:
@@ -54,7 +60,7 @@ class EnvCheck:
         return sections
 
 
-def run_check(file: Path) -> EnvCheck:
+def run_check(file: Path, *, strict: bool = False) -> EnvCheck:
     try:
         st = os.stat(file)
     except FileNotFoundError:
@@ -89,4 +95,4 @@ def run_check(file: Path) -> EnvCheck:
             continue  # an unreadable example is not the file asked about
         doc = df.parse_document(example.text)
         examples.append(ExampleFile(path, tuple(example_findings(str(path), doc, lint))))
-    return EnvCheck(file, report, tuple(examples))
+    return EnvCheck(file, report, tuple(examples), strict)
