@@ -40,7 +40,7 @@ FROZEN: dict[str, tuple[set[str], set[str]]] = {
         {"schema", "ok", "summary", "targets", "findings"},
     ),
     "pgc.env/v1": (
-        {"schema", "file", "ok", "summary", "findings", "urls"},
+        {"schema", "file", "ok", "summary", "findings", "urls", "examples"},
         {"schema", "file", "ok", "summary", "findings", "urls"},
     ),
     "pgc.explain/v1": (
@@ -75,7 +75,7 @@ FROZEN: dict[str, tuple[set[str], set[str]]] = {
         },
     ),
     "pgc.lab/v1": (
-        {"schema", "directory", "running", "postgres", "pgbouncer", "urls", "problem"},
+        {"schema", "directory", "running", "postgres", "pgbouncer", "urls", "problem", "env_file"},
         {"schema", "directory", "running", "postgres", "pgbouncer", "urls", "problem"},
     ),
     "pgc.error/v1": ({"schema", "ok", "errors"}, {"schema", "ok", "errors"}),
