@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
 from typing import Annotated, NoReturn
 
 import typer
 
 from pgconnect_cli.errors import PgcError, UsageError
 
+# emit.py imports the standard library only: the one place OutputFormat lives (rich loads later)
+from pgconnect_cli.render.emit import OutputFormat  # noqa: TID253
 
-class OutputFormat(str, Enum):
-    human = "human"
-    json = "json"
-    github = "github"
-    junit = "junit"
-    markdown = "markdown"
+__all__ = ["OutputFormat", "error_line", "fail", "pick_format", "read_url_argument"]
 
 
 FormatOption = Annotated[
@@ -31,8 +27,41 @@ NoColorOption = Annotated[
 StrictOption = Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")]
 
 
+# The output format of the running command, once known: an error before the result is then a
+# `pgc.error/v1` document on stdout too (for programs), not only a line on stderr (for people).
+_format: list[OutputFormat] = []
+
+
 def pick_format(fmt: OutputFormat, json_flag: bool) -> OutputFormat:
-    return OutputFormat.json if json_flag else fmt
+    chosen = OutputFormat.json if json_flag else fmt
+    set_format(chosen)
+    return chosen
+
+
+def set_format(fmt: OutputFormat | None) -> None:
+    _format[:] = [fmt] if fmt is not None else []
+
+
+def current_format() -> OutputFormat | None:
+    return _format[0] if _format else None
+
+
+def error_line(message: str) -> str:
+    """`message` as it may leave pgc: passwords masked, control characters escaped, one line."""
+    from pgconnect_cli.conninfo.redact import mask_text, printable
+
+    return printable(mask_text(message)).replace("\r", "\\r").replace("\n", " ")
+
+
+def report_error(message: str, *, code: str = "usage-error") -> None:
+    """One `pgc: error:` line on stderr; under a machine format also the error document on stdout."""
+    from pgconnect_cli.render.emit import emit_error
+
+    text = error_line(message)
+    fmt = current_format()
+    if fmt is not None and fmt.machine:
+        emit_error(code, text)
+    sys.stderr.write(f"pgc: error: {text}\n")
 
 
 def apply_no_color(no_color: bool) -> None:
@@ -41,8 +70,9 @@ def apply_no_color(no_color: bool) -> None:
 
 
 def fail(err: PgcError) -> NoReturn:
-    """One line on stderr, the error's exit code; never a traceback."""
-    sys.stderr.write(f"pgc: error: {err.message}\n")
+    """One line on stderr (and the error document under --json), the error's exit code; never a
+    traceback."""
+    report_error(err.message, code="usage-error" if err.exit_code == 2 else "error")
     raise typer.Exit(err.exit_code)
 
 

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 import json
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from pgconnect_cli.cli._common import JsonOption, NoColorOption, apply_no_color
+from pgconnect_cli.cli._common import (
+    JsonOption,
+    NoColorOption,
+    OutputFormat,
+    apply_no_color,
+    report_error,
+    set_format,
+)
 
 
 class ExplainFormat(str, Enum):
@@ -33,9 +40,11 @@ def explain(
     from pgconnect_cli.explain import check_command
     from pgconnect_cli.explain import explain as lookup
     from pgconnect_cli.findings import CATALOGUE
+    from pgconnect_cli.render.emit import json_text
 
     apply_no_color(no_color)
     json_flag = json_option or fmt is ExplainFormat.json
+    set_format(OutputFormat.json if json_flag else OutputFormat.human)
     if list_ids:
         if json_flag:
             typer.echo(json.dumps([_spec_dict(i) for i in CATALOGUE], indent=2))
@@ -45,7 +54,7 @@ def explain(
                 typer.echo(f"{spec.id:<{width}}  {spec.severity.value:<7}  {spec.title}")
         return
     if not text or not text.strip():
-        typer.echo("pgc: error: give an error message, a code or a finding id (or --list)", err=True)
+        report_error("give an error message, a code or a finding id (or --list)")
         raise typer.Exit(2)
     result = lookup(text)
     if json_flag:
@@ -57,7 +66,7 @@ def explain(
             ],
             "findings": [_spec_dict(i) for i in result.finding_ids],
         }
-        typer.echo(json.dumps(payload, indent=2))
+        typer.echo(json_text(_envelope(payload, list(result.finding_ids), bool(result.matches))), nl=False)
         raise typer.Exit(0 if result.matches else 1)
     if not result.matches:
         typer.echo("pgc: nothing known about that text; `pgc explain --list` shows the finding ids", err=True)
@@ -73,6 +82,16 @@ def explain(
         typer.echo(f"  cause: {spec.cause}")
         typer.echo(f"  fix:   {spec.fix}")
         typer.echo(f"  check: {check_command(fid)}")
+
+
+def _envelope(payload: dict[str, Any], ids: list[str], ok: bool) -> dict[str, Any]:
+    """The keys every JSON output has: `ok` (something matched) and `summary` (the explained
+    findings by severity), after the document's own."""
+    from pgconnect_cli.findings import CATALOGUE, Finding
+    from pgconnect_cli.render.emit import envelope
+
+    specs = [CATALOGUE[i] for i in ids]
+    return {**envelope(payload, [Finding(s.id, s.severity, s.title) for s in specs]), "ok": ok}
 
 
 def _spec_dict(fid: str) -> dict[str, str]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pgconnect_cli.findings import Finding, Severity
-from pgconnect_cli.report import Section, Status, summary
+from pgconnect_cli.report import GLYPHS, SEVERITY_GLYPH, Section, Status
+from pgconnect_cli.report import tally as report_tally
 
-_STATUS = {Status.PASS: "✓", Status.WARN: "!", Status.FAIL: "✗", Status.SKIP: "–"}
-_SEVERITY = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "ℹ"}
+_STATUS = {s: GLYPHS[s.value] for s in Status}
+_SEVERITY = {s: GLYPHS[SEVERITY_GLYPH[s]] for s in Severity}
 
 
 def _cell(text: str) -> str:
@@ -21,16 +22,8 @@ def _code(text: str) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def tally(findings: Sequence[Finding]) -> str:
-    counts = summary(findings)
-    if not findings:
-        return "no findings"
-    parts = [_plural(counts["errors"], "error"), _plural(counts["warnings"], "warning")]
-    return ", ".join(parts) + f", {counts['infos']} info"
+    return report_tally(findings)
 
 
 def _finding(f: Finding) -> list[str]:
@@ -44,11 +37,9 @@ def _finding(f: Finding) -> list[str]:
 
 def render(sections: Sequence[Section], title: str) -> str:
     findings = [f for s in sections for f in s.findings]
-    worst = (
-        "✗"
-        if any(f.severity is Severity.ERROR for f in findings)
-        else ("!" if any(f.severity is Severity.WARNING for f in findings) else "✓")
-    )
+    worst = GLYPHS["fail" if any(f.severity is Severity.ERROR for f in findings) else "pass"]
+    if worst == GLYPHS["pass"] and any(f.severity is Severity.WARNING for f in findings):
+        worst = GLYPHS["warn"]
     out = [f"### {worst} {_cell(title)}: {tally(findings)}", ""]
     for section in sections:
         out.append(f"#### {_cell(section.name)}")

@@ -117,4 +117,6 @@ def test_markdown_section_without_findings_says_so() -> None:
 
 
 def test_markdown_of_a_clean_report_is_a_check_mark() -> None:
-    assert markdown.render([Section("URL")], "pgc url check").startswith("### ✓ pgc url check: no findings")
+    assert markdown.render([Section("URL")], "pgc url check").startswith(
+        "### ✓ pgc url check: 0 errors, 0 warnings, 0 info"
+    )
