@@ -142,19 +142,6 @@ def _machine_format(argv: list[str]) -> bool:
     return False
 
 
-def _argv_secrets(argv: list[str]) -> set[str]:
-    """The secrets of every URL on the command line (conninfo's one gatherer), for scrubbing
-    messages that quote an argument: typer's and click's usage errors."""
-    from pgconnect_cli.conninfo.redact import url_secrets
-
-    secrets: set[str] = set()
-    for arg in argv:
-        for piece in (arg, arg.partition("=")[2]):
-            with suppress(Exception):
-                secrets |= url_secrets(piece)
-    return secrets
-
-
 def _usage_message(exc: Exception) -> str:
     """One line for a click usage error: the problem, then where help is."""
     from typer._click.exceptions import BadParameter
@@ -174,11 +161,10 @@ def _usage_message(exc: Exception) -> str:
     return message
 
 
-def _say_error(message: str, *, machine: bool, code: str, argv: list[str]) -> None:
+def _say_error(message: str, *, machine: bool, code: str) -> None:
     from pgconnect_cli.cli._common import error_line
-    from pgconnect_cli.conninfo.redact import scrub
 
-    text = error_line(scrub(message, _argv_secrets(argv)))
+    text = error_line(message)
     if machine:
         from pgconnect_cli.render.emit import emit_error
 
@@ -217,10 +203,11 @@ def run(argv: list[str]) -> int:
     from typer._click.exceptions import UsageError as ClickUsageError
     from typer.exceptions import Abort
 
-    from pgconnect_cli.cli._common import set_format
+    from pgconnect_cli.cli._common import set_argv, set_format
 
     _INTERRUPTED.clear()
     set_format(None)
+    set_argv(argv)
     machine = _machine_format(argv)
     previous = _install_signals()
     try:
@@ -232,11 +219,11 @@ def run(argv: list[str]) -> int:
     except NoArgsIsHelpError:
         return 2  # typer printed the help
     except ClickUsageError as exc:
-        _say_error(_usage_message(exc), machine=machine, code="usage-error", argv=argv)
+        _say_error(_usage_message(exc), machine=machine, code="usage-error")
         return 2
     except (KeyboardInterrupt, Abort) as exc:
         if isinstance(exc, Abort) and not _INTERRUPTED and isinstance(exc.__context__, EOFError):
-            _say_error("no answer: the input ended", machine=machine, code="usage-error", argv=argv)
+            _say_error("no answer: the input ended", machine=machine, code="usage-error")
             return 2
         sys.stderr.write("pgc: interrupted\n")
         return 130

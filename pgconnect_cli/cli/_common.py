@@ -46,11 +46,39 @@ def current_format() -> OutputFormat | None:
     return _format[0] if _format else None
 
 
-def error_line(message: str) -> str:
-    """`message` as it may leave pgc: passwords masked, control characters escaped, one line."""
-    from pgconnect_cli.conninfo.redact import mask_text, printable
+_argv: list[list[str]] = []
 
-    return printable(mask_text(message)).replace("\r", "\\r").replace("\n", " ")
+
+def set_argv(argv: list[str] | None) -> None:
+    """The command line being run: messages quoting any part of it are scrubbed of its secrets."""
+    _argv[:] = [list(argv)] if argv is not None else []
+
+
+def argv_secrets(argv: list[str]) -> set[str]:
+    """The secrets of every URL on a command line (conninfo's one gatherer, `url_secrets`), also
+    of `NAME=URL` values and of a URL without its scheme (`app:pw@host`)."""
+    from contextlib import suppress
+
+    from pgconnect_cli.conninfo.redact import url_secrets
+
+    secrets: set[str] = set()
+    for arg in argv:
+        value = arg.partition("=")[2] if "=" in arg and "://" not in arg.partition("=")[0] else ""
+        for piece in {arg, value, f"postgresql://{arg}" if "://" not in arg and "@" in arg else ""}:
+            if piece:
+                with suppress(Exception):
+                    secrets |= url_secrets(piece)
+    return secrets
+
+
+def error_line(message: str) -> str:
+    """`message` as it may leave pgc: the one redaction point (`conninfo.redact.scrub`, with the
+    secrets of the command line), control characters escaped, one line."""
+    from pgconnect_cli.conninfo.redact import scrub
+    from pgconnect_cli.render.sanitize import escape_controls
+
+    secrets = argv_secrets(_argv[0]) if _argv else set()
+    return escape_controls(scrub(message, secrets))
 
 
 def report_error(message: str, *, code: str = "usage-error") -> None:

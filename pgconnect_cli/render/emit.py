@@ -10,9 +10,11 @@ A result type is a row of `_VIEWS`, keyed by its class name (no import needed to
 - `machine`: a module with `document(result) -> dict` (the JSON body, its `schema` id first)
   and `sections(result) -> list[report.Section]` (what github, junit and markdown draw).
 
-Every JSON document gets the same top-level keys, `schema`, `ok`, `summary`, `findings`, added
-here when the renderer's document lacks them (additive within each v1 schema). An error before a
-result, under `--format json`, is `emit_error`'s `pgc.error/v1` document on stdout.
+Every string of the result passes `render.sanitize` first: control characters from the network
+are shown escaped in every format. Every JSON document gets the same top-level keys, `schema`,
+`ok`, `summary`, `findings`, added here when the renderer's document lacks them (additive within
+each v1 schema). An error before a result, under `--format json`, is `emit_error`'s
+`pgc.error/v1` document on stdout.
 """
 
 from __future__ import annotations
@@ -104,7 +106,8 @@ def json_text(doc: object) -> str:
 
 
 def render_text(result: object, fmt: OutputFormat, *, strict: bool = False, title: str | None = None) -> str:
-    """The text of a machine or report format (everything but human) for `result`."""
+    """The text of a machine or report format (everything but human) for `result`, which
+    `emit` has sanitized (`render.sanitize`)."""
     view = _view(result)
     machine = _module(view.machine)
     sections: list[Section] = machine.sections(result)
@@ -139,8 +142,12 @@ def emit(
     `strict` makes warnings count against `ok` (JSON); `verbose` shows evidence (human);
     `title` names the run in github/junit/markdown (default: the command, e.g. `pgc doctor`).
     """
+    from pgconnect_cli.render.sanitize import sanitize
+
+    view = _view(result)
+    result = sanitize(result)  # the one point: no control character reaches a renderer
     if fmt is OutputFormat.human:
-        _module(_view(result).human).render(result, verbose=verbose)
+        _module(view.human).render(result, verbose=verbose)
         return
     text = render_text(result, fmt, strict=strict, title=title)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")
