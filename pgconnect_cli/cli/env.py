@@ -561,7 +561,7 @@ def _render_machine(fmt: OutputFormat, file: Path, report: EnvReport) -> str:
 
 def _print_check(file: Path, report: EnvReport) -> None:
     from pgconnect_cli.render.console import symbols
-    from pgconnect_cli.report import summary
+    from pgconnect_cli.report import tally
 
     out = _stdout()
     sym = symbols()
@@ -580,12 +580,10 @@ def _print_check(file: Path, report: EnvReport) -> None:
         if u.findings:
             _print_findings(u.findings, indent="  ")
     _print_findings(report.pair_findings)
-    counts = summary(report.findings)
-    if not report.findings:
-        out.print(f"{sym['pass']} no problems found")
-    else:
-        parts = [f"{counts[k]} {k[:-1] if counts[k] == 1 else k}" for k in ("errors", "warnings", "infos")]
-        out.print(", ".join(p for p in parts if not p.startswith("0 ")))
+    clean = not any(f.severity.value != "info" for f in report.findings)
+    out.print(
+        f"{sym['pass']} no problems found; {tally(report.findings)}" if clean else tally(report.findings)
+    )
 
 
 # --- output helpers ---------------------------------------------------------------------------
@@ -604,14 +602,6 @@ def _stderr() -> Console:
 
 
 def _print_findings(findings: Sequence[Finding], *, err: bool = False, indent: str = "") -> None:
-    from pgconnect_cli.render.console import symbols
+    from pgconnect_cli.render.findings import print_findings
 
-    console = _stderr() if err else _stdout()
-    sym = symbols()
-    glyph = {"error": sym["fail"], "warning": sym["warn"], "info": sym["info"]}
-    for f in findings:
-        console.print(f"{indent}{glyph[f.severity.value]} {f.id}: {f.title}")
-        if f.detail:
-            console.print(f"{indent}    {f.detail}")
-        if f.fix:
-            console.print(f"{indent}    fix: {f.fix}")
+    print_findings(_stderr() if err else _stdout(), findings, indent=len(indent))
