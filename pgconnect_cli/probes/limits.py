@@ -31,6 +31,7 @@ SELECT current_setting('max_connections')::int,
 class LimitsObservation(Timed):
     limits: LiveLimits | None = None
     error: str = ""  # free of secrets
+    sqlstate: str | None = None  # the server's code for the failure (53300: no slots left)
     started: float = 0.0
     finished: float = 0.0
 
@@ -60,7 +61,13 @@ def read_limits(url: str, *, timeout: int = 5) -> LimitsObservation:
     except Exception as exc:  # a failure is part of the observation, never a traceback
         lines = str(exc).strip().splitlines()
         error = scrub(lines[0], secrets) if lines else type(exc).__name__
-        return LimitsObservation(error=error, started=started, finished=time.monotonic())
+        sqlstate = getattr(exc, "sqlstate", None)
+        return LimitsObservation(
+            error=error,
+            sqlstate=sqlstate if isinstance(sqlstate, str) else None,
+            started=started,
+            finished=time.monotonic(),
+        )
     assert row is not None
     server_port = row[8]
     limits = LiveLimits(

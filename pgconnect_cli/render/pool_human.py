@@ -45,7 +45,7 @@ def rows(result: PoolPlan) -> list[tuple[str, str]]:
         else f"{b.pool_used} (the recommendation)"
     )
     count = (
-        f"{i.concurrency or 1} functions × {i.instances} instances"
+        f"{plural(i.concurrency or 1, 'function')} × {plural(i.instances, 'instance')}"
         if i.serverless
         else plural(i.instances, "instance")
     )

@@ -240,7 +240,14 @@ def run(
     if url is not None:
         observed = read_limits(url)
         live = observed.limits
-        if live is None:
+        if live is None and observed.sqlstate == "53300":
+            findings.append(
+                finding(
+                    "too-many-connections",
+                    f"The live limits could not be read from {url_source} ({masked}): {observed.error}.",
+                )
+            )
+        elif live is None:
             findings.append(
                 finding(
                     "connect-failed",
