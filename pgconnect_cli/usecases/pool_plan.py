@@ -240,7 +240,7 @@ def run(
     if url is not None:
         observed = read_limits(url)
         live = observed.limits
-        if live is None and observed.sqlstate == "53300":
+        if live is None and _no_slots(observed):
             findings.append(
                 finding(
                     "too-many-connections",
@@ -286,6 +286,13 @@ def run(
         notes=tuple(notes),
         findings=(*findings, *result.findings),
     )
+
+
+def _no_slots(observed: LimitsObservation) -> bool:
+    """The server refused for lack of slots (the doctor's one classifier of connect errors)."""
+    from pgconnect_cli.checks.live import ConnectFailure, classify_connect_error
+
+    return classify_connect_error(observed.sqlstate, observed.error) is ConnectFailure.TOO_MANY
 
 
 def _notes(inputs: Inputs, result: Budget, plan: PlanLimits | None, live: LiveLimits | None) -> list[str]:
