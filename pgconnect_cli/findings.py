@@ -890,11 +890,56 @@ _SPECS = (
     ),
     _spec(
         "probe-error",
-        "warning",
+        "error",
         "server",
         "A check could not complete",
-        "A probe failed in an unexpected way; the other layers are still reported.",
+        "A probe failed in an unexpected way, so its layer was not checked (never a pass); the other "
+        "layers are still reported.",
         "Run with PGC_DEBUG=1 and report the issue.",
+    ),
+    # --- a hostile or careless server: what the doctor does not hand over ---------------
+    _spec(
+        "auth-cleartext-refused",
+        "error",
+        "auth",
+        "The server asked for the password in cleartext, and pgc did not send it",
+        "The server (or whatever answers in its place) sent AuthenticationCleartextPassword over a "
+        "connection that does not verify who it is: plaintext, or sslmode=require. pgc sends a cleartext "
+        "password only with sslmode=verify-full or when the URL says require_auth=password (IAM and Azure "
+        "tokens). libpq 15's psql and pg_dump have no require_auth and would send it. A warning when the "
+        "URL names this machine.",
+        "Verify the server (sslmode=verify-full with sslrootcert=system where the chain is public, or the "
+        "CA file); on a server you run, use scram-sha-256 instead of `password` in pg_hba.conf.",
+    ),
+    _spec(
+        "auth-md5-plaintext",
+        "warning",
+        "auth",
+        "The server asked for an MD5 password over plaintext, and pgc did not send it",
+        "MD5 over an unencrypted connection to another machine: the hash on the wire logs in as the role. "
+        "pgc refuses it before sending (libpq require_auth); libpq 15's psql and pg_dump would send it. "
+        "MD5 passwords are deprecated in PostgreSQL 18.",
+        "Use scram-sha-256 on the server (password_encryption=scram-sha-256, set the password again, "
+        "scram-sha-256 in pg_hba.conf) and TLS with sslmode=verify-full.",
+    ),
+    _spec(
+        "server-query-failed",
+        "error",
+        "server",
+        "The server accepted the login, but a plain query failed",
+        "A read-only `SELECT` of settings failed right after a successful login: the server (or what "
+        "answers in its place) cannot serve the app's queries.",
+        "Read the server's message in the detail; run `psql URL -c 'select 1'` to see it fail the same way.",
+    ),
+    _spec(
+        "descriptor-limit",
+        "error",
+        "tcp",
+        "This target was never dialed: the open-file limit ran out first",
+        "pgc dials in batches that fit the process's open-file limit (`ulimit -n`) and raises the soft "
+        "limit as far as the hard one allows; the run's deadline came before this target's turn. Not a "
+        "network fault.",
+        "Raise the limit (`ulimit -n 4096`) or check fewer URLs in one run.",
     ),
 )
 
