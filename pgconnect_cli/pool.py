@@ -484,3 +484,26 @@ def settings(
 
 
 ALL_CLIENTS: tuple[PoolClient, ...] = tuple(row.client for row in _POOL_ROWS)
+
+
+def configured_over_live(
+    *, pool: int, pool_source: str, instances: int, live: LiveLimits, target: str
+) -> Finding | None:
+    """The doctor's `connection-budget`: the project's configured pool (the URL's
+    `connection_limit`, or the client's) × `--instances` against the live server's limit.
+    Through a pooler the server's limit is not the app's: no finding."""
+    if live.through_pooler:
+        return None
+    limit, origin = live.tightest
+    total = pool * instances
+    if total <= limit:
+        return None
+    fits = max(limit // instances, 0)
+    return finding(
+        "connection-budget",
+        f"{target}: a pool of {pool} ({pool_source}) × {instances} instances = {total} connections; "
+        f"the live server allows {limit} ({origin}).",
+        f"Size each pool at {fits} or fewer, or send app traffic through a pooler; "
+        "`pgc pool plan --url URL --instances N` shows the exact setting.",
+        severity="error",
+    )

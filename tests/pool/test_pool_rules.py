@@ -229,3 +229,27 @@ def test_prisma_6_sets_the_pool_in_the_url_and_prisma_7_in_the_adapter() -> None
 )
 def test_each_client_gets_its_own_setting(client: PoolClient, text: str) -> None:
     assert setting_for(client, 3).set == text
+
+
+def test_the_doctors_budget_fires_when_the_configured_pool_times_instances_exceeds_the_server() -> None:
+    from pgconnect_cli.pool import configured_over_live
+
+    f = configured_over_live(
+        pool=5,
+        pool_source="connection_limit",
+        instances=3,
+        live=live(max_connections=13),
+        target="DATABASE_URL",
+    )
+    assert f is not None and (f.id, f.severity) == ("connection-budget", Severity.ERROR)
+
+
+def test_the_doctors_budget_is_silent_when_the_instances_fit() -> None:
+    from pgconnect_cli.pool import configured_over_live
+
+    assert (
+        configured_over_live(
+            pool=5, pool_source="connection_limit", instances=2, live=live(), target="DATABASE_URL"
+        )
+        is None
+    )
