@@ -30,7 +30,7 @@ class PoolMode(str, Enum):
 
     TRANSACTION = "transaction"
     SESSION = "session"
-    STATEMENT = "statement"
+    STATEMENT = "statement"  # PgBouncer's: no transaction blocks at all (the lab and the doctor)
     UNKNOWN = "unknown"
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pgconnect_cli.conninfo.redact import scrub
-from pgconnect_cli.pool import LiveLimits
 from pgconnect_cli.doctor.observations import Timed
+from pgconnect_cli.pool import LiveLimits
 
 # pgc's own connection is not counted: the plan is about the app's connections.
 _LIMITS_SQL = """
