@@ -560,8 +560,11 @@ _SPECS = (
         "warning",
         "server",
         "The planned connections exceed what the server allows",
-        "Instances × per-instance pool size is more than the server, pooler or plan admits.",
-        "Lower connection_limit per instance or use the pooled endpoint.",
+        "Instances (× concurrent serverless functions) × per-instance pool size, plus the Prisma CLI's "
+        "own direct connections on a direct endpoint, is more than the server, pooler or plan admits "
+        "(a warning when under 10 % of the limit is left).",
+        "Size each pool at the share `pgc pool plan` prints (limit ÷ instances), run fewer instances, "
+        "use the pooled endpoint, or move to a plan with more connections.",
     ),
     # --- server, role and auth states (ids owned by issue 11, the server doctor; added here by
     # `explain`, which maps pasted messages onto them; the doctor will produce them live) ----------
