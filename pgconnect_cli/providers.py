@@ -1670,13 +1670,10 @@ def build_provider_ids() -> tuple[str, ...]:
     return ("generic", *[i for i in ids if i != "generic"])
 
 
-def integration_vars() -> tuple[EnvVar, ...]:
-    """Every variable a provider integration sets, with its role (first row that names it wins)."""
-    seen: dict[str, EnvVar] = {}
-    for row in PROVIDER_ROWS:
-        for var in row.env_vars:
-            seen.setdefault(var.name, var)
-    return tuple(seen.values())
+def integration_vars_of_all_rows() -> tuple[EnvVar, ...]:
+    """Every variable a provider integration sets, with its role, row by row (a name may repeat with
+    another role: DATABASE_URL is pooled on Neon, direct on Heroku)."""
+    return tuple(var for row in PROVIDER_ROWS for var in row.env_vars)
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pgconnect_cli.findings import Finding, Severity, finding
 from pgconnect_cli.gitignore import GitStatus
 from pgconnect_cli.project import Project
 from pgconnect_cli.providers import Classification, Endpoint, PoolMode, classify
-from pgconnect_cli.targets import DIRECT_NAMES, POOLED_NAMES, Expected, looks_like_postgres_url
+from pgconnect_cli.targets import DIRECT_NAMES, Expected, expected_for, is_candidate, looks_like_postgres_url
 
 _SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # In an unquoted bash word these split the line, start another command or quote: `a=b&c=d` runs
@@ -222,7 +222,7 @@ def postgres_bindings(doc: EnvDocument) -> list[Statement]:
         s = doc.last(key)
         if s is None or not s.value:
             continue
-        if key in POOLED_NAMES or key in DIRECT_NAMES or looks_like_postgres_url(s.value):
+        if is_candidate(key, s.value) or looks_like_postgres_url(s.value):
             out.append(s)
     return out
 
@@ -249,9 +249,7 @@ def check_env(
     urls: list[UrlReport] = []
     for s in postgres_bindings(doc):
         assert s.key is not None and s.value is not None
-        target_expected = (
-            Expected.POOLED if s.key in POOLED_NAMES else Expected.DIRECT if s.key in DIRECT_NAMES else None
-        )
+        target_expected = expected_for(s.key, doc.values())
         if "${" in s.value:  # its value depends on other variables: env-interpolation says so
             urls.append(UrlReport(s.key, s.line, _masked(s.value), None, None, (), target_expected))
             continue
