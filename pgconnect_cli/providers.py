@@ -1,6 +1,6 @@
 """Providers: classify a URL's endpoint and derive its pooled/direct counterpart.
 
-Pure data and rules (PRODUCT.md §5). Every provider is one row of `PROVIDER_ROWS`: its host
+Pure data and rules. Every provider is one row of `PROVIDER_ROWS`: its host
 patterns (direct, pooled, read-only), ports, pool mode, TLS, user-name rules, network notes, the
 variables its integrations set, how (or why not) its counterpart URL is derived, plan limits and
 the `url build` preset — each fact with its source. `classify` and the derivations read the rows;
@@ -30,7 +30,7 @@ class PoolMode(str, Enum):
 
     TRANSACTION = "transaction"
     SESSION = "session"
-    STATEMENT = "statement"
+    STATEMENT = "statement"  # PgBouncer's: no transaction blocks at all (the lab and the doctor)
     UNKNOWN = "unknown"
 
 
@@ -1683,7 +1683,7 @@ class PlanLimits:
     pooled: int
 
 
-# Prisma Postgres connection limits per plan, read from the Prisma Postgres row (PRODUCT.md §5). The
+# Prisma Postgres connection limits per plan, read from the Prisma Postgres row. The
 # current Prisma docs list pooled 50/50/250/500: check before `pgc pool plan` relies on them.
 PRISMA_POSTGRES_PLANS: tuple[PlanLimits, ...] = tuple(
     PlanLimits(lim.plan, lim.direct or 0, lim.pooled or 0)
