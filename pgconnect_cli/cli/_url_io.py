@@ -122,8 +122,8 @@ ModeOption = Annotated[
     str,
     typer.Option(
         "--mode",
-        metavar="[transaction|session]",
+        metavar="<transaction|session>",
         autocompletion=mode_names,
-        help="Pool mode of the endpoint.",
+        help="Pool mode of the endpoint to derive.",
     ),
 ]
