@@ -566,6 +566,36 @@ _SPECS = (
         "Size each pool at the share `pgc pool plan` prints (limit ÷ instances), run fewer instances, "
         "use the pooled endpoint, or move to a plan with more connections.",
     ),
+    # --- provider rows (providers.py): what a host's name says --------------------------
+    _spec(
+        "read-only-endpoint",
+        "warning",
+        "url",
+        "The migration URL names a read-only endpoint",
+        "The host is a provider's reader or standby endpoint (Aurora cluster-ro-, DigitalOcean replica-, "
+        "Fly Postgres port 5433): migrations fail there with `cannot execute … in a read-only transaction`.",
+        "Use the writer endpoint (Aurora: cluster- instead of cluster-ro-; DigitalOcean: without replica-).",
+    ),
+    _spec(
+        "host-network-restricted",
+        "info",
+        "url",
+        "The host is reachable only inside a private or IPv6-only network",
+        "The name resolves only inside the provider's private network (Fly .internal/.flycast, "
+        "*.railway.internal, Render's internal hosts) or only over IPv6 (Supabase's direct host without "
+        "the IPv4 add-on): from elsewhere (CI, a laptop, an IPv4-only host) it does not resolve or connect.",
+        "Connect from inside that network (or through the provider's proxy), or use its public or "
+        "IPv4 endpoint (Supabase: the shared pooler).",
+    ),
+    _spec(
+        "provider-shut-down",
+        "error",
+        "url",
+        "The provider has shut down",
+        "The host belongs to a hosted PostgreSQL service that no longer runs (Tembo Cloud, 2025): "
+        "nothing answers there any more.",
+        "Migrate the database to another provider and use its URL.",
+    ),
     # --- server, role and auth states (ids owned by issue 11, the server doctor; added here by
     # `explain`, which maps pasted messages onto them; the doctor will produce them live) ----------
     _spec(

@@ -183,6 +183,8 @@ class BuildPreset:
     pooled_note: str | None = None  # said on stderr when --pooled is built
     host_suffix: str | None = None  # a bare --host gets it (Azure server names)
     session_needs_region: bool = False  # Supabase: the session pooler is the regional Supavisor
+    ask_user: bool = True  # False: the default user is taken without asking (local)
+    tls_for_remote: bool = False  # add sslmode=require toward a remote host (generic)
 
 
 @dataclass(frozen=True)
@@ -1614,7 +1616,12 @@ PROVIDER_ROWS: tuple[ProviderRow, ...] = (
         ),
         notes=(Fact("recognised by port 6432 or pgbouncer=true on a host no row knows", PGC),),
         preset=BuildPreset(
-            "{host}", port=PGBOUNCER_DEFAULT_PORT, pooled_port=PGBOUNCER_DEFAULT_PORT, params=()
+            "{host}",
+            port=PGBOUNCER_DEFAULT_PORT,
+            pooled_port=PGBOUNCER_DEFAULT_PORT,
+            params=(),
+            needs_password=False,
+            tls_for_remote=True,
         ),
     ),
     ProviderRow(
@@ -1634,6 +1641,7 @@ PROVIDER_ROWS: tuple[ProviderRow, ...] = (
             params=(),
             needs_password=False,
             pooled_port=PGBOUNCER_DEFAULT_PORT,
+            ask_user=False,
         ),
     ),
     ProviderRow(
@@ -1646,7 +1654,9 @@ PROVIDER_ROWS: tuple[ProviderRow, ...] = (
         False,
         None,
         notes=(Fact("no known provider host, no PgBouncer port, no pgbouncer=true", PGC),),
-        preset=BuildPreset("{host}", params=(), needs_password=False, pooled_port=PGBOUNCER_DEFAULT_PORT),
+        preset=BuildPreset(
+            "{host}", params=(), needs_password=False, pooled_port=PGBOUNCER_DEFAULT_PORT, tls_for_remote=True
+        ),
     ),
 )
 
@@ -1660,13 +1670,10 @@ def build_provider_ids() -> tuple[str, ...]:
     return ("generic", *[i for i in ids if i != "generic"])
 
 
-def integration_vars() -> tuple[EnvVar, ...]:
-    """Every variable a provider integration sets, with its role (first row that names it wins)."""
-    seen: dict[str, EnvVar] = {}
-    for row in PROVIDER_ROWS:
-        for var in row.env_vars:
-            seen.setdefault(var.name, var)
-    return tuple(seen.values())
+def integration_vars_of_all_rows() -> tuple[EnvVar, ...]:
+    """Every variable a provider integration sets, with its role, row by row (a name may repeat with
+    another role: DATABASE_URL is pooled on Neon, direct on Heroku)."""
+    return tuple(var for row in PROVIDER_ROWS for var in row.env_vars)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,9 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    path = Path(__file__).resolve().parent.parent / "docs" / "findings.md"
-    path.write_text(render())
-    print(f"wrote {path.name}")
+    import providers_doc  # scripts/providers_doc.py: docs/providers.md from the provider table
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    for path, text in ((docs / "findings.md", render()), (docs / "providers.md", providers_doc.render())):
+        path.write_text(text)
+        print(f"wrote {path.name}")

@@ -20,7 +20,7 @@ from pgconnect_cli.findings import Finding, Severity, finding
 from pgconnect_cli.gitignore import GitStatus
 from pgconnect_cli.project import Project
 from pgconnect_cli.providers import Classification, Endpoint, PoolMode, classify
-from pgconnect_cli.targets import DIRECT_NAMES, POOLED_NAMES, Expected, looks_like_postgres_url
+from pgconnect_cli.targets import DIRECT_NAMES, Expected, expected_for, is_candidate, looks_like_postgres_url
 
 _SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # In an unquoted bash word these split the line, start another command or quote: `a=b&c=d` runs
@@ -233,7 +233,7 @@ def postgres_bindings(doc: EnvDocument) -> list[tuple[Statement, int | None]]:
     for s in doc.bindings:
         if s.key is None or not s.value:
             continue
-        if s.key in POOLED_NAMES or s.key in DIRECT_NAMES or looks_like_postgres_url(s.value):
+        if is_candidate(s.key, s.value) or looks_like_postgres_url(s.value):
             kept = doc.last(s.key)
             out.append((s, kept.line if kept is not None and kept is not s else None))
     return out
@@ -271,9 +271,7 @@ def check_env(
     urls: list[UrlReport] = []
     for s, kept in postgres_bindings(doc):
         assert s.key is not None and s.value is not None
-        target_expected = (
-            Expected.POOLED if s.key in POOLED_NAMES else Expected.DIRECT if s.key in DIRECT_NAMES else None
-        )
+        target_expected = expected_for(s.key, doc.values())
         value, extra = s.value, []
         if "${" in s.value:  # the value the project's .env loader gives the app
             extra = reference_findings(s, project)

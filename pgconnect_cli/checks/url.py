@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from pgconnect_cli.checks.providers import provider_findings
 from pgconnect_cli.conninfo.build import MASK, to_uri
 from pgconnect_cli.conninfo.fix import (
     MeantSplit,
@@ -204,6 +205,7 @@ def lint(
     found += _param_findings(ci, context)
     found += _tls_findings(ci, classification, context, prisma_major)
     found += _provider_findings(ci, classification, context, client, prisma_major)
+    found += provider_findings(ci, classification, migrations=context is Context.MIGRATE)
     return found
 
 
