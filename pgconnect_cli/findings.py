@@ -27,7 +27,7 @@ class Finding:
     """One observation with evidence and the exact change that fixes it.
 
     Every string in a Finding must already be free of secrets: build details from masked
-    URLs (`ConnInfo.masked()`) and pass server texts through `redact.scrub()`.
+    URLs (`conninfo.masked_uri()`) and pass server texts through `redact.scrub()`.
     """
 
     id: str

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pgconnect_cli.checks.pair import PairUrl, check_pair, how_known
-from pgconnect_cli.conninfo import MASK, ConnInfo, ParseError, parse
+from pgconnect_cli.conninfo import MASK, ConnInfo, ParseError, masked_uri, parse
 from pgconnect_cli.dotenv_file import EnvDocument, Quote, Statement, parse_document
 from pgconnect_cli.findings import Finding, Severity, finding
 from pgconnect_cli.gitignore import GitStatus
@@ -229,7 +229,7 @@ def postgres_bindings(doc: EnvDocument) -> list[Statement]:
 
 def _masked(value: str) -> str:
     try:
-        return parse(value).masked()
+        return masked_uri(parse(value))
     except ParseError:
         return MASK
 
@@ -262,7 +262,7 @@ def check_env(
             UrlReport(
                 s.key,
                 s.line,
-                ci.masked() if ci is not None else _masked(s.value),
+                masked_uri(ci) if ci is not None else _masked(s.value),
                 ci,
                 classification,
                 tuple(found),

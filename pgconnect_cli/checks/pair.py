@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pgconnect_cli.conninfo.build import masked_uri
 from pgconnect_cli.conninfo.model import ConnInfo
 from pgconnect_cli.findings import Finding, Severity, finding
 from pgconnect_cli.project import Project, prisma_texts
@@ -78,7 +79,7 @@ def _missing_direct_fix(app: PairUrl) -> str:
         then = f", then {write} --direct-url URL` writes it to .env" if write else ""
         return f"Add DIRECT_URL with the PostgreSQL server behind the pooler: `{command}` prints it{then}."
     then = f"; {write}` writes it to .env" if write else ""
-    return f"Add DIRECT_URL={derived.masked()}  (`{_command('direct', app)}` prints it{then})."
+    return f"Add DIRECT_URL={masked_uri(derived)}  (`{_command('direct', app)}` prints it{then})."
 
 
 def _direct_fix(u: PairUrl) -> str:
@@ -95,7 +96,9 @@ def _direct_fix(u: PairUrl) -> str:
         return (
             f"Point {u.name} at the PostgreSQL server itself: the host and port in {u.name} reach a pooler."
         )
-    return f"Set {u.name} to the direct endpoint: {derived.masked()}  (`{_command('direct', u)}` prints it)."
+    return (
+        f"Set {u.name} to the direct endpoint: {masked_uri(derived)}  (`{_command('direct', u)}` prints it)."
+    )
 
 
 def _pooled_fix(u: PairUrl) -> str:
@@ -111,7 +114,9 @@ def _pooled_fix(u: PairUrl) -> str:
         return (
             f"Point {u.name} at the pooled endpoint: the host and port in {u.name} reach the server itself."
         )
-    return f"Set {u.name} to the pooled endpoint: {derived.masked()}  (`{_command('pooled', u)}` prints it)."
+    return (
+        f"Set {u.name} to the pooled endpoint: {masked_uri(derived)}  (`{_command('pooled', u)}` prints it)."
+    )
 
 
 def login_identity(ci: ConnInfo) -> tuple[str, str]:
@@ -198,7 +203,7 @@ def check_pair(urls: Sequence[PairUrl], project: Project | None = None) -> list[
             finding(
                 "urls-swapped",
                 f"{app.name} is a direct endpoint and {direct.name} is pooled ({how_known(direct)}).",
-                f"Swap them: {app.name}={direct.ci.masked()} and {direct.name}={app.ci.masked()}",
+                f"Swap them: {app.name}={masked_uri(direct.ci)} and {direct.name}={masked_uri(app.ci)}",
             )
         )
         return out

@@ -33,18 +33,16 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from pgconnect_cli.conninfo.build import MASK, to_uri
-from pgconnect_cli.conninfo.fix import (
+from pgconnect_cli.conninfo.build import to_uri
+from pgconnect_cli.conninfo.fix import unbracketed_ipv6, unwrap_quotes
+from pgconnect_cli.conninfo.invisible import Invisible, find_invisible, strip_invisible
+from pgconnect_cli.conninfo.meant import (
     MeantSplit,
     Reading,
-    decode_lenient,
     raw_reserved_characters,
     read_as_meant,
     split_as_meant,
-    unbracketed_ipv6,
-    unwrap_quotes,
 )
-from pgconnect_cli.conninfo.invisible import Invisible, find_invisible, strip_invisible
 from pgconnect_cli.conninfo.model import (
     LIBPQ_KEYWORD_SINCE,
     LIBPQ_KEYWORDS,
@@ -52,7 +50,6 @@ from pgconnect_cli.conninfo.model import (
     PRISMA_ONLY_PARAMS,
     ConnInfo,
     Form,
-    is_secret_keyword,
 )
 from pgconnect_cli.conninfo.params import (
     ENUM_VALUES,
@@ -63,7 +60,7 @@ from pgconnect_cli.conninfo.params import (
     suggest,
 )
 from pgconnect_cli.conninfo.parse import ADONET_MESSAGE, ParseError, as_text
-from pgconnect_cli.conninfo.redact import printable, scrub
+from pgconnect_cli.conninfo.redact import MASK, mask_unparsed, printable, scrub, url_secrets
 from pgconnect_cli.findings import Finding, Severity, exit_code_for, finding
 from pgconnect_cli.providers import (
     SUPABASE_DB_HOST,
@@ -137,14 +134,14 @@ def check_url(
             "not your database."
         )
         return UrlCheck("<empty input>", None, None, (*found_first, finding("url-invalid", detail)), context)
-    secrets = _candidate_secrets(text)
+    secrets: set[str | None] = set(url_secrets(text))
     jdbc = text.lower().startswith("jdbc:")
     body = text[5:] if jdbc else text
     assignment = _ASSIGNMENT.match(body)
     if assignment:  # libpq reads `DATABASE_URL=postgres://…` as an unknown keyword: say what it is
         name = assignment.group(1)
         detail = f"this is a whole assignment ({name}=…): give only the value (`pgc url fix` strips it)."
-        secrets = _distinctive(secrets | _candidate_secrets(assignment.group(2)), None)
+        secrets = _distinctive(secrets | url_secrets(assignment.group(2)), None)
         shown = printable(mask_unparsed(assignment.group(2).strip("\"'"), secrets))
         found = [*found_first, finding("url-invalid", detail)]
         return UrlCheck(shown, None, None, _scrubbed(found, secrets), context)
@@ -215,31 +212,6 @@ _ASSIGNMENT = re.compile(
 )
 
 
-# Every `name=value` in a query or key=value string; `is_secret_keyword` decides which are secret
-_SETTING = re.compile(r"\b(\w+)\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s&]+)")
-
-
-def _candidate_secrets(text: str) -> set[str | None]:
-    """Every string that may be the password, however the URL is read (for scrubbing)."""
-    out: set[str | None] = set()
-    body = text[5:] if text.lower().startswith("jdbc:") else text
-    split = split_as_meant(body)
-    if split is not None:
-        for candidate in (split.raw_password, split.libpq_userinfo, split.userinfo):
-            if candidate:
-                out.add(candidate)
-                out.add(decode_lenient(candidate))
-        if split.libpq_userinfo and ":" in split.libpq_userinfo:
-            out.add(split.libpq_userinfo.split(":", 1)[1])
-    for m in _SETTING.finditer(text):
-        if not is_secret_keyword(m.group(1)):
-            continue
-        value = m.group(2).strip("'")
-        out.add(value)
-        out.add(value.split(";", 1)[0])  # ADO.NET: Password=…;Next Key=…
-    return {s for s in out if s and s != MASK}
-
-
 def _distinctive(candidates: set[str | None], ci: ConnInfo | None) -> set[str | None]:
     """The candidates worth scrubbing from texts: a password that is also the user name, a
     template word or a very short string would mangle innocent words (`postgres`, `password`).
@@ -262,27 +234,6 @@ def _scrubbed(findings: Iterable[Finding], secrets: set[str | None]) -> tuple[Fi
         )
         for f in findings
     )
-
-
-def mask_unparsed(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """A printable form of a string that did not parse: everything before the host is masked."""
-    body = text[5:] if text.lower().startswith("jdbc:") else text
-    split = split_as_meant(body)
-    if split is not None:
-        shown = text[: len(text) - len(body)] + f"{split.scheme}://"
-        if split.userinfo is not None or "@" in split.rest:
-            rest = split.rest.rsplit("@", 1)[-1]
-            shown += f"{MASK}@{rest}"
-        else:
-            shown += split.rest
-        return scrub(shown, secrets)
-    # Not even a URI: it may be anything, the password itself included. Show its size only.
-    return unparseable_placeholder(text)
-
-
-def unparseable_placeholder(text: str) -> str:
-    """What is shown for input that is not a URI: never the text, which may be a password."""
-    return f"<unparseable input, {len(text)} characters>"
 
 
 # --- parse failures and the user/password -------------------------------------------------------

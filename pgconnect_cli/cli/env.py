@@ -94,12 +94,13 @@ def _encoded_on_write(f: Finding, ci: ConnInfo | None) -> Finding:
     percent-encoded, as its author meant it; the note shows how it was read (masked)."""
     from dataclasses import replace
 
+    from pgconnect_cli.conninfo import masked_uri
     from pgconnect_cli.findings import Severity
 
     if f.id != "password-unencoded" or ci is None:
         return f
     what = f.detail.split(":", 1)[0]
-    detail = f"{what}; written percent-encoded, read as {ci.masked()}"
+    detail = f"{what}; written percent-encoded, read as {masked_uri(ci)}"
     return replace(f, severity=Severity.INFO, detail=detail, fix="Check that host and database are right.")
 
 

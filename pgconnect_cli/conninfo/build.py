@@ -1,16 +1,16 @@
 """Render a ConnInfo back to text: libpq URI, key=value, PG* environment.
 
-The one place secrets are formatted: `mask=True` puts `****` where the password goes.
+The one place a parsed URL is written out: `mask=True` puts `****` where a secret goes
+(`conninfo.redact` decides which names are secret and masks the free text inside values).
 """
 
 from __future__ import annotations
 
-import ipaddress
-from urllib.parse import quote as _quote
-
 from pgconnect_cli.conninfo.model import CORE_KEYWORDS, ConnInfo, is_secret_keyword
+from pgconnect_cli.conninfo.percent import encode_host, pct
+from pgconnect_cli.conninfo.redact import MASK, mask_text
 
-MASK = "****"
+__all__ = ["ENV_VARS", "MASK", "encode_host", "masked_uri", "pct", "to_env", "to_keyvalue", "to_uri"]
 
 # Everything but RFC 3986 unreserved characters is encoded in user and password, so the value
 # survives every URL parser and every .env dialect ($, quotes, #, spaces never appear raw).
@@ -57,26 +57,6 @@ ENV_VARS: dict[str, str] = {
     "min_protocol_version": "PGMINPROTOCOLVERSION",
     "max_protocol_version": "PGMAXPROTOCOLVERSION",
 }
-
-
-def pct(value: str, safe: str = "") -> str:
-    """Percent-encode; bytes that were not UTF-8 (kept as surrogates by the parser) come back as-is."""
-    return _quote(value, safe=safe, encoding="utf-8", errors="surrogateescape")
-
-
-def _is_ipv6(host: str) -> bool:
-    try:
-        ipaddress.IPv6Address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
-
-
-def encode_host(host: str) -> str:
-    """A host for a URI's host list: IPv6 literals bracketed, everything else percent-encoded."""
-    if _is_ipv6(host):  # bracketed; a zone id's % must be encoded
-        return "[" + host.replace("%", "%25") + "]"
-    return pct(host, safe="")
 
 
 _SSL_ALIASES = ("sslmode", "requiressl", "ssl")
@@ -143,8 +123,6 @@ def to_uri(ci: ConnInfo, *, mask: bool = False, scheme: str | None = None) -> st
         in_query.add("dbname")
     if dbname:
         if mask:  # `/db;password=…`: settings pasted into the path are part of the name
-            from pgconnect_cli.conninfo.redact import mask_text
-
             dbname = mask_text(dbname)
         out.append("/" + pct(dbname, safe=_DBNAME_SAFE))
     query = []
@@ -155,8 +133,6 @@ def to_uri(ci: ConnInfo, *, mask: bool = False, scheme: str | None = None) -> st
             query.append(f"{pct(k, safe='')}={MASK}")
         else:
             if mask:  # a value can hold a URL with credentials of its own
-                from pgconnect_cli.conninfo.redact import mask_text
-
                 v = mask_text(v)
             query.append(f"{pct(k, safe='')}={pct(v, safe=_VALUE_SAFE)}")
     if query:
@@ -164,6 +140,11 @@ def to_uri(ci: ConnInfo, *, mask: bool = False, scheme: str | None = None) -> st
             out.append("/")
         out.append("?" + "&".join(query))
     return "".join(out)
+
+
+def masked_uri(ci: ConnInfo) -> str:
+    """The URI with every secret replaced by ****: safe for reports, logs and JSON."""
+    return to_uri(ci, mask=True)
 
 
 def _kv_quote(value: str) -> str:

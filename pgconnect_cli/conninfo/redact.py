@@ -1,7 +1,9 @@
-"""The one place that masks secrets in free text (server messages, exceptions, foreign URLs).
+"""The one place that masks secrets: in free text (server messages, exceptions, usage errors,
+strings that did not parse) with `mask_text`/`scrub`, and the one gatherer of the secrets a
+connection string holds (`url_secrets`), however it is read.
 
-Parsed URLs are masked by `conninfo.build` (`ConnInfo.masked()`); this module handles text that
-was never parsed: anything that may echo a URL or a key=value string, and known secret values.
+Parsed URLs are written out by `conninfo.build` (`masked_uri`), which puts `MASK` where
+`model.is_secret_keyword` says and passes every other value through `mask_text`.
 """
 
 from __future__ import annotations
@@ -10,8 +12,12 @@ import re
 from collections.abc import Iterable
 from urllib.parse import quote
 
-from pgconnect_cli.conninfo.build import MASK
+from pgconnect_cli.conninfo.meant import split_as_meant
 from pgconnect_cli.conninfo.model import is_secret_keyword
+from pgconnect_cli.conninfo.parse import ParseError, parse
+from pgconnect_cli.conninfo.percent import decode_lenient
+
+MASK = "****"
 
 # A scheme is short (postgresql+asyncpg): bounded, a long word is not rescanned from each letter.
 _SCHEME_USER = r"(?P<prefix>[A-Za-z][A-Za-z0-9+.\-]{0,40}://[^:/@\s]*:)"
@@ -88,24 +94,64 @@ def scrub_exception(exc: BaseException, secrets: Iterable[str | None] = ()) -> s
     return f"{type(exc).__name__}: {scrub(first, secrets)}" if first else type(exc).__name__
 
 
-def url_secrets(value: str) -> set[str]:
-    """Every string in a connection URL that is a secret or part of one, however the URL is read:
-    the password as libpq reads it and as its author meant it (raw, decoded, and the pieces libpq
-    cuts it into at `/ ? # @ :` when it is not encoded), and the values of secret settings.
-    For `scrub`: free text (an exception) may quote any of them."""
-    from pgconnect_cli.conninfo.fix import decode_lenient, split_as_meant
-    from pgconnect_cli.conninfo.parse import ParseError, parse
+# Every `name=value` in a query or key=value string (quoted or not); `is_secret_keyword` decides
+_SETTING = re.compile(r"\b(\w+)\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s&]+)")
 
+
+def _password_forms(password: str) -> set[str]:
+    """The password raw and decoded, and the pieces libpq cuts it into at `/ ? # @ :` when unencoded."""
     out: set[str] = set()
-    split = split_as_meant(value)
-    if split is not None and split.raw_password:
-        for password in (split.raw_password, decode_lenient(split.raw_password)):
-            out.add(password)
-            out.update(re.split(r"[/?#@:]", password))
+    for form in (password, decode_lenient(password)):
+        out.add(form)
+        out.update(re.split(r"[/?#@:]", form))
+    return out
+
+
+def url_secrets(value: str) -> set[str]:
+    """Every string in a connection string that is a secret or part of one, however it is read:
+    the password as libpq reads it and as its author meant it (raw, decoded, and its pieces),
+    the whole userinfo, and the values of secret settings (`password=`, `sslpassword=`, ADO.NET's
+    `Password=…;`, …). For `scrub`: free text (an exception, a usage error) may quote any of them.
+    The one gatherer: the URL lints, the CLI's error paths and the doctor all call it."""
+    out: set[str] = set()
+    body = value[5:] if value[:5].lower() == "jdbc:" else value
+    split = split_as_meant(body)
+    if split is not None:
+        for userinfo in (split.userinfo, split.libpq_userinfo):
+            if userinfo:
+                out.update((userinfo, decode_lenient(userinfo)))
+        for info in (split.userinfo, split.libpq_userinfo):
+            if info and ":" in info:
+                out |= _password_forms(info.split(":", 1)[1])
+    for m in _SETTING.finditer(value):
+        if is_secret_keyword(m.group(1)):
+            setting = m.group(2).strip("'")
+            out.update((setting, setting.split(";", 1)[0]))  # ADO.NET: Password=…;Next Key=…
     try:
         ci = parse(value)
     except ParseError:
         pass
     else:
-        out.update(v for k, v in ci.options if k == "password" or is_secret_keyword(k))
-    return {s for s in out if len(s) >= 3}
+        out.update(v for k, v in ci.options if is_secret_keyword(k))
+    return {s for s in out if len(s) >= 3 and s != MASK}
+
+
+def mask_unparsed(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """A printable form of a string that did not parse: everything before the host is masked."""
+    body = text[5:] if text.lower().startswith("jdbc:") else text
+    split = split_as_meant(body)
+    if split is not None:
+        shown = text[: len(text) - len(body)] + f"{split.scheme}://"
+        if split.userinfo is not None or "@" in split.rest:
+            rest = split.rest.rsplit("@", 1)[-1]
+            shown += f"{MASK}@{rest}"
+        else:
+            shown += split.rest
+        return scrub(shown, secrets)
+    # Not even a URI: it may be anything, the password itself included. Show its size only.
+    return unparseable_placeholder(text)
+
+
+def unparseable_placeholder(text: str) -> str:
+    """What is shown for input that is not a URI: never the text, which may be a password."""
+    return f"<unparseable input, {len(text)} characters>"
