@@ -591,11 +591,6 @@ def finding(
     )
 
 
-def worst(findings: Iterable[Finding]) -> Severity | None:
-    ranked = sorted(findings, key=lambda f: f.severity.rank, reverse=True)
-    return ranked[0].severity if ranked else None
-
-
 def exit_code_for(findings: Iterable[Finding], *, strict: bool = False) -> int:
     """0 fine (warnings allowed); 1 an error finding, or any warning with --strict."""
     for f in findings:

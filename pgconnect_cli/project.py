@@ -1,6 +1,7 @@
 """What the project in a directory uses: Prisma (and which major), Python and Node drivers.
 
-Read-only file inspection; the client context sets severities and the fixes shown.
+`detect` is the one place that reads the project's files (once, before any check runs); the
+`Project` it returns carries the texts the pure checks need (`checks.prisma`, `checks.pair`).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ class Project:
     prisma_schema: Path | None = None
     prisma_config: Path | None = None
     prisma_major: int | None = None  # from package.json, when pinned
+    prisma_schema_text: str | None = None  # None when absent or unreadable
+    prisma_config_text: str | None = None
 
     @property
     def uses_prisma(self) -> bool:
@@ -105,22 +108,25 @@ def detect(root: Path) -> Project:
         clients.append(Client.PSYCOPG)
     if re.search(r"\basyncpg\b", py):
         clients.append(Client.ASYNCPG)
+    schema_path = schema if schema.is_file() else None
     return Project(
         root=root,
         clients=tuple(clients),
-        prisma_schema=schema if schema.is_file() else None,
+        prisma_schema=schema_path,
         prisma_config=config,
         prisma_major=prisma_major,
+        prisma_schema_text=_read_optional(schema_path),
+        prisma_config_text=_read_optional(config),
     )
 
 
+def _read_optional(path: Path | None) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace") if path else None
+    except OSError:
+        return None
+
+
 def prisma_texts(project: Project) -> tuple[str | None, str | None]:
-    """The text of the Prisma schema and of prisma.config.ts (None when absent or unreadable)."""
-
-    def read(path: Path | None) -> str | None:
-        try:
-            return path.read_text(encoding="utf-8", errors="replace") if path else None
-        except OSError:
-            return None
-
-    return read(project.prisma_schema), read(project.prisma_config)
+    """The text of the Prisma schema and of prisma.config.ts, as `detect` read them."""
+    return project.prisma_schema_text, project.prisma_config_text

@@ -9,7 +9,6 @@ After the handshake the TLS session is closed cleanly, so the server logs nothin
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import ssl
 import struct
@@ -319,10 +318,3 @@ def _certificate_again(
     finally:
         with contextlib.suppress(OSError):
             sock.close()
-
-
-def home_directory() -> Path | None:
-    try:
-        return Path(os.path.expanduser("~"))
-    except RuntimeError:
-        return None
