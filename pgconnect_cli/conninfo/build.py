@@ -6,9 +6,10 @@ The one place a parsed URL is written out: `mask=True` puts `****` where a secre
 
 from __future__ import annotations
 
+from pgconnect_cli.conninfo.meant import split_as_meant
 from pgconnect_cli.conninfo.model import CORE_KEYWORDS, ConnInfo, is_secret_keyword
 from pgconnect_cli.conninfo.percent import encode_host, pct
-from pgconnect_cli.conninfo.redact import MASK, mask_text
+from pgconnect_cli.conninfo.redact import MASK, mask_text, scrub, url_secrets
 
 __all__ = ["ENV_VARS", "MASK", "encode_host", "masked_uri", "pct", "to_env", "to_keyvalue", "to_uri"]
 
@@ -79,6 +80,21 @@ def _resolved_options(ci: ConnInfo) -> list[tuple[str, str]]:
     return out
 
 
+def _encoded(value: str, safe: str, *, mask: bool) -> str:
+    """`value` percent-encoded; with `mask`, secrets inside it (a `password=…` libpq read as the user
+    name or host of a malformed string) become MASK first, which stays readable."""
+    if not mask:
+        return pct(value, safe=safe)
+    return MASK.join(pct(part, safe=safe) for part in mask_text(value).split(MASK))
+
+
+def _encoded_host(host: str, *, mask: bool) -> str:
+    shown = mask_text(host) if mask else host
+    if shown == host:
+        return encode_host(host)
+    return MASK.join(pct(part, safe="") for part in shown.split(MASK))
+
+
 def to_uri(ci: ConnInfo, *, mask: bool = False, scheme: str | None = None) -> str:
     """A URI with everything encoded that must be; other settings go to the query string.
 
@@ -100,7 +116,7 @@ def to_uri(ci: ConnInfo, *, mask: bool = False, scheme: str | None = None) -> st
         password = None
     if user is not None or password is not None:
         if user:
-            out.append(pct(user, safe=_USERINFO_SAFE))
+            out.append(_encoded(user, _USERINFO_SAFE, mask=mask))
         if password is not None:
             out.append(":" + (MASK if mask else pct(password, safe=_USERINFO_SAFE)))
         out.append("@")
@@ -114,17 +130,21 @@ def to_uri(ci: ConnInfo, *, mask: bool = False, scheme: str | None = None) -> st
         in_query.add("port")  # libpq reports a mismatch itself; an empty port is kept as written
     if hosts or (ports and "port" not in in_query):
         if "port" in in_query:
-            out.append(",".join(encode_host(h) for h in hl))
+            out.append(",".join(_encoded_host(h, mask=mask) for h in hl))
         else:
             pairs = zip(hl, pl, strict=True)
-            out.append(",".join(encode_host(h) + (":" + pct(p, safe="") if p else "") for h, p in pairs))
+            out.append(
+                ",".join(
+                    _encoded_host(h, mask=mask) + (":" + _encoded(p, "", mask=mask) if p else "")
+                    for h, p in pairs
+                )
+            )
     dbname = values.get("dbname")
     if dbname == "":
         in_query.add("dbname")
     if dbname:
-        if mask:  # `/db;password=…`: settings pasted into the path are part of the name
-            dbname = mask_text(dbname)
-        out.append("/" + pct(dbname, safe=_DBNAME_SAFE))
+        # `/db;password=…`: settings pasted into the path are part of the name
+        out.append("/" + _encoded(dbname, _DBNAME_SAFE, mask=mask))
     query = []
     for k, v in options:
         if k in CORE_KEYWORDS and k not in in_query:
@@ -139,7 +159,16 @@ def to_uri(ci: ConnInfo, *, mask: bool = False, scheme: str | None = None) -> st
         if not dbname:
             out.append("/")
         out.append("?" + "&".join(query))
-    return "".join(out)
+    return _without_misread_password(ci, "".join(out)) if mask else "".join(out)
+
+
+def _without_misread_password(ci: ConnInfo, shown: str) -> str:
+    """Where libpq split the userinfo elsewhere than meant (a raw `/` or `@` in the password), the
+    password's pieces stand in the host, port or database: mask them there too."""
+    split = split_as_meant(ci.raw) if ci.raw else None
+    if split is None or not split.misread:
+        return shown
+    return scrub(shown, url_secrets(ci.raw))
 
 
 def masked_uri(ci: ConnInfo) -> str:
@@ -162,8 +191,8 @@ def to_keyvalue(ci: ConnInfo, *, mask: bool = False) -> str:
         if mask and is_secret_keyword(k):
             parts.append(f"{k}={MASK}")
         else:
-            parts.append(f"{k}={_kv_quote(v)}")
-    return " ".join(parts)
+            parts.append(f"{k}={_kv_quote(mask_text(v) if mask else v)}")
+    return _without_misread_password(ci, " ".join(parts)) if mask else " ".join(parts)
 
 
 def to_env(ci: ConnInfo, *, mask: bool = False) -> dict[str, str]:
@@ -173,5 +202,7 @@ def to_env(ci: ConnInfo, *, mask: bool = False) -> dict[str, str]:
         var = ENV_VARS.get(k)
         if var is None:
             continue
-        env[var] = MASK if (mask and is_secret_keyword(k)) else v
+        if mask:
+            v = MASK if is_secret_keyword(k) else _without_misread_password(ci, mask_text(v))
+        env[var] = v
     return env
