@@ -2,6 +2,7 @@
 
 A cycle hidden behind a function-level import still ties the modules together: neither can be
 read, tested or moved without the other. The walk reads the source (no module is imported).
+Imports under `if TYPE_CHECKING:` never run and are left out (`shared/tools/arch.py` counts them).
 """
 
 from __future__ import annotations
@@ -38,7 +39,16 @@ def _imports(name: str, path: Path, modules: dict[str, Path]) -> set[str]:
     has already imported it before any of its modules."""
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     targets: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for inner in ast.walk(node)
+    }
+    for node in ast.walk(tree):
+        if id(node) in type_only:
+            continue
         names: list[str] = []
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
