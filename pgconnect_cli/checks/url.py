@@ -75,6 +75,7 @@ from pgconnect_cli.providers import (
 from pgconnect_cli.report import Section
 
 if TYPE_CHECKING:
+    from pgconnect_cli.clients import ClientAnswer
     from pgconnect_cli.project import Client
 
 
@@ -120,6 +121,7 @@ def check_url(
     context: Context = Context.APP,
     client: Client | None = None,
     prisma_major: int | None = None,
+    answer: ClientAnswer | None = None,
 ) -> UrlCheck:
     """Parse, classify and lint one connection string. Pure; never raises on bad input."""
     text = as_text(raw).strip(_ASCII_SPACE)
@@ -161,7 +163,9 @@ def check_url(
         found.append(scheme_finding)
     classification = classify(ci)
     if not foreign:
-        found += lint(ci, classification, context=context, client=client, prisma_major=prisma_major)
+        found += lint(
+            ci, classification, context=context, client=client, prisma_major=prisma_major, answer=answer
+        )
     masked = to_uri(ci, mask=True, scheme=("jdbc:" + ci.scheme) if jdbc else None)
     return UrlCheck(
         printable(masked),
@@ -193,14 +197,25 @@ def lint(
     context: Context = Context.APP,
     client: Client | None = None,
     prisma_major: int | None = None,
+    answer: ClientAnswer | None = None,
 ) -> list[Finding]:
-    """Every static finding for a parsed URL (user/password encoding and scheme aside)."""
+    """Every static finding for a parsed URL (user/password encoding and scheme aside). With the
+    project's client `answer`, the parameters it reads are not unknown, and the client's own verdict
+    on the URL (`checks.client`) is added."""
     found: list[Finding] = []
     found += _placeholders(ci)
     found += _semicolon_settings(ci)
-    found += _param_findings(ci, context)
+    client_reads: frozenset[str] = frozenset()
+    if answer is not None and answer.client is not None:
+        from pgconnect_cli.checks.client import check_url_for_client, reads, wire_client
+
+        client_reads = reads(answer.client) | reads(wire_client(answer))
+    found += _param_findings(ci, context, client_reads)
     found += _tls_findings(ci, classification, context, prisma_major)
-    found += _provider_findings(ci, classification, context, client, prisma_major)
+    prisma_client = answer is None or answer.client is None or answer.client.id == "prisma6"
+    found += _provider_findings(ci, classification, context, client, prisma_major, prisma_client)
+    if answer is not None and answer.client is not None:
+        found += check_url_for_client(ci, answer, pooled=classification.endpoint is Endpoint.POOLED)
     return found
 
 
@@ -465,12 +480,14 @@ def _short(value: str, limit: int = 40) -> str:
 _UNKNOWN_SHOWN = 20  # one finding each; the rest are counted (a mangled string can hold thousands)
 
 
-def _param_findings(ci: ConnInfo, context: Context) -> list[Finding]:
+def _param_findings(
+    ci: ConnInfo, context: Context, client_reads: frozenset[str] = frozenset()
+) -> list[Finding]:
     found: list[Finding] = []
     prisma_only: list[str] = []
     unknown: list[str] = []
     for key, value in ci.options:
-        if key in ("user", "password", "host", "port", "dbname", "requiressl"):
+        if key in ("user", "password", "host", "port", "dbname", "requiressl") or key in client_reads:
             continue
         if key == "ssl":
             if ci.form is Form.URI and value == "true":
@@ -722,6 +739,7 @@ def _provider_findings(
     context: Context,
     client: Client | None,
     prisma_major: int | None,
+    prisma_client: bool = True,
 ) -> list[Finding]:
     found: list[Finding] = []
     host = ci.host.lower().rstrip(".")
@@ -746,6 +764,7 @@ def _provider_findings(
 
     flag = (ci.get("pgbouncer") or "").lower() == "true"
     needs_flag = c.is_transaction_pooler and c.provider is not Provider.RDS_PROXY and not flag
+    needs_flag = needs_flag and (prisma_client or context is Context.PRISMA)  # the flag is Prisma 6's
     if needs_flag and context in (Context.APP, Context.PRISMA) and not (prisma_major or 0) >= 7:
         detail = (
             f"{c.reason}. Without pgbouncer=true Prisma's named prepared statements fail there "
