@@ -13,7 +13,7 @@ tests run the ones installed here (psycopg, asyncpg, SQLAlchemy, pg, postgres.js
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
 from pgconnect_cli.project import Project
@@ -79,7 +79,6 @@ class Client:
     driver: str = ""  # the row whose wire behaviour applies underneath (ORMs, Prisma 7 adapters)
     fix: str = ""  # the change that makes it safe behind a transaction pooler, in the client's words
     source: str = ""
-    extra: dict[str, str] = field(default_factory=dict, compare=False)  # table-only notes for the docs
 
 
 _LIBPQ_REJECTS = 'invalid URI query parameter: "{name}"'
@@ -498,7 +497,8 @@ def detect(project: Project | None, explicit: str | None = None) -> ClientAnswer
     major = project.prisma_major if project is not None else None
     source = project.prisma_major_source if project is not None else ""
     if explicit is not None:
-        return ClientAnswer((Detected(BY_ID[explicit], "--client"),), major, source)
+        chosen = _explicit(explicit, major)
+        return ClientAnswer((Detected(chosen, "--client"),) if chosen else (), major, source)
     if project is None:
         return ClientAnswer((), None, "")
     found: dict[str, Detected] = {}
@@ -526,6 +526,13 @@ def detect(project: Project | None, explicit: str | None = None) -> ClientAnswer
     return ClientAnswer(ordered, major, source)
 
 
+def _explicit(value: str, prisma_major: int | None) -> Client | None:
+    """A `--client` value: a row id, or one of the first tranche's names (`prisma` by its major)."""
+    if value == "prisma":
+        return BY_ID["prisma7-pg" if (prisma_major or 0) >= 7 else "prisma6"]
+    return BY_ID.get(value)
+
+
 # --- the switch in code or config ------------------------------------------------------------------
 
 
@@ -549,3 +556,66 @@ def url_turns_naming_off(client: Client, params: dict[str, str]) -> bool:
         return False
     name, value = client.url_param_switch
     return params.get(name, "").lower() == value.lower()
+
+
+# --- docs/clients.md ----------------------------------------------------------------------------
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def markdown() -> str:
+    """docs/clients.md: the table, generated (`make docs`; a test checks it is current)."""
+    out = [
+        "# Clients",
+        "",
+        "What each client pgc knows does with a connection URL and with prepared statements behind a",
+        "transaction pooler (PgBouncer, Supavisor, Neon's pooler). `pgc doctor`, `pgc env` and",
+        "`pgc url check` read this one table (`pgconnect_cli/clients.py`); this page is generated from it",
+        "by `make docs`.",
+        "",
+        "| client | detected by | names prepared statements | the switch | pool size | connect timeout |",
+        "|---|---|---|---|---|---|",
+    ]
+    for c in CLIENTS:
+        detected = ", ".join(f"`{p}`" for p in c.packages) or f"`sqlalchemy` with `{c.driver}`"
+        names = "yes" if c.names_statements else "no"
+        if c.transport is Transport.HTTP:
+            names = "n/a (HTTP)"
+        pool = f"`{c.pool.name}` ({c.pool.where}): {c.pool.default}" if c.pool.name != "—" else "—"
+        t = c.connect_timeout
+        timeout = f"`{t.name}` ({t.where}): {t.default}"
+        out.append(
+            f"| {_cell(c.name)} (`{c.id}`) | {detected} ({c.ecosystem.value}) | {names} | "
+            f"`{_cell(c.prepared_switch)}` | {_cell(pool)} | {_cell(timeout)} |"
+        )
+    out += ["", "## Per client", ""]
+    for c in CLIENTS:
+        out.append(f"### {c.name} (`{c.id}`)")
+        out.append("")
+        if c.driver:
+            out.append(f"- Driver underneath: {c.driver.replace('|', ' or ')}.")
+        if c.reads:
+            out.append(
+                "- Reads in the URL besides libpq's keywords: "
+                + ", ".join(f"`{p}`" for p in sorted(c.reads))
+                + "."
+            )
+        if c.ignores:
+            out.append("- Ignores in the URL: " + ", ".join(f"`{p}`" for p in sorted(c.ignores)) + ".")
+        if c.rejects_unknown:
+            out.append(f"- Fails on any other parameter: `{c.rejects_unknown.format(name='NAME')}`.")
+        if c.unknown_as_startup:
+            out.append(
+                "- Sends other parameters to the server as startup parameters: PgBouncer answers "
+                "`unsupported startup parameter: NAME`, PostgreSQL `unrecognized configuration parameter`."
+            )
+        for param, message in c.rejects:
+            out.append(f"- Fails on `{param}`: `{message}`.")
+        if c.session:
+            out.append("- Session features it uses: " + ", ".join(s.value for s in c.session) + ".")
+        out.append(f"- Behind a transaction pooler: {c.fix}.")
+        out.append(f"- Source: {c.source}.")
+        out.append("")
+    return "\n".join(out)

@@ -1,4 +1,5 @@
-"""Regenerate docs/findings.md from the finding catalogue (`make docs`; a test checks it is current)."""
+"""Regenerate docs/findings.md from the finding catalogue and docs/clients.md from the client table
+(`make docs`; tests check both are current)."""
 
 from __future__ import annotations
 
@@ -35,3 +36,8 @@ if __name__ == "__main__":
     path = Path(__file__).resolve().parent.parent / "docs" / "findings.md"
     path.write_text(render())
     print(f"wrote {path.name}")
+    from pgconnect_cli import clients
+
+    clients_page = path.with_name("clients.md")
+    clients_page.write_text(clients.markdown())
+    print(f"wrote {clients_page.name}")

@@ -286,3 +286,32 @@ def test_the_http_drivers_have_no_pooler_rules() -> None:
 def test_psycopg2_and_npgsql_name_no_statements_by_default() -> None:
     assert _verdict("psycopg2")[0] is Severity.INFO
     assert _verdict("npgsql")[0] is Severity.INFO
+
+
+def test_the_clients_page_is_generated_from_the_table() -> None:
+    page = Path(__file__).parents[2] / "docs" / "clients.md"
+    assert page.read_text() == clients.markdown(), "run `make docs`"
+
+
+def test_env_checks_follow_the_client_answer() -> None:
+    from pgconnect_cli.usecases.env_init import url_linter
+
+    lint = url_linter(detect(FIXTURES / "psycopg"))
+    _, _, found = lint(POOLED + "&pgbouncer=true")
+    ids = {f.id for f in found}
+    assert "param-client-rejects" in ids
+    assert "pgbouncer-flag-missing" not in ids
+
+
+def test_the_doctors_static_checks_follow_the_client_answer() -> None:
+    from pgconnect_cli.doctor.report import ClientContext
+    from pgconnect_cli.doctor.settle import static_result
+    from pgconnect_cli.project import Client
+    from pgconnect_cli.targets import Target
+
+    target = Target("DATABASE_URL", POOLED + "&default_query_exec_mode=exec")
+    project = detect(FIXTURES / "pgx")
+    detected = static_result(target, ClientContext(None, ""), project)
+    assert "param-unknown" not in {f.id for f in detected.findings}
+    explicit = static_result(target, ClientContext(Client.PSYCOPG, "--client"), project)
+    assert "param-client-rejects" in {f.id for f in explicit.findings}
