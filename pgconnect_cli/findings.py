@@ -27,7 +27,7 @@ class Finding:
     """One observation with evidence and the exact change that fixes it.
 
     Every string in a Finding must already be free of secrets: build details from masked
-    URLs (`ConnInfo.masked()`) and pass server texts through `redact.scrub()`.
+    URLs (`conninfo.masked_uri()`) and pass server texts through `redact.scrub()`.
     """
 
     id: str
@@ -997,6 +997,28 @@ _SPECS = (
         "Write the value out in full (`pgc env init` writes both URLs), or load .env with a loader "
         "that expands (dotenv-expand for Node).",
     ),
+    # --- the client the project uses (issue 10; checks helper) ---------------------------------
+    _spec(
+        "param-client-rejects",
+        "error",
+        "url",
+        "The project's client fails on a parameter in this URL",
+        "Clients read the URL differently: psycopg and psycopg2 hand it to libpq, which refuses every "
+        "parameter it does not know (`invalid URI query parameter`); asyncpg, postgres.js and pgx send "
+        "unknown ones to the server as startup parameters, which PgBouncer refuses (`unsupported startup "
+        "parameter`) and PostgreSQL too (`unrecognized configuration parameter`). Prisma's parameters "
+        "(pgbouncer=true, connection_limit) break them all.",
+        "Remove the parameter from the URL this client reads; set the client's own option instead.",
+    ),
+    _spec(
+        "param-client-ignores",
+        "info",
+        "url",
+        "The project's client ignores a parameter in this URL",
+        "Prisma 7's driver adapters and node-postgres do not read Prisma 6's URL parameters "
+        "(connection_limit, pool_timeout, pgbouncer, connect_timeout): the setting has no effect.",
+        "Set the client's own option (its pool size and connect timeout are in docs/clients.md).",
+    ),
 )
 
 CATALOGUE: dict[str, FindingSpec] = {s.id: s for s in _SPECS}
@@ -1021,11 +1043,6 @@ def finding(
         fix=fix if fix is not None else spec.fix,
         line=line,
     )
-
-
-def worst(findings: Iterable[Finding]) -> Severity | None:
-    ranked = sorted(findings, key=lambda f: f.severity.rank, reverse=True)
-    return ranked[0].severity if ranked else None
 
 
 def exit_code_for(findings: Iterable[Finding], *, strict: bool = False) -> int:
