@@ -33,14 +33,14 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
-from pgconnect_cli.conninfo.build import ENV_VARS, MASK, to_uri
+from pgconnect_cli.conninfo.build import ENV_VARS, MASK, masked_uri, to_uri
 from pgconnect_cli.conninfo.convert import libpq_keywords
 from pgconnect_cli.conninfo.model import LIBPQ_KEYWORDS, PRISMA_ONLY_PARAMS, ConnInfo, Form
 from pgconnect_cli.conninfo.params import merge_options, search_path_option
 from pgconnect_cli.conninfo.parse import ParseError, parse
 from pgconnect_cli.conninfo.redact import scrub
 from pgconnect_cli.errors import FindingError, PgcError, UsageError
-from pgconnect_cli.findings import Finding, Severity, finding
+from pgconnect_cli.findings import Finding, Severity
 from pgconnect_cli.providers import DerivationError, Endpoint, PoolMode, classify, derive_direct
 from pgconnect_cli.targets import DIRECT_NAMES, POOLED_NAMES, Source, Target, looks_like_postgres_url, pick
 
@@ -209,7 +209,7 @@ def choose_url(targets: Sequence[Target], *, url: str | None = None, allow_poole
     """The direct URL, by PRODUCT.md §6: a direct variable, else derived, else DATABASE_URL if direct."""
     if url is not None:
         ci = _parse_target("--url", url, None)
-        notes = [_info(f"using --url ({ci.masked()})")]
+        notes = [_info(f"using --url ({masked_uri(ci)})")]
         c = classify(ci)
         if _is_pooled(ci) and c.pool_mode is not PoolMode.SESSION:
             notes.append(
@@ -229,12 +229,12 @@ def choose_url(targets: Sequence[Target], *, url: str | None = None, allow_poole
     ci = _parse_target(app.name, app.value, _where(app))
     c = classify(ci)
     if c.endpoint is Endpoint.DIRECT:
-        note = _info(f"using {app.name} {_where(app)}: {c.reason} ({ci.masked()})")
+        note = _info(f"using {app.name} {_where(app)}: {c.reason} ({masked_uri(ci)})")
         return Choice(app.name, ci, app.value, (note,))
     if not _is_pooled(ci):
         note = _info(
             f"using {app.name} {_where(app)} as the direct URL: nothing marks it as pooled "
-            f"({c.reason}) ({ci.masked()})"
+            f"({c.reason}) ({masked_uri(ci)})"
         )
         return Choice(app.name, ci, app.value, (note,))
     try:
@@ -247,18 +247,18 @@ def choose_url(targets: Sequence[Target], *, url: str | None = None, allow_poole
                 "pooler anyway)"
             ) from None
         note = _warning(
-            f"using the pooled {app.name} {_where(app)} because of --allow-pooled ({ci.masked()}): "
+            f"using the pooled {app.name} {_where(app)} because of --allow-pooled ({masked_uri(ci)}): "
             "through a transaction pooler migrations, dumps and session settings can fail"
         )
         return Choice(app.name, ci, app.value, (note,), pooled=True)
-    note = _info(f"using the direct URL derived from {app.name} {_where(app)}: {derived.masked()}")
+    note = _info(f"using the direct URL derived from {app.name} {_where(app)}: {masked_uri(derived)}")
     return Choice(app.name, derived, to_uri(derived, scheme=ci.scheme or None), (note,))
 
 
 def _choose_direct_variable(direct: Target, app: Target | None) -> Choice:
     ci = _parse_target(direct.name, direct.value, _where(direct))
     text = direct.value
-    notes = [_info(f"using {direct.name} {_where(direct)} ({ci.masked()})")]
+    notes = [_info(f"using {direct.name} {_where(direct)} ({masked_uri(ci)})")]
     c = classify(ci)
     if _is_pooled(ci) and c.pool_mode is not PoolMode.SESSION:
         notes.append(
@@ -566,24 +566,23 @@ def _kind_text(kind: ToolKind) -> str:
 
 def tool_major(version_output: str) -> tuple[int, str] | None:
     """`pg_dump (PostgreSQL) 15.18 (Debian …)` → (15, "15.18")."""
-    m = re.search(r"\(PostgreSQL\)\s+((\d+)(?:\.\d+)*)", version_output)
-    if m is None:
-        return None
-    return int(m.group(2)), m.group(1)
+    from pgconnect_cli.checks.tools import parse_version_output
+
+    return parse_version_output(version_output)
 
 
 def version_finding(tool: str, tool_version: tuple[int, str], server_version_num: int) -> Finding | None:
     """`client-tools-old`, as an error: the dump tool would abort against this server."""
+    from pgconnect_cli.checks.tools import client_tools_old, server_version_text
+
     server_major = server_version_num // 10000
     if tool_version[0] >= server_major:
         return None
-    server = f"{server_major}.{server_version_num % 10000}"
-    return finding(
-        "client-tools-old",
-        f"{tool} {tool_version[1]} is older than the server (PostgreSQL {server}) and would abort with "
-        '"server version mismatch"',
-        f"install {tool} {server_major} or newer (Debian/Ubuntu: postgresql-client-{server_major}), "
-        "or pass --no-version-check",
+    return client_tools_old(
+        [(tool, tool_version[1])],
+        server_version_text(server_version_num),
+        server_major,
+        fix="or pass --no-version-check",
         severity=Severity.ERROR,
     )
 
@@ -636,8 +635,10 @@ def _server_version(plan: ExecPlan, env: Mapping[str, str]) -> int:
         kwargs["password"] = plan.password
     kwargs.setdefault("connect_timeout", _VERSION_CHECK_TIMEOUT_S)
     kwargs.setdefault("fallback_application_name", "pgc exec")
+    from pgconnect_cli.probes.postgres import open_connection
+
     try:
-        with _libpq_environment(env), psycopg.connect(autocommit=True, **kwargs) as conn:
+        with _libpq_environment(env), open_connection({k: str(v) for k, v in kwargs.items()}) as conn:
             return conn.info.server_version
     except psycopg.Error as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -27,7 +27,7 @@ class Finding:
     """One observation with evidence and the exact change that fixes it.
 
     Every string in a Finding must already be free of secrets: build details from masked
-    URLs (`ConnInfo.masked()`) and pass server texts through `redact.scrub()`.
+    URLs (`conninfo.masked_uri()`) and pass server texts through `redact.scrub()`.
     """
 
     id: str
@@ -35,15 +35,19 @@ class Finding:
     title: str
     detail: str = ""
     fix: str = ""
+    line: int | None = None  # the line of the file the finding is about (a .env line)
 
-    def to_dict(self) -> dict[str, str]:
-        return {
+    def to_dict(self) -> dict[str, str | int]:
+        out: dict[str, str | int] = {
             "id": self.id,
             "severity": self.severity.value,
             "title": self.title,
             "detail": self.detail,
             "fix": self.fix,
         }
+        if self.line is not None:
+            out["line"] = self.line
+        return out
 
 
 @dataclass(frozen=True)
@@ -887,11 +891,100 @@ _SPECS = (
     ),
     _spec(
         "probe-error",
-        "warning",
+        "error",
         "server",
         "A check could not complete",
-        "A probe failed in an unexpected way; the other layers are still reported.",
+        "A probe failed in an unexpected way, so its layer was not checked (never a pass); the other "
+        "layers are still reported.",
         "Run with PGC_DEBUG=1 and report the issue.",
+    ),
+    # --- a hostile or careless server: what the doctor does not hand over ---------------
+    _spec(
+        "auth-cleartext-refused",
+        "error",
+        "auth",
+        "The server asked for the password in cleartext, and pgc did not send it",
+        "The server (or whatever answers in its place) sent AuthenticationCleartextPassword over a "
+        "connection that does not verify who it is: plaintext, or sslmode=require. pgc sends a cleartext "
+        "password only with sslmode=verify-full or when the URL says require_auth=password (IAM and Azure "
+        "tokens). libpq 15's psql and pg_dump have no require_auth and would send it. A warning when the "
+        "URL names this machine.",
+        "Verify the server (sslmode=verify-full with sslrootcert=system where the chain is public, or the "
+        "CA file); on a server you run, use scram-sha-256 instead of `password` in pg_hba.conf.",
+    ),
+    _spec(
+        "auth-md5-plaintext",
+        "warning",
+        "auth",
+        "The server asked for an MD5 password over plaintext, and pgc did not send it",
+        "MD5 over an unencrypted connection to another machine: the hash on the wire logs in as the role. "
+        "pgc refuses it before sending (libpq require_auth); libpq 15's psql and pg_dump would send it. "
+        "MD5 passwords are deprecated in PostgreSQL 18.",
+        "Use scram-sha-256 on the server (password_encryption=scram-sha-256, set the password again, "
+        "scram-sha-256 in pg_hba.conf) and TLS with sslmode=verify-full.",
+    ),
+    _spec(
+        "server-query-failed",
+        "error",
+        "server",
+        "The server accepted the login, but a plain query failed",
+        "A read-only `SELECT` of settings failed right after a successful login: the server (or what "
+        "answers in its place) cannot serve the app's queries.",
+        "Read the server's message in the detail; run `psql URL -c 'select 1'` to see it fail the same way.",
+    ),
+    _spec(
+        "descriptor-limit",
+        "error",
+        "tcp",
+        "This target was never dialed: the open-file limit ran out first",
+        "pgc dials in batches that fit the process's open-file limit (`ulimit -n`) and raises the soft "
+        "limit as far as the hard one allows; the run's deadline came before this target's turn. Not a "
+        "network fault.",
+        "Raise the limit (`ulimit -n 4096`) or check fewer URLs in one run.",
+    ),
+    # --- .env files, second tranche (env helper) -------------------------------------------
+    _spec(
+        "env-example-real-password",
+        "warning",
+        "env",
+        "A real password sits in a committed example .env",
+        "`.env.example` and `.env.sample` are committed on purpose, as templates: a URL in one that "
+        "holds a real-looking password for a non-local host publishes that password with the code.",
+        "Replace the password with a placeholder (e.g. [YOUR-PASSWORD]) and change the real one: it is "
+        "in the repository's history.",
+    ),
+    _spec(
+        "env-reference-not-expanded",
+        "warning",
+        "env",
+        "A ${…} reference in .env reaches the app unexpanded",
+        "A value such as DIRECT_URL=${DATABASE_URL} is expanded by python-dotenv, docker compose and "
+        "the Prisma 6 CLI (dotenv-expand), but Node's dotenv and `node --env-file` pass the text "
+        "`${DATABASE_URL}` on literally: the client the project uses then gets no URL at all.",
+        "Write the value out in full (`pgc env init` writes both URLs), or load .env with a loader "
+        "that expands (dotenv-expand for Node).",
+    ),
+    # --- the client the project uses (issue 10; checks helper) ---------------------------------
+    _spec(
+        "param-client-rejects",
+        "error",
+        "url",
+        "The project's client fails on a parameter in this URL",
+        "Clients read the URL differently: psycopg and psycopg2 hand it to libpq, which refuses every "
+        "parameter it does not know (`invalid URI query parameter`); asyncpg, postgres.js and pgx send "
+        "unknown ones to the server as startup parameters, which PgBouncer refuses (`unsupported startup "
+        "parameter`) and PostgreSQL too (`unrecognized configuration parameter`). Prisma's parameters "
+        "(pgbouncer=true, connection_limit) break them all.",
+        "Remove the parameter from the URL this client reads; set the client's own option instead.",
+    ),
+    _spec(
+        "param-client-ignores",
+        "info",
+        "url",
+        "The project's client ignores a parameter in this URL",
+        "Prisma 7's driver adapters and node-postgres do not read Prisma 6's URL parameters "
+        "(connection_limit, pool_timeout, pgbouncer, connect_timeout): the setting has no effect.",
+        "Set the client's own option (its pool size and connect timeout are in docs/clients.md).",
     ),
 )
 
@@ -905,6 +998,7 @@ def finding(
     *,
     severity: Severity | str | None = None,
     title: str | None = None,
+    line: int | None = None,
 ) -> Finding:
     """Build a Finding from the catalogue; `fix`, `severity` and `title` override the defaults."""
     spec = CATALOGUE[id]
@@ -914,12 +1008,8 @@ def finding(
         title=title if title is not None else spec.title,
         detail=detail,
         fix=fix if fix is not None else spec.fix,
+        line=line,
     )
-
-
-def worst(findings: Iterable[Finding]) -> Severity | None:
-    ranked = sorted(findings, key=lambda f: f.severity.rank, reverse=True)
-    return ranked[0].severity if ranked else None
 
 
 def exit_code_for(findings: Iterable[Finding], *, strict: bool = False) -> int:

@@ -80,17 +80,6 @@ def read_dotenv_document(path: Path) -> EnvDocument:
     return parse_document(current.text)
 
 
-def read_dotenv(path: Path) -> list[tuple[str, str, int]]:
-    """(key, value, line) for every binding python-dotenv reads, without interpolation (last one wins)."""
-    doc = read_dotenv_document(path)
-    out = []
-    for key, value in doc.values().items():
-        last = doc.last(key)
-        if value is not None and last is not None:
-            out.append((key, value, last.line))
-    return out
-
-
 @dataclass(frozen=True)
 class Shadowed:
     """A .env binding of a URL variable that loaders ignore: the environment (or an earlier file)

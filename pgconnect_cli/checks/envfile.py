@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 
-from pgconnect_cli.checks.pair import PairUrl, check_pair, how_known
-from pgconnect_cli.conninfo import MASK, ConnInfo, ParseError, parse
+from pgconnect_cli.checks.env_reference import expanded_values, reference_findings
+from pgconnect_cli.checks.pair import PairUrl, check_pair
+from pgconnect_cli.checks.pair import prisma_migrations_findings as prisma_migrations_findings  # re-export
+from pgconnect_cli.checks.prisma import PrismaAdvice as PrismaAdvice  # re-exported (moved in the redesign)
+from pgconnect_cli.checks.prisma import prisma_advice as prisma_advice  # re-exported (moved in the redesign)
+from pgconnect_cli.conninfo import MASK, ConnInfo, ParseError, masked_uri, parse
 from pgconnect_cli.dotenv_file import EnvDocument, Quote, Statement, parse_document
 from pgconnect_cli.findings import Finding, Severity, finding
 from pgconnect_cli.gitignore import GitStatus
 from pgconnect_cli.project import Project
-from pgconnect_cli.providers import Classification, Endpoint, PoolMode, classify
+from pgconnect_cli.providers import Classification, classify
 from pgconnect_cli.targets import DIRECT_NAMES, POOLED_NAMES, Expected, looks_like_postgres_url
 
 _SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -82,6 +85,7 @@ def syntax_findings(doc: EnvDocument, label: str | None = None) -> list[Finding]
             "env-syntax",
             f"{where} {s.line}: python-dotenv cannot parse it and skips it "
             "(and everything up to the end of that line).",
+            line=s.line,
         )
         for s in doc.errors
     ]
@@ -100,10 +104,11 @@ def lint_text(text: str) -> list[Finding]:
             out.append(
                 finding(
                     "env-duplicate-key",
-                    f"{key} is set on lines {', '.join(map(str, where))}; "
-                    f"every loader keeps line {where[-1]}.",
+                    f"{key} is set on lines {', '.join(map(str, where))}; python-dotenv, Node's dotenv, "
+                    f"`node --env-file` and bash `source` all keep the last, line {where[-1]}.",
                     f"Delete {key} on line{'s' if len(where) > 2 else ''} "
                     f"{', '.join(map(str, where[:-1]))} and keep line {where[-1]}.",
+                    line=where[0],
                 )
             )
     if doc.bom:
@@ -113,18 +118,20 @@ def lint_text(text: str) -> list[Finding]:
                 "line 1: the file starts with a UTF-8 byte-order mark; bash reads it as part of the first "
                 "key and runs that line as a command.",
                 "Save the file as UTF-8 without a byte-order mark.",
+                line=1,
             )
         )
     for s in doc.bindings:
         hazard = _shell_hazard(s)
         if hazard:
-            out.append(finding("env-shell-unsafe", f"{_key_label(s)}: {hazard}."))
+            out.append(finding("env-shell-unsafe", f"{_key_label(s)}: {hazard}.", line=s.line))
         if s.value and "${" in s.value:
             out.append(
                 finding(
                     "env-interpolation",
                     f"{_key_label(s)}: the value holds ${{…}}; python-dotenv and docker compose substitute "
                     "another variable there, Node's dotenv keeps it literally.",
+                    line=s.line,
                 )
             )
     crlf = [i for i, line in enumerate(text.splitlines(keepends=True), 1) if line.endswith("\r\n")]
@@ -134,6 +141,7 @@ def lint_text(text: str) -> list[Finding]:
                 "env-crlf",
                 f"{len(crlf)} line{'s' if len(crlf) > 1 else ''} end{'' if len(crlf) > 1 else 's'} with "
                 f"CRLF (first: line {crlf[0]}); `source .env` keeps the \\r in each value.",
+                line=crlf[0],
             )
         )
     return out
@@ -187,10 +195,11 @@ class UrlReport:
     classification: Classification | None
     findings: tuple[Finding, ...]
     expected: Expected | None
+    shadowed_by: int | None = None  # a later line sets the same key: loaders keep that one
 
     def to_dict(self) -> dict[str, object]:
         c = self.classification
-        return {
+        out: dict[str, object] = {
             "name": self.name,
             "line": self.line,
             "url": self.url,
@@ -200,6 +209,9 @@ class UrlReport:
             "pool_mode": c.pool_mode.value if c and c.pool_mode else None,
             "findings": [f.to_dict() for f in self.findings],
         }
+        if self.shadowed_by is not None:
+            out["shadowed_by"] = self.shadowed_by
+        return out
 
 
 @dataclass(frozen=True)
@@ -215,21 +227,33 @@ class EnvReport:
         return self.file_findings + tuple(f for u in self.urls for f in u.findings) + self.pair_findings
 
 
-def postgres_bindings(doc: EnvDocument) -> list[Statement]:
-    """The bindings loaders use (last of each key) that hold a PostgreSQL URL."""
+def postgres_bindings(doc: EnvDocument) -> list[tuple[Statement, int | None]]:
+    """Every binding that holds a PostgreSQL URL, with the line of the later binding of the same key
+    that loaders keep instead (None for the one they keep): deleting a duplicate line can leave an
+    earlier value in force, so each is checked."""
     out = []
-    for key in doc.values():
-        s = doc.last(key)
-        if s is None or not s.value:
+    for s in doc.bindings:
+        if s.key is None or not s.value:
             continue
-        if key in POOLED_NAMES or key in DIRECT_NAMES or looks_like_postgres_url(s.value):
-            out.append(s)
+        if s.key in POOLED_NAMES or s.key in DIRECT_NAMES or looks_like_postgres_url(s.value):
+            kept = doc.last(s.key)
+            out.append((s, kept.line if kept is not None and kept is not s else None))
     return out
+
+
+def _shadowed(f: Finding, line: int, kept: int | None) -> Finding:
+    """A finding on the URL of `line`; on a value loaders ignore today (a later line wins) an error
+    is a warning: nothing reads it now, but deleting the later line brings it back."""
+    if kept is None:
+        return replace(f, line=line)
+    severity = Severity.WARNING if f.severity is Severity.ERROR else f.severity
+    detail = f"line {line}, ignored while line {kept} sets it: {f.detail}"
+    return replace(f, line=line, detail=detail, severity=severity)
 
 
 def _masked(value: str) -> str:
     try:
-        return parse(value).masked()
+        return masked_uri(parse(value))
     except ParseError:
         return MASK
 
@@ -247,26 +271,35 @@ def check_env(
     doc = parse_document(text)
     file_findings = lint_text(text) + lint_mode(mode, label) + lint_git(git, label)
     urls: list[UrlReport] = []
-    for s in postgres_bindings(doc):
+    for s, kept in postgres_bindings(doc):
         assert s.key is not None and s.value is not None
         target_expected = (
             Expected.POOLED if s.key in POOLED_NAMES else Expected.DIRECT if s.key in DIRECT_NAMES else None
         )
-        if "${" in s.value:  # its value depends on other variables: env-interpolation says so
-            urls.append(UrlReport(s.key, s.line, _masked(s.value), None, None, (), target_expected))
-            continue
-        ci, classification, found = lint_url(s.value.strip())
+        value, extra = s.value, []
+        if "${" in s.value:  # the value the project's .env loader gives the app
+            extra = reference_findings(s, project)
+            if any(f.severity is Severity.ERROR for f in extra):
+                urls.append(
+                    UrlReport(
+                        s.key, s.line, _masked(s.value), None, None, tuple(extra), target_expected, kept
+                    )
+                )
+                continue
+            value = expanded_values(doc)[s.line]
+        ci, classification, found = lint_url(value.strip())
         if ci is not None and classification is None:
             classification = classify(ci)
         urls.append(
             UrlReport(
                 s.key,
                 s.line,
-                ci.masked() if ci is not None else _masked(s.value),
+                masked_uri(ci) if ci is not None else _masked(s.value),
                 ci,
                 classification,
-                tuple(found),
+                tuple(extra) + tuple(_shadowed(f, s.line, kept) for f in found),
                 target_expected,
+                kept,
             )
         )
     pair = [
@@ -279,167 +312,7 @@ def check_env(
             reason=u.classification.reason,
         )
         for u in urls
-        if u.ci is not None and u.classification is not None
+        if u.ci is not None and u.classification is not None and u.shadowed_by is None
     ]
     pair_findings = check_pair(pair, project) + prisma_migrations_findings(prisma, pair)
     return EnvReport(len(doc.values()), tuple(file_findings), tuple(urls), tuple(pair_findings))
-
-
-# --- what the project's Prisma config must say -----------------------------------------------
-
-PRISMA6_SNIPPET = """datasource {name} {{
-  provider  = "postgresql"
-  url       = env("DATABASE_URL")
-  directUrl = env("DIRECT_URL")
-}}"""
-
-PRISMA7_SNIPPET = """import 'dotenv/config'
-import {{ defineConfig, env }} from 'prisma/config'
-
-export default defineConfig({{
-  schema: '{schema}',
-  datasource: {{
-    url: env('DIRECT_URL'),
-  }},
-}})"""
-
-PRISMA7_RUNTIME = "new PrismaPg({ connectionString: process.env.DATABASE_URL })"
-
-_DATASOURCE = re.compile(r"datasource\s+(\w+)\s*\{([^}]*)\}")
-_ENV_REF = r"env\(\s*[\"']{name}[\"']\s*\)"
-# `url: env('X')`, `url: process.env.X`, `url: process.env['X']` in prisma.config.ts
-_CONFIG_URL = re.compile(
-    r"(?<![\w.$])url\s*:\s*(?:env\(\s*[\"'](?P<a>\w+)[\"']\s*\)|process\.env\.(?P<b>\w+)\b"
-    r"|process\.env\[\s*[\"'](?P<c>\w+)[\"']\s*\])"
-)
-_CONFIG_DATASOURCE = re.compile(r"(?<![\w.$])datasource\s*:\s*\{")
-# `url = env("X")` / `directUrl = env("X")` in a schema's datasource block
-_SCHEMA_ENV = r"\b{key}\s*=\s*env\(\s*[\"'](\w+)[\"']\s*\)"
-# `import 'dotenv/config'`, `require("dotenv").config()`, `import { config } from "dotenv"`, Node's loader
-_LOADS_DOTENV = re.compile(r"""dotenv/config|["']dotenv["']|process\.loadEnvFile""")
-
-
-@dataclass(frozen=True)
-class PrismaAdvice:
-    """What the Prisma config must contain for DATABASE_URL/DIRECT_URL to be used; pgc never edits it."""
-
-    major: str  # "7" or "6 or older"
-    file: str  # the file that must say it (relative to the project)
-    ok: bool
-    missing: tuple[str, ...]
-    snippet: str
-    notes: tuple[str, ...] = ()
-    migrations_env: str | None = None  # the variable `prisma migrate` reads, when the config says
-    change: str = ""  # the one change that makes migrations read DIRECT_URL
-
-
-def _rel(project: Project, p: Path) -> str:
-    return str(p.relative_to(project.root)) if p.is_relative_to(project.root) else str(p)
-
-
-def _config_url_env(text: str) -> str | None:
-    """The variable `datasource.url` of a prisma.config.ts reads (the CLI and migrations use it)."""
-    datasource = _CONFIG_DATASOURCE.search(text)
-    m = _CONFIG_URL.search(text, datasource.end() if datasource else 0)
-    return (m.group("a") or m.group("b") or m.group("c")) if m else None
-
-
-def prisma_advice(project: Project, schema_text: str | None, config_text: str | None) -> PrismaAdvice | None:
-    """Check the Prisma schema (≤6) or prisma.config.ts (7) against the pair pgc writes."""
-    if not project.uses_prisma:
-        return None
-    schema = _rel(project, project.prisma_schema) if project.prisma_schema else "prisma/schema.prisma"
-    block = _DATASOURCE.search(schema_text or "")
-    if project.prisma7:
-        config = _rel(project, project.prisma_config) if project.prisma_config else "prisma.config.ts"
-        missing = []
-        text = config_text or ""
-        migrations_env = _config_url_env(text) if config_text is not None else None
-        if config_text is None:
-            missing.append(f"{config} does not exist")
-        else:
-            if migrations_env != "DIRECT_URL":
-                missing.append("datasource.url does not read DIRECT_URL (the CLI and migrations use it)")
-            if not _LOADS_DOTENV.search(text):
-                missing.append("nothing loads .env (Prisma 7 does not): import 'dotenv/config'")
-        notes = [f"The app's client takes the pooled URL through the adapter: {PRISMA7_RUNTIME}"]
-        if block and re.search(r"^\s*(url|directUrl)\s*=", block.group(2), re.MULTILINE):
-            notes.append(f"Prisma 7 rejects url/directUrl in {schema}: remove them from the datasource block")
-        return PrismaAdvice(
-            "7",
-            config,
-            not missing,
-            tuple(missing),
-            PRISMA7_SNIPPET.format(schema=schema),
-            tuple(notes),
-            migrations_env,
-            f"in {config}, set datasource: {{ url: env('DIRECT_URL') }} (the app keeps the pooled URL "
-            f"through its adapter: {PRISMA7_RUNTIME})",
-        )
-    missing = []
-    name = "db"
-    migrations_env = None
-    if schema_text is None:
-        missing.append(f"{schema} does not exist")
-    elif block is None:
-        missing.append(f"{schema} has no datasource block")
-    else:
-        name = block.group(1)
-        body = block.group(2)
-        url = re.search(_SCHEMA_ENV.format(key="url"), body)
-        direct = re.search(_SCHEMA_ENV.format(key="directUrl"), body)
-        decides = direct or url
-        migrations_env = decides.group(1) if decides else None
-        if not (url and url.group(1) == "DATABASE_URL"):
-            missing.append('url = env("DATABASE_URL") (the pooled URL, for the app)')
-        if not (direct and direct.group(1) == "DIRECT_URL"):
-            missing.append('directUrl = env("DIRECT_URL") (migrations and introspection use it)')
-    return PrismaAdvice(
-        "6 or older",
-        schema,
-        not missing,
-        tuple(missing),
-        PRISMA6_SNIPPET.format(name=name),
-        migrations_env=migrations_env,
-        change=f'in {schema}, add directUrl = env("DIRECT_URL") to the datasource {name} block',
-    )
-
-
-def prisma_migrations_findings(advice: PrismaAdvice | None, urls: Sequence[PairUrl]) -> list[Finding]:
-    """`prisma-migrations-pooled`: the config makes `prisma migrate` read a pooled URL.
-
-    A direct variable that is pooled is `direct-url-is-pooled`'s case, and a missing one
-    `direct-url-missing`'s; this is the config that never reads the direct URL at all.
-    """
-    if advice is None or advice.migrations_env is None or advice.migrations_env in DIRECT_NAMES:
-        return []
-    by_name = {u.name: u for u in urls}
-    used = by_name.get(advice.migrations_env)
-    if used is None:
-        return []
-    direct = next((by_name[n] for n in DIRECT_NAMES if n in by_name), None)
-    unused = f" {direct.name} is set, but nothing in the config reads it." if direct else ""
-    why = (
-        f"datasource.url in {advice.file} reads {used.name}"
-        if advice.major == "7"
-        else f"the datasource block in {advice.file} has no directUrl, so Prisma uses url ({used.name})"
-    )
-    if used.endpoint is Endpoint.POOLED:
-        mode = used.pool_mode or PoolMode.UNKNOWN
-        severity = Severity.INFO if mode is PoolMode.SESSION else Severity.ERROR
-        what = f"a {mode.value}-mode pooler" if mode is not PoolMode.UNKNOWN else "a pooler"
-        detail = (
-            f"`prisma migrate` and introspection connect with {used.name}: {why}. {used.name} goes through "
-            f"{what} ({how_known(used)}).{unused}"
-        )
-    elif used.endpoint is Endpoint.UNKNOWN and direct is not None:
-        severity = Severity.WARNING
-        detail = (
-            f"`prisma migrate` and introspection connect with {used.name}, not {direct.name}: {why}. Its "
-            f"host does not say whether it is pooled.{unused}"
-        )
-    else:
-        return []
-    then = "" if direct else "; then set DIRECT_URL to the direct URL (`pgc env init` writes it)"
-    fix = f"Make migrations read DIRECT_URL: {advice.change}{then}."
-    return [finding("prisma-migrations-pooled", detail, fix, severity=severity)]
