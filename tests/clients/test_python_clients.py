@@ -12,9 +12,8 @@ from collections.abc import Callable
 import pytest
 
 from tests.clients import real
-from tests.clients.conftest import VerdictOf
 from tests.clients.real import Outcome
-from tests.clients.verdict import PREPARED
+from tests.clients.verdict import api_verdict
 
 BROKEN_BY_NAMES = ("26000", "42P05")
 
@@ -93,7 +92,7 @@ def test_asyncpg_sends_the_pgbouncer_flag_as_a_startup_parameter(
     assert (outcome.code, outcome.message) == ("08P01", "unsupported startup parameter: pgbouncer")
 
 
-# --- pgc's verdict on a project of that client equals it --------------------------------------
+# --- pgc's verdict (the client table, its checks) on a project of that client equals it ---
 
 # (project, the case whose outcome pgc must predict, words of the client's own fix)
 PREPARED_CASES = [
@@ -108,36 +107,20 @@ PREPARED_CASES = [
 
 @pytest.mark.parametrize(("name", "case", "fix"), PREPARED_CASES, ids=[c[0] for c in PREPARED_CASES])
 def test_pgc_prepared_statement_verdict_equals_the_real_client(
-    outcome_of: Callable[[str], Outcome],
-    pooled_url: str,
-    verdict: VerdictOf,
-    name: str,
-    case: str,
-    fix: str | None,
+    outcome_of: Callable[[str], Outcome], pooled_url: str, name: str, case: str, fix: str | None
 ) -> None:
-    found = verdict(name, pooled_url)
+    verdict = api_verdict(name, pooled_url)
     breaks = not outcome_of(case).ok
-    assert (found.severity(PREPARED) == "error") == breaks, (name, found.severity(PREPARED))
+    assert (verdict.severity == "error") == breaks, verdict
     if fix:
-        assert fix in found.text(PREPARED)
-    else:
-        assert found.exit_code == 0, [(f["id"], f["severity"]) for f in found.findings()]
-
-
-@pytest.mark.parametrize("name", ["psycopg", "asyncpg", "sqlalchemy-asyncpg"])
-def test_pgc_suggests_no_pgbouncer_flag_to_a_python_client(
-    pooled_url: str, verdict: VerdictOf, name: str
-) -> None:
-    found = verdict(name, pooled_url)
-    assert "pgbouncer=true" not in found.all_text()
+        assert fix in verdict.fix, verdict
 
 
 @pytest.mark.parametrize(
     ("name", "case"), [("psycopg", "psycopg-pgbouncer-flag"), ("asyncpg", "asyncpg-pgbouncer-flag")]
 )
 def test_pgc_reports_the_pgbouncer_flag_as_the_error_the_client_prints(
-    outcome_of: Callable[[str], Outcome], pooled_url: str, verdict: VerdictOf, name: str, case: str
+    outcome_of: Callable[[str], Outcome], pooled_url: str, name: str, case: str
 ) -> None:
-    found = verdict(name, pooled_url + "&pgbouncer=true")
-    printed = outcome_of(case).message or "?"
-    assert found.errors_naming(printed), [(f["id"], f["severity"]) for f in found.findings()]
+    verdict = api_verdict(name, pooled_url + "&pgbouncer=true")
+    assert verdict.url_errors_naming(outcome_of(case).message or "?"), verdict.url_findings

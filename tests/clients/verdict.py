@@ -109,3 +109,40 @@ def doctor(cwd: Path, url: str, *extra: str, name: str = "DATABASE_URL") -> Verd
     code, out, err = invoke(cwd, "doctor", "--no-environment", "--url", f"{name}={url}", "--json", *extra)
     assert code in (0, 1), (code, err[-2000:])
     return Verdict(json.loads(out), code, out)
+
+
+# --- pgc's verdict from the pure API (the client table and its checks), without a doctor run ---
+
+
+@dataclass(frozen=True)
+class ApiVerdict:
+    client: str | None  # the row id that set the severity
+    severity: str  # of prepared-statements-break, were the live probe to confirm the break
+    fix: str
+    reason: str
+    url_findings: tuple[
+        tuple[str, str, str], ...
+    ]  # (id, severity, detail) for the URL as the client reads it
+
+    def url_errors_naming(self, words: str) -> list[str]:
+        return [i for i, severity, detail in self.url_findings if severity == "error" and words in detail]
+
+
+def api_verdict(name: str, url: str, *, pooled: bool = True) -> ApiVerdict:
+    """What `clients.detect` + `checks.client` say about tests/clients/projects/NAME and `url`."""
+    from pgconnect_cli import clients, project
+    from pgconnect_cli.checks.client import check_url_for_client, prepared_verdict
+    from pgconnect_cli.conninfo import parse
+
+    model = project.detect(PROJECTS / name)
+    answer = clients.detect(model)
+    ci = parse(url)
+    prepared = prepared_verdict(answer, model, dict(ci.options))
+    found = check_url_for_client(ci, answer, pooled=pooled)
+    return ApiVerdict(
+        client=answer.client.id if answer.client else None,
+        severity=prepared.severity.value,
+        fix=prepared.fix,
+        reason=prepared.reason,
+        url_findings=tuple((f.id, f.severity.value, f.detail) for f in found),
+    )
