@@ -40,7 +40,7 @@ from pgconnect_cli.conninfo.params import merge_options, search_path_option
 from pgconnect_cli.conninfo.parse import ParseError, parse
 from pgconnect_cli.conninfo.redact import scrub
 from pgconnect_cli.errors import FindingError, PgcError, UsageError
-from pgconnect_cli.findings import Finding, Severity, finding
+from pgconnect_cli.findings import Finding, Severity
 from pgconnect_cli.providers import DerivationError, Endpoint, PoolMode, classify, derive_direct
 from pgconnect_cli.targets import DIRECT_NAMES, POOLED_NAMES, Source, Target, looks_like_postgres_url, pick
 
@@ -566,24 +566,23 @@ def _kind_text(kind: ToolKind) -> str:
 
 def tool_major(version_output: str) -> tuple[int, str] | None:
     """`pg_dump (PostgreSQL) 15.18 (Debian …)` → (15, "15.18")."""
-    m = re.search(r"\(PostgreSQL\)\s+((\d+)(?:\.\d+)*)", version_output)
-    if m is None:
-        return None
-    return int(m.group(2)), m.group(1)
+    from pgconnect_cli.checks.tools import parse_version_output
+
+    return parse_version_output(version_output)
 
 
 def version_finding(tool: str, tool_version: tuple[int, str], server_version_num: int) -> Finding | None:
     """`client-tools-old`, as an error: the dump tool would abort against this server."""
+    from pgconnect_cli.checks.tools import client_tools_old, server_version_text
+
     server_major = server_version_num // 10000
     if tool_version[0] >= server_major:
         return None
-    server = f"{server_major}.{server_version_num % 10000}"
-    return finding(
-        "client-tools-old",
-        f"{tool} {tool_version[1]} is older than the server (PostgreSQL {server}) and would abort with "
-        '"server version mismatch"',
-        f"install {tool} {server_major} or newer (Debian/Ubuntu: postgresql-client-{server_major}), "
-        "or pass --no-version-check",
+    return client_tools_old(
+        [(tool, tool_version[1])],
+        server_version_text(server_version_num),
+        server_major,
+        fix="or pass --no-version-check",
         severity=Severity.ERROR,
     )
 
@@ -636,8 +635,10 @@ def _server_version(plan: ExecPlan, env: Mapping[str, str]) -> int:
         kwargs["password"] = plan.password
     kwargs.setdefault("connect_timeout", _VERSION_CHECK_TIMEOUT_S)
     kwargs.setdefault("fallback_application_name", "pgc exec")
+    from pgconnect_cli.probes.postgres import open_connection
+
     try:
-        with _libpq_environment(env), psycopg.connect(autocommit=True, **kwargs) as conn:
+        with _libpq_environment(env), open_connection({k: str(v) for k, v in kwargs.items()}) as conn:
             return conn.info.server_version
     except psycopg.Error as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]

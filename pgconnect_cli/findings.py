@@ -35,15 +35,19 @@ class Finding:
     title: str
     detail: str = ""
     fix: str = ""
+    line: int | None = None  # the line of the file the finding is about (a .env line)
 
-    def to_dict(self) -> dict[str, str]:
-        return {
+    def to_dict(self) -> dict[str, str | int]:
+        out: dict[str, str | int] = {
             "id": self.id,
             "severity": self.severity.value,
             "title": self.title,
             "detail": self.detail,
             "fix": self.fix,
         }
+        if self.line is not None:
+            out["line"] = self.line
+        return out
 
 
 @dataclass(frozen=True)
@@ -559,13 +563,406 @@ _SPECS = (
         "Instances × per-instance pool size is more than the server, pooler or plan admits.",
         "Lower connection_limit per instance or use the pooled endpoint.",
     ),
+    # --- server, role and auth states (ids owned by issue 11, the server doctor; added here by
+    # `explain`, which maps pasted messages onto them; the doctor will produce them live) ----------
     _spec(
-        "probe-error",
+        "role-nologin",
+        "error",
+        "auth",
+        "The role is not allowed to log in",
+        'The role exists but has NOLOGIN (`role "x" is not permitted to log in`): a group role, or a '
+        "role created with CREATE ROLE, which defaults to NOLOGIN.",
+        "ALTER ROLE <role> LOGIN; (or connect as a login role that is a member of it)",
+    ),
+    _spec(
+        "role-missing",
+        "error",
+        "auth",
+        "The role does not exist on this server",
+        'The server has no role of that name (`role "x" does not exist`, SQLSTATE 28000). Often the '
+        "client reached another server than meant (a local PostgreSQL on the same port), the user "
+        "defaulted to the OS user (psql, pg_isready in a container run as root), or the docker "
+        "volume was initialised with another POSTGRES_USER.",
+        "Give the user explicitly (`-U`, PGUSER or the URL), check which server answers on the port, "
+        "or CREATE ROLE <role> LOGIN PASSWORD '…';",
+    ),
+    _spec(
+        "peer-authentication-failed",
+        "error",
+        "auth",
+        "Peer/ident authentication: the OS user is not the database user",
+        "pg_hba.conf uses `peer` (Unix socket) or `ident` for this connection: the server compares the "
+        "operating-system user with the database user and refuses when they differ; no password is "
+        "asked for.",
+        "Connect over TCP (host=127.0.0.1 / -h localhost) so a password rule applies, run as the OS "
+        "user of that name (sudo -u postgres psql), or change the pg_hba.conf line to scram-sha-256.",
+    ),
+    _spec(
+        "database-no-connect-privilege",
+        "error",
+        "auth",
+        "The role lacks CONNECT on the database",
+        '`permission denied for database "x"` with `User does not have CONNECT privilege`: CONNECT '
+        "was revoked from PUBLIC and not granted to this role.",
+        "GRANT CONNECT ON DATABASE <db> TO <role>;",
+    ),
+    _spec(
+        "role-connection-limit",
+        "error",
+        "server",
+        "The role has reached its connection limit",
+        '`too many connections for role "x"`: the role\'s CONNECTION LIMIT (Heroku and other hosts set '
+        "one per plan) is used up, usually by app instances each holding a pool.",
+        "Lower the pool size per instance, close idle connections, use the pooled URL, or "
+        "ALTER ROLE <role> CONNECTION LIMIT <n>; where you own the server.",
+    ),
+    _spec(
+        "database-not-allowing-connections",
+        "error",
+        "server",
+        "The database does not accept connections",
+        '`database "x" is not currently accepting connections`: ALLOW_CONNECTIONS is false (a '
+        "template, or a database being migrated or dropped).",
+        "ALTER DATABASE <db> ALLOW_CONNECTIONS true; or connect to another database.",
+    ),
+    _spec(
+        "password-expired",
+        "error",
+        "auth",
+        "The role's password has expired",
+        "The role has VALID UNTIL in the past: the server answers `password authentication failed` "
+        "although the password is right (its log says the password expired).",
+        "ALTER ROLE <role> VALID UNTIL 'infinity'; (or a new date) and set a new password.",
+    ),
+    _spec(
+        "schema-create-denied",
+        "error",
+        "auth",
+        "The role may not create objects in the schema",
+        "`permission denied for schema public`: PostgreSQL 15 revoked CREATE on `public` from PUBLIC, "
+        "so a role that neither owns the schema nor was granted CREATE cannot run the first migration.",
+        "GRANT CREATE ON SCHEMA public TO <role>; or ALTER SCHEMA public OWNER TO <role>; (or "
+        "ALTER DATABASE <db> OWNER TO <role>; on a new database)",
+    ),
+    _spec(
+        "shadow-database-create-denied",
+        "error",
+        "auth",
+        "Prisma migrate dev cannot create its shadow database",
+        "`prisma migrate dev` creates a temporary shadow database; a role without CREATEDB (every "
+        "managed plan: Neon, Supabase, Vercel, Heroku) fails with P3014 / `permission denied to "
+        "create database`.",
+        "Set shadowDatabaseUrl to a second, empty database (or branch), or ALTER ROLE <role> CREATEDB; "
+        "use `prisma migrate deploy` in CI.",
+    ),
+    _spec(
+        "read-only-transaction",
+        "error",
+        "server",
+        "The connection is read-only",
+        "`cannot execute … in a read-only transaction`: the URL reaches a hot standby or reader "
+        "endpoint, or the role has default_transaction_read_only=on.",
+        "Point the URL that writes (and DIRECT_URL for migrations) at the primary / writer endpoint.",
+    ),
+    _spec(
+        "channel-binding-unsupported",
+        "error",
+        "auth",
+        "channel_binding=require, and the other side cannot bind",
+        "libpq requires SCRAM-SHA-256-PLUS, but the server offered none: PgBouncer (no channel "
+        "binding), a role with an MD5 password, a server without TLS, or an old server.",
+        "Drop channel_binding=require from this URL (keep sslmode=verify-full for the server's "
+        "identity), or connect directly to a server that supports SCRAM channel binding.",
+    ),
+    _spec(
+        "client-certificate-required",
+        "error",
+        "tls",
+        "The server requires a client certificate",
+        "pg_hba.conf has clientcert=verify-ca/verify-full or `cert` authentication: the TLS handshake "
+        "or login fails without sslcert/sslkey (`certificate required`, `connection requires a valid "
+        "client certificate`).",
+        "Give sslcert=<client.crt>&sslkey=<client.key> (key file mode 0600) in the URL.",
+    ),
+    _spec(
+        "pgbouncer-database-unknown",
+        "error",
+        "pooler",
+        "PgBouncer does not know that database",
+        "PgBouncer answers `no such database: x` when its [databases] section has no entry for the "
+        "name (and no `*` fallback); CREATE DATABASE on the server does not help.",
+        "Add the database to PgBouncer's [databases] section (or a `* = host=…` fallback, or "
+        "auth_dbname for auth_query), then reload PgBouncer.",
+    ),
+    _spec(
+        "statement-pooling",
+        "error",
+        "pooler",
+        "The pooler runs in statement mode",
+        "PgBouncer in pool_mode=statement refuses multi-statement transactions (`transaction blocks "
+        "not allowed in statement pooling mode`): every ORM and migration tool uses them.",
+        "Use a transaction- or session-mode pool (pool_mode=transaction), or the direct URL.",
+    ),
+    # --- failure modes no live check sees: matched in pasted messages by `pgc explain` -----------
+    _spec(
+        "session-dropped",
         "warning",
         "server",
+        "An established session was closed by the other side",
+        "The connection worked and was closed later: a server restart or failover (57P01 "
+        "`terminating connection due to administrator command`), idle_session_timeout (57P05), a "
+        "pooler or provider closing idle connections (Neon suspends idle computes, PgBouncer "
+        "client_idle_timeout), a NAT or load balancer dropping idle TCP (`SSL SYSCALL error: EOF "
+        "detected`, `SSL connection has been closed unexpectedly`, `Connection terminated "
+        "unexpectedly`), or pg_terminate_backend.",
+        "Let the pool validate connections before use (SQLAlchemy pool_pre_ping, pg Pool idleTimeoutMillis "
+        "below the pooler's idle timeout), retry once on this error, and enable TCP keepalives "
+        "(keepalives_idle=60); read the server log for restarts.",
+    ),
+    _spec(
+        "client-library-old",
+        "error",
+        "server",
+        "The client library is too old for this server or provider",
+        "SCRAM-SHA-256 needs libpq 10+ (`authentication method 10 not supported`); Neon routes by "
+        "TLS SNI, which libpq sends from 14 (`Endpoint ID is not specified`); node-postgres 7 on "
+        "Node 14+ never finishes connecting (`Connection terminated unexpectedly`/timeouts); old "
+        "drivers and GUI tools bundle an old libpq.",
+        "Upgrade the driver or tool (psycopg2-binary, pg >= 8, the GUI's bundled libpq); for Neon "
+        "without SNI add options=endpoint%3D<endpoint-id>.",
+    ),
+    _spec(
+        "neon-endpoint-unavailable",
+        "error",
+        "server",
+        "The Neon compute endpoint cannot start",
+        "Neon's proxy answered instead of PostgreSQL: the endpoint is disabled or suspended by the "
+        "account (`endpoint is disabled`), the project is over its compute-time or data-transfer "
+        "quota, or the compute could not wake (`Couldn't connect to compute node`).",
+        "Check the project in the Neon console (quota, billing, endpoint state); enable the endpoint "
+        "or raise the plan; retry later for a failed wake-up.",
+    ),
+    _spec(
+        "pooler-server-login-failed",
+        "error",
+        "pooler",
+        "The pooler cannot log in to the server behind it",
+        "PgBouncer's own login to PostgreSQL failed and it refuses clients for server_login_retry "
+        "seconds (`server login has been failing`, `pgbouncer cannot connect to server`): a wrong "
+        "password in its userlist/auth_query, a missing database or role on the server, or a server "
+        "it cannot reach. The client's URL may be perfectly right.",
+        "Read PgBouncer's log for the server's message; fix the user/password in the pooler's config "
+        "(or auth_user), then RECONNECT or reload it.",
+    ),
+    _spec(
+        "pool-wait-timeout",
+        "error",
+        "pooler",
+        "Clients waited too long for a pooled server connection",
+        "PgBouncer closed a client after query_wait_timeout (`query_wait_timeout`): every server "
+        "connection of the pool was busy (session pooling with idle clients, long transactions, or "
+        "default_pool_size too small for the load).",
+        "Use transaction pooling, shorten transactions, raise default_pool_size within "
+        "max_connections, or lower the app's pool size per instance.",
+    ),
+    _spec(
+        "pgbouncer-prepared-statements-reset",
+        "error",
+        "pooler",
+        "PgBouncer's prepared-statement tracking lost its statements",
+        "PgBouncer 1.21+ with max_prepared_statements renames statements (PGBOUNCER_34); `prepared "
+        'statement "PGBOUNCER_n" does not exist` means the server lost them behind its back: a client '
+        "still sends DEALLOCATE ALL / DISCARD ALL (Prisma with pgbouncer=true does) or a reset query.",
+        "Remove pgbouncer=true from every client of this pooler (do not add it), then RECONNECT in "
+        "PgBouncer's console or restart it; or set max_prepared_statements=0 and keep pgbouncer=true "
+        "everywhere.",
+    ),
+    _spec(
+        "migrate-lock-held",
+        "error",
+        "server",
+        "Another session holds Prisma Migrate's advisory lock",
+        "`prisma migrate` takes pg_advisory_lock(72707369) and waits 10 s (P1002 with `Timed out "
+        "trying to acquire a postgres advisory lock`): a concurrent deploy, a crashed migration whose "
+        "session still lives, or a lock stranded on a pooled server connection.",
+        "Run migrations on the direct URL, one deploy at a time; find the holder: SELECT pid FROM "
+        "pg_locks WHERE locktype='advisory' AND objid=72707369; and pg_terminate_backend(pid) it.",
+    ),
+    _spec(
+        "privilege-denied",
+        "error",
+        "auth",
+        "The role lacks a privilege the statement needs",
+        "SQLSTATE 42501 / Prisma P1010: the login works, but the role may not use the table, schema "
+        "or database (`permission denied for table …`, `User … was denied access on the database`).",
+        "GRANT the privilege to the role (or run as the owner); for migrations use the role that "
+        "owns the schema.",
+    ),
+    _spec(
+        "rds-iam-token-expired",
+        "error",
+        "auth",
+        "The RDS IAM authentication token was rejected",
+        "RDS/Aurora answers `PAM authentication failed` for IAM users: the token expired (it lives "
+        "15 minutes and is checked at every new connection), was generated for another host, port, "
+        "user or region, or the connection was not TLS (RDS requires TLS for IAM auth; libpq's "
+        "plaintext retry then adds `pg_hba.conf rejects connection … SSL off`).",
+        "Generate a fresh token for each new connection (aws rds generate-db-auth-token with the exact "
+        "host, port, user and region) and connect with sslmode=require or verify-full.",
+    ),
+    _spec(
+        "env-variable-unset",
+        "error",
+        "env",
+        "A variable the connection needs was never set",
+        "The app read an unset variable: `Environment variable not found: DATABASE_URL` (Prisma "
+        "P1012), a host of `undefined` (`getaddrinfo EAI_AGAIN undefined`), `client password must be "
+        "a string` (node-postgres got password undefined), or libpq fell back to the local socket. "
+        "The .env file was not loaded (another file name, another directory, a CI or docker step "
+        "without the variable).",
+        "Set the variable where the app runs (`pgc env check` shows what the .env holds); load the "
+        "file explicitly (dotenv/config, --env-file, docker compose env_file).",
+    ),
+    _spec(
+        "server-starting",
+        "warning",
+        "server",
+        "The server is starting up, shutting down or recovering",
+        "SQLSTATE 57P03 (`the database system is starting up`, `… is shutting down`, `… in recovery "
+        "mode`): a restart, a crash recovery or a failover in progress.",
+        "Retry with backoff; if it lasts, read the server log (crash loop, full disk).",
+    ),
+    _spec(
+        "operation-timed-out",
+        "warning",
+        "server",
+        "A statement or operation ran past its time limit",
+        "The connection worked, but an operation took too long: Prisma P1008 (`Operations timed out "
+        "after …`), statement_timeout (57014 `canceling statement due to statement timeout`), a "
+        "pooler's query_timeout, or a lock wait.",
+        "Find the slow statement or the lock it waits on (pg_stat_activity); raise the timeout only "
+        "for statements that need it.",
+    ),
+    _spec(
+        "database-exists",
+        "info",
+        "server",
+        "The database already exists",
+        "Prisma P1009 / SQLSTATE 42P04: a create step found the database in place.",
+        "Nothing to fix if it is the right database; otherwise choose another name or drop it first.",
+    ),
+    _spec(
+        "migrations-not-applied",
+        "error",
+        "server",
+        "The database lacks the tables the app expects",
+        "Prisma P1014 (`The underlying table for model … does not exist`), P4001 (the introspected "
+        'database is empty) or SQLSTATE 42P01 (`relation "x" does not exist`): migrations never ran '
+        "on this database, or the URL points at another database or schema than the migrations did.",
+        "Run the migrations against this URL (`prisma migrate deploy`), and check the database and "
+        "schema in the URL (Prisma schema=, search_path).",
+    ),
+    _spec(
+        "server-version-unsupported",
+        "error",
+        "server",
+        "The server version lacks a feature the client uses",
+        "Prisma P1015: the schema uses features this PostgreSQL version does not have.",
+        "Upgrade the server, or remove the feature from the schema.",
+    ),
+    _spec(
+        "prisma-query-invalid",
+        "error",
+        "server",
+        "A raw query does not fit its parameters",
+        "Prisma P1016: the raw query has a different number of placeholders than parameters.",
+        "Make the $1, $2 … placeholders match the parameters passed.",
+    ),
+    _spec(
+        "migrate-failed",
+        "error",
+        "server",
+        "A Prisma Migrate step failed",
+        "P3xxx: migrate could not apply or verify the migrations (P3005 the schema is not empty, "
+        "P3009 a failed migration is recorded, P3018 a migration failed to apply, P3006 the shadow "
+        "database check failed); the error names the migration and the database's own message.",
+        "Read the database message in the error; resolve a failed migration with `prisma migrate "
+        "resolve`, baseline a non-empty database, and run migrate on the direct URL.",
+    ),
+    _spec(
+        "probe-error",
+        "error",
+        "server",
         "A check could not complete",
-        "A probe failed in an unexpected way; the other layers are still reported.",
+        "A probe failed in an unexpected way, so its layer was not checked (never a pass); the other "
+        "layers are still reported.",
         "Run with PGC_DEBUG=1 and report the issue.",
+    ),
+    # --- a hostile or careless server: what the doctor does not hand over ---------------
+    _spec(
+        "auth-cleartext-refused",
+        "error",
+        "auth",
+        "The server asked for the password in cleartext, and pgc did not send it",
+        "The server (or whatever answers in its place) sent AuthenticationCleartextPassword over a "
+        "connection that does not verify who it is: plaintext, or sslmode=require. pgc sends a cleartext "
+        "password only with sslmode=verify-full or when the URL says require_auth=password (IAM and Azure "
+        "tokens). libpq 15's psql and pg_dump have no require_auth and would send it. A warning when the "
+        "URL names this machine.",
+        "Verify the server (sslmode=verify-full with sslrootcert=system where the chain is public, or the "
+        "CA file); on a server you run, use scram-sha-256 instead of `password` in pg_hba.conf.",
+    ),
+    _spec(
+        "auth-md5-plaintext",
+        "warning",
+        "auth",
+        "The server asked for an MD5 password over plaintext, and pgc did not send it",
+        "MD5 over an unencrypted connection to another machine: the hash on the wire logs in as the role. "
+        "pgc refuses it before sending (libpq require_auth); libpq 15's psql and pg_dump would send it. "
+        "MD5 passwords are deprecated in PostgreSQL 18.",
+        "Use scram-sha-256 on the server (password_encryption=scram-sha-256, set the password again, "
+        "scram-sha-256 in pg_hba.conf) and TLS with sslmode=verify-full.",
+    ),
+    _spec(
+        "server-query-failed",
+        "error",
+        "server",
+        "The server accepted the login, but a plain query failed",
+        "A read-only `SELECT` of settings failed right after a successful login: the server (or what "
+        "answers in its place) cannot serve the app's queries.",
+        "Read the server's message in the detail; run `psql URL -c 'select 1'` to see it fail the same way.",
+    ),
+    _spec(
+        "descriptor-limit",
+        "error",
+        "tcp",
+        "This target was never dialed: the open-file limit ran out first",
+        "pgc dials in batches that fit the process's open-file limit (`ulimit -n`) and raises the soft "
+        "limit as far as the hard one allows; the run's deadline came before this target's turn. Not a "
+        "network fault.",
+        "Raise the limit (`ulimit -n 4096`) or check fewer URLs in one run.",
+    ),
+    # --- .env files, second tranche (env helper) -------------------------------------------
+    _spec(
+        "env-example-real-password",
+        "warning",
+        "env",
+        "A real password sits in a committed example .env",
+        "`.env.example` and `.env.sample` are committed on purpose, as templates: a URL in one that "
+        "holds a real-looking password for a non-local host publishes that password with the code.",
+        "Replace the password with a placeholder (e.g. [YOUR-PASSWORD]) and change the real one: it is "
+        "in the repository's history.",
+    ),
+    _spec(
+        "env-reference-not-expanded",
+        "warning",
+        "env",
+        "A ${…} reference in .env reaches the app unexpanded",
+        "A value such as DIRECT_URL=${DATABASE_URL} is expanded by python-dotenv, docker compose and "
+        "the Prisma 6 CLI (dotenv-expand), but Node's dotenv and `node --env-file` pass the text "
+        "`${DATABASE_URL}` on literally: the client the project uses then gets no URL at all.",
+        "Write the value out in full (`pgc env init` writes both URLs), or load .env with a loader "
+        "that expands (dotenv-expand for Node).",
     ),
 )
 
@@ -579,6 +976,7 @@ def finding(
     *,
     severity: Severity | str | None = None,
     title: str | None = None,
+    line: int | None = None,
 ) -> Finding:
     """Build a Finding from the catalogue; `fix`, `severity` and `title` override the defaults."""
     spec = CATALOGUE[id]
@@ -588,6 +986,7 @@ def finding(
         title=title if title is not None else spec.title,
         detail=detail,
         fix=fix if fix is not None else spec.fix,
+        line=line,
     )
 
 

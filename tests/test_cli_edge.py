@@ -175,5 +175,6 @@ def test_step_summary_of_the_doctor_has_the_url_layer_row(tmp_path: Path) -> Non
     summary = tmp_path / "summary.md"
     cli("doctor", "--offline", "--format", "github", "--url", URL, env={"GITHUB_STEP_SUMMARY": str(summary)})
     assert (
-        "| ✓ | url | generic, unknown endpoint by name; no expected role |" in summary.read_text().splitlines()
+        "| ✓ | url | generic, unknown endpoint by name; no expected role |"
+        in summary.read_text().splitlines()
     )

@@ -141,10 +141,12 @@ def test_help_documents_format_and_json() -> None:
 
 
 def test_every_explained_finding_id_is_in_the_catalogue() -> None:
-    from pgconnect_cli.explain import MESSAGES, PRISMA, SQLSTATES
+    from pgconnect_cli.explain import CLUES, PRISMA, SIGNATURES, SQLSTATES
 
-    for known in (*PRISMA, *SQLSTATES, *MESSAGES):
-        assert set(known.finding_ids) <= set(CATALOGUE), known.key
+    for entry in (*PRISMA, *SQLSTATES, *SIGNATURES):
+        assert set(entry.finding_ids) <= set(CATALOGUE), entry
+    for clue in CLUES:
+        assert clue.finding_id in CATALOGUE, clue
 
 
 # --- secrets: the pasted text is never echoed with its password ---------------------------------

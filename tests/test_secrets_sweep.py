@@ -40,6 +40,11 @@ def _runs() -> dict[str, tuple[tuple[str, ...], str | None]]:
             ("explain", f"connection to {url} failed: password authentication failed"),
             None,
         )
+        runs[f"explain-words-{url_name}"] = (("explain", url, "and", url), None)
+        runs[f"explain-stdin-{url_name}"] = (
+            ("explain", "-"),
+            f"FATAL: password authentication failed {url}\n",
+        )
         runs[f"explain-json-{url_name}"] = (("explain", "--json", f"could not connect {url}"), None)
         runs[f"url-direct-{url_name}"] = (("url", "direct", url), None)
         runs[f"url-pooled-{url_name}"] = (("url", "pooled", url), None)
@@ -92,7 +97,6 @@ def _usage_errors() -> dict[str, tuple[str, ...]]:
             f"env-init-positional-{url_name}": ("env", "init", url),
             f"url-fix-second-{url_name}": ("url", "fix", url, url),
             f"url-check-second-{url_name}": ("url", "check", "--json", url, url),
-            f"explain-second-{url_name}": ("explain", url, url),
             f"timeout-{url_name}": ("doctor", "--timeout", url),
             f"format-{url_name}": ("doctor", "--format", url),
             f"url-check-format-{url_name}": ("url", "check", "--format", url, url),

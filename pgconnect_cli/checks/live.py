@@ -7,24 +7,38 @@ observation is already scrubbed of secrets.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING
 
+from pgconnect_cli.checks.tools import client_tools_old
+from pgconnect_cli.doctor.observations import (
+    AuthGuard,
+    AuthObservation,
+    ClientTool,
+    DescriptorLimit,
+    DnsMethod,
+    DnsObservation,
+    DnsOutcome,
+    Layer,
+    Observations,
+    PoolerKind,
+    PoolerObservation,
+    PreparedObservation,
+    ServerFacts,
+    TcpAttempt,
+    TcpObservation,
+    TcpOutcome,
+    TlsAnswer,
+    TlsObservation,
+    TlsPolicy,
+    Verification,
+)
 from pgconnect_cli.findings import Finding, Severity, finding
 from pgconnect_cli.project import PREPARED_FIX, Client
 from pgconnect_cli.report import CheckResult, Status
-
-if TYPE_CHECKING:
-    from pgconnect_cli.probes.dns import DnsObservation
-    from pgconnect_cli.probes.local import ClientTool
-    from pgconnect_cli.probes.pooler import PoolerObservation
-    from pgconnect_cli.probes.postgres import AuthObservation, ServerFacts
-    from pgconnect_cli.probes.prepared import PreparedObservation
-    from pgconnect_cli.probes.tcp import TcpAttempt, TcpObservation
-    from pgconnect_cli.probes.tls import TlsAnswer, TlsObservation, TlsPolicy
 
 HEADROOM_RATIO = 0.10
 SLOW_CONNECT_RATIO = 0.5
@@ -48,6 +62,17 @@ class LiveContext:
     has_ipv6_route: bool = True
     expected_direct: bool = False  # the variable is meant for migrations (DIRECT_URL, …)
     prisma_tls: bool = False  # the URL sets TLS in Prisma's words (sslaccept, sslidentity)
+    loopback: bool = False  # the URL names this machine: localhost, 127.0.0.0/8, ::1, a Unix socket
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether the URL's host names this machine (what the app's libpq dials, not what --resolve pins)."""
+    if host == "" or host.startswith(("/", "@")) or host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]").split("%")[0]).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -86,6 +111,24 @@ def skipped(layer: str, reason: str) -> CheckResult:
     return CheckResult(layer, Status.SKIP, reason)
 
 
+def probe_crashed(layer: str, message: str) -> LayerResult:
+    """A probe that raised instead of observing: the layer was not checked."""
+    f = finding("probe-error", f"The {layer} probe failed: {message}.")
+    return LayerResult(CheckResult(layer, Status.FAIL, "the probe failed (probe-error)"), (f,), proceed=False)
+
+
+def not_dialed(limit: DescriptorLimit, ctx: LiveContext) -> LayerResult:
+    """A target still waiting for a descriptor slot when the run's deadline came."""
+    raised = f", raised from {limit.raised_from}" if limit.raised_from is not None else ""
+    f = finding(
+        "descriptor-limit",
+        f"{ctx.name} was never dialed: the open-file limit (ulimit -n) is {limit.soft} (hard limit "
+        f"{limit.hard}{raised}), so pgc probes at most {limit.slots} logins at a time, and the run's "
+        f"deadline (--timeout {ctx.timeout:g} s) came before its turn.",
+    )
+    return _result("tcp", f"never dialed: open-file limit {limit.soft}", [f])
+
+
 def _secs(value: float) -> str:
     return f"{value:.1f} s" if value < 10 else f"{value:.0f} s"
 
@@ -102,8 +145,6 @@ def _join(items: Sequence[str]) -> str:
 
 
 def dns_layer(obs: DnsObservation, ctx: LiveContext) -> LayerResult:
-    from pgconnect_cli.probes.dns import DnsMethod, DnsOutcome
-
     evidence = [f"resolver: {obs.resolver}"] if obs.resolver else []
     if obs.cnames:
         evidence.append("CNAME chain: " + " → ".join((obs.host, *obs.cnames)))
@@ -158,8 +199,6 @@ def _attempt_text(a: TcpAttempt) -> str:
 
 
 def tcp_layer(obs: TcpObservation, ctx: LiveContext) -> LayerResult:
-    from pgconnect_cli.probes.tcp import TcpOutcome
-
     evidence = [_attempt_text(a) for a in obs.attempts]
     if obs.side is not None:
         evidence.append(f"port {obs.side.port} of the same address: {obs.side.outcome.value}")
@@ -213,6 +252,13 @@ def tcp_layer(obs: TcpObservation, ctx: LiveContext) -> LayerResult:
         return _result(
             "tcp", f"no answer from {target} within {_secs(obs.budget)}", [f], ms=obs.ms, evidence=evidence
         )
+    if first.error in ("EMFILE", "ENFILE"):
+        f = finding(
+            "descriptor-limit",
+            f"Connecting to {target} failed on this machine: no file descriptor left ({first.error}). "
+            "Not a network fault.",
+        )
+        return _result("tcp", "no file descriptor left", [f], ms=obs.ms, evidence=evidence)
     ipv6 = ":" in first.address
     detail = f"Connecting to {target} failed: {first.error or first.outcome.value}"
     detail += (
@@ -245,8 +291,6 @@ def _cert_text(obs: TlsObservation) -> str:
 
 
 def tls_layer(obs: TlsObservation, pol: TlsPolicy, ctx: LiveContext) -> LayerResult:
-    from pgconnect_cli.probes.tls import TlsAnswer, Verification
-
     evidence = [f"SSLRequest answer: {obs.answer.value}", f"sslmode={pol.sslmode}"]
     if pol.verify_chain:
         evidence.append(f"CA: {pol.cafile or 'the system trust store'} ({pol.cafile_source or 'default'})")
@@ -315,8 +359,6 @@ def tls_layer(obs: TlsObservation, pol: TlsPolicy, ctx: LiveContext) -> LayerRes
 def _verify_failed(
     obs: TlsObservation, pol: TlsPolicy, ctx: LiveContext, cert_text: str, evidence: list[str]
 ) -> LayerResult:
-    from pgconnect_cli.probes.tls import Verification
-
     cert = obs.certificate
     ca = pol.cafile or "the system trust store"
     if obs.verification is Verification.HOSTNAME_MISMATCH:
@@ -376,7 +418,92 @@ def _verify_failed(
 # --------------------------------------------------------------------------- auth
 
 
+# libpq 16 added require_auth (fe-auth.c check_expected_areq)
+REQUIRE_AUTH_LIBPQ = 160000
+
+
+def auth_guard(
+    *, url_require_auth: str | None, dial_sslmode: str, loopback: bool, libpq_version: int
+) -> tuple[AuthGuard, str | None]:
+    """Which password methods the doctor's login refuses before sending, and libpq's require_auth.
+
+    A cleartext password goes only to a verified server (sslmode=verify-full) or when the URL asks
+    for it (require_auth=password, as IAM and Azure tokens need). An MD5 hash goes over plaintext
+    only to this machine. SCRAM reveals no password and is never refused."""
+    if url_require_auth:
+        return AuthGuard.URL, None
+    if dial_sslmode == "verify-full":
+        return AuthGuard.NONE, None
+    if libpq_version < REQUIRE_AUTH_LIBPQ:
+        return AuthGuard.UNAVAILABLE, None
+    plaintext = dial_sslmode in ("disable", "allow")
+    if plaintext and not loopback:
+        return AuthGuard.CLEARTEXT_AND_MD5, "!password,!md5"
+    return AuthGuard.CLEARTEXT, "!password"
+
+
+_OLD_TOOLS_SEND = (
+    " libpq 15's psql and pg_dump have no require_auth and would send it: so does any client that "
+    "does not refuse it."
+)
+
+
+def _refused_login(obs: AuthObservation, ctx: LiveContext, kind: ConnectFailure) -> LayerResult:
+    """The login the doctor refused to finish: the server asked for a password it must not get."""
+    where = f"{ctx.host}:{ctx.port}"
+    tls = bool(obs.sslmode not in ("disable", "allow"))
+    path = (
+        f"over TLS that does not verify the server (sslmode={obs.sslmode})"
+        if tls
+        else "over an unencrypted connection"
+    )
+    evidence = [
+        f"require_auth={'!password,!md5' if obs.guard is AuthGuard.CLEARTEXT_AND_MD5 else '!password'}"
+    ]
+    if kind is ConnectFailure.CLEARTEXT_REFUSED:
+        detail = (
+            f"The server at {where} asked for the password in cleartext (AuthenticationCleartextPassword) "
+            f"{path}; pgc refused to send it (libpq require_auth). Anyone in the path can ask for it "
+            "the same way." + _OLD_TOOLS_SEND
+        )
+        if tls:
+            fix = (
+                f"Verify the server in {ctx.name}: sslmode=verify-full with sslrootcert=system where the "
+                "provider's chain is public, or sslrootcert=/path/to/ca.pem. If the password is an IAM or "
+                "Azure token (cleartext over TLS by design), add require_auth=password to say so."
+            )
+        elif ctx.loopback:
+            fix = (
+                "The server is on this machine: switch its pg_hba.conf method from `password` to "
+                "scram-sha-256 (and set the role's password again with password_encryption=scram-sha-256)."
+            )
+        else:
+            fix = (
+                f"Turn on TLS and verify the server in {ctx.name} (sslmode=verify-full with sslrootcert), "
+                "and switch the server from `password` to scram-sha-256 in pg_hba.conf."
+            )
+        f = finding(
+            "auth-cleartext-refused",
+            detail,
+            fix,
+            severity=Severity.WARNING if ctx.loopback else Severity.ERROR,
+        )
+        summary = "refused to send the password in cleartext"
+    else:
+        f = finding(
+            "auth-md5-plaintext",
+            f"The server at {where} asked for an MD5 password {path}, to another machine; pgc did not send "
+            "it (libpq require_auth). The MD5 hash logs in as the role if read off the wire, and MD5 "
+            "passwords are deprecated in PostgreSQL 18." + _OLD_TOOLS_SEND,
+        )
+        summary = "refused to send an MD5 password over plaintext"
+    status = Status.FAIL if f.severity is Severity.ERROR else Status.WARN
+    return LayerResult(CheckResult("auth", status, summary, obs.ms, tuple(evidence)), (f,), proceed=False)
+
+
 class ConnectFailure(str, Enum):
+    CLEARTEXT_REFUSED = "cleartext-refused"  # our require_auth refused a cleartext password request
+    MD5_REFUSED = "md5-refused"  # our require_auth refused an MD5 request
     AUTH = "auth"
     NO_PASSWORD = "no-password"
     TENANT = "tenant"
@@ -397,6 +524,8 @@ class ConnectFailure(str, Enum):
 _FAILURE_RULES: tuple[tuple[ConnectFailure, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.IGNORECASE))
     for kind, pattern in (
+        (ConnectFailure.CLEARTEXT_REFUSED, r"requirement .* failed: server requested a cleartext password"),
+        (ConnectFailure.MD5_REFUSED, r"requirement .* failed: server requested a hashed password"),
         (ConnectFailure.TLS_UNSUPPORTED, r"server does not support SSL"),
         (
             ConnectFailure.TLS_VERIFY,
@@ -430,10 +559,55 @@ _SQLSTATE_RULES = {
 }
 
 
-def login_timed_out(limit: str, ctx: LiveContext) -> Finding:
+@dataclass(frozen=True)
+class LoginCause:
+    """What the server itself told another target of the same database and role."""
+
+    name: str  # that target's variable
+    said: Finding  # its auth finding: database-missing, auth-failed or hba-rejected
+
+
+# What a login that timed out through a pooler can be explained by.
+LOGIN_CAUSES = ("database-missing", "auth-failed", "hba-rejected")
+
+
+def login_timed_out_obs(obs: Observations) -> bool:
+    """The login failed without the server's word: it timed out, or the pooler's own login failed."""
+    if obs.cut is Layer.AUTH:
+        return True
+    if obs.auth is None or obs.auth.ok:
+        return False
+    kind = classify_connect_error(obs.auth.sqlstate, obs.auth.message, obs.auth.timed_out)
+    return kind in (ConnectFailure.TIMEOUT, ConnectFailure.POOLER_LOGIN)
+
+
+def _linked(cause: LoginCause, ctx: LiveContext) -> Finding:
+    said = cause.said
+    return finding(
+        "connect-failed",
+        "The login did not complete: the pooler could not open a server connection. "
+        f"{cause.name}, with the same database and role, reached the server and got {said.id}: {said.detail}",
+        f"{said.fix} The same change fixes {ctx.name}.",
+    )
+
+
+def _pooler_login_failed(said: str, ctx: LiveContext) -> Finding:
+    return finding(
+        "connect-failed",
+        f"The pooler could not open a server connection (check database and role): {said}. It refuses "
+        "clients for a while (server_login_retry) after its own login to the server failed.",
+        f"Check the database name and the user in {ctx.name}: the direct URL to the same database shows "
+        "the server's own error (`pgc doctor` checks both).",
+    )
+
+
+def login_timed_out(limit: str, ctx: LiveContext, cause: LoginCause | None = None) -> Finding:
     """A login that never completed: a failure to connect, not latency (`slow-connect` is for a
     connection that succeeded slowly). A pooler keeps its client waiting while it cannot open a
-    server connection, as PgBouncer does for a database or role the server does not know."""
+    server connection, as PgBouncer does for a database or role the server does not know.
+    `cause`: what a sibling login was told by the server, which explains this one."""
+    if cause is not None:
+        return _linked(cause, ctx)
     return finding(
         "connect-failed",
         f"TCP and TLS answered, but the login did not complete {limit}. Most often the pooler could not "
@@ -472,20 +646,7 @@ def server_message(message: str) -> str:
     return " ".join(text.split())
 
 
-def dial_sslmode(url_sslmode: str, tls_answer: str | None) -> str:
-    """The sslmode for the one attempt, so libpq makes exactly one attempt.
-
-    With `prefer` (or `allow`) libpq would try a second time with the other setting after a
-    failure; the SSLRequest answer already says which of the two the server takes.
-    """
-    if url_sslmode not in ("prefer", "allow") or tls_answer is None:
-        return url_sslmode
-    if url_sslmode == "prefer" and tls_answer in ("S", "direct"):
-        return "require"
-    return "disable"
-
-
-def auth_layer(obs: AuthObservation, ctx: LiveContext) -> LayerResult:
+def auth_layer(obs: AuthObservation, ctx: LiveContext, cause: LoginCause | None = None) -> LayerResult:
     tls = "TLS" if obs.ssl_in_use else "no TLS"
     who = f"{obs.user or '(default user)'} to database {obs.dbname or '(default)'}"
     evidence = [
@@ -499,6 +660,9 @@ def auth_layer(obs: AuthObservation, ctx: LiveContext) -> LayerResult:
     said = server_message(obs.message) or obs.error_type
     evidence.append(f"{obs.error_type}: {said}" + (f" (SQLSTATE {obs.sqlstate})" if obs.sqlstate else ""))
     kind = classify_connect_error(obs.sqlstate, obs.message, obs.timed_out)
+    ours = obs.guard in (AuthGuard.CLEARTEXT, AuthGuard.CLEARTEXT_AND_MD5)
+    if ours and kind in (ConnectFailure.CLEARTEXT_REFUSED, ConnectFailure.MD5_REFUSED):
+        return _refused_login(obs, ctx, kind)
     once = (
         " pgc made exactly one attempt and does not retry: providers ban addresses after repeated failures."
     )
@@ -553,20 +717,16 @@ def auth_layer(obs: AuthObservation, ctx: LiveContext) -> LayerResult:
         f = finding("startup-parameter-unsupported", f"The pooler refused the connection: {said}.")
         return _result("auth", "the pooler rejects a startup parameter", [f], ms=obs.ms, evidence=evidence)
     if kind is ConnectFailure.POOLER_LOGIN:
-        f = finding(
-            "connect-failed",
-            f"The pooler could not open a server connection (check database and role): {said}. It refuses "
-            "clients for a while (server_login_retry) after its own login to the server failed.",
-            f"Check the database name and the user in {ctx.name}: the direct URL to the same database shows "
-            "the server's own error (`pgc doctor` checks both).",
-        )
+        f = _linked(cause, ctx) if cause is not None else _pooler_login_failed(said, ctx)
         return _result("auth", "the pooler cannot log in to the server", [f], ms=obs.ms, evidence=evidence)
     if kind is ConnectFailure.TIMEOUT:
-        limit = (
-            f"within {obs.connect_timeout} s (connect_timeout of the attempt; --timeout {ctx.timeout:g} s)"
+        given = min(obs.budget, obs.connect_timeout) if obs.budget > 0 else obs.connect_timeout
+        source = (
+            "what was left of the run" if given < obs.connect_timeout else "connect_timeout of the attempt"
         )
-        f = login_timed_out(limit, ctx)
-        return _result("auth", f"no login within {obs.connect_timeout} s", [f], ms=obs.ms, evidence=evidence)
+        limit = f"within {_secs(given)} ({source}; --timeout {ctx.timeout:g} s)"
+        f = login_timed_out(limit, ctx, cause)
+        return _result("auth", f"no login {limit.partition(' (')[0]}", [f], ms=obs.ms, evidence=evidence)
     if kind is ConnectFailure.REFUSED:
         f = finding("tcp-refused", f"The server stopped accepting connections during the check: {said}.")
         return _result("auth", "connection refused", [f], ms=obs.ms, evidence=evidence)
@@ -577,11 +737,29 @@ def auth_layer(obs: AuthObservation, ctx: LiveContext) -> LayerResult:
 # --------------------------------------------------------------------------- server
 
 
-def server_layer(facts: ServerFacts, tools: Sequence[ClientTool] | None, ctx: LiveContext) -> LayerResult:
+def old_tools(tools: Sequence[ClientTool], facts: ServerFacts) -> list[ClientTool]:
+    """The local tools of an older major version than the server's."""
+    major = facts.major
+    if facts.error or major is None:
+        return []
+    return [t for t in tools if t.major is not None and t.major < major]
+
+
+def server_layer(
+    facts: ServerFacts, tools: Sequence[ClientTool] | None, ctx: LiveContext, *, report_old: bool = True
+) -> LayerResult:
     """`tools` None: the local pg_dump and psql did not tell their versions within the run's time
-    budget, so `client-tools-old` is not checked."""
+    budget, so `client-tools-old` is not checked. `report_old` False: another target of the run
+    reports it (once per run)."""
     if facts.error or facts.version is None:
-        return LayerResult(skipped("server", f"server facts unavailable: {facts.error or 'no answer'}"))
+        said = facts.error or "no answer"
+        state = f" (SQLSTATE {facts.sqlstate})" if facts.sqlstate else ""
+        f = finding(
+            "server-query-failed",
+            f"The login to {ctx.host}:{ctx.port} succeeded, but a read-only query of the server's settings "
+            f"failed: {said}{state}. The app's first query would fail the same way.",
+        )
+        return _result("server", f"the server fails queries: {said}", [f], ms=facts.ms)
     parts = [f"PostgreSQL {facts.version}"]
     findings: list[Finding] = []
     evidence = [
@@ -615,18 +793,9 @@ def server_layer(facts: ServerFacts, tools: Sequence[ClientTool] | None, ctx: Li
         evidence.append(
             f"{tool.name}: {tool.version or 'not found'}" + (f" ({tool.path})" if tool.path else "")
         )
-    old = [t for t in tools if major is not None and t.major is not None and t.major < major]
-    if old:
-        names = ", ".join(f"{t.name} {t.version}" for t in old)
-        findings.append(
-            finding(
-                "client-tools-old",
-                f"This machine's {names} {'is' if len(old) == 1 else 'are'} older than the server "
-                f"(PostgreSQL {facts.version}): pg_dump aborts with `server version mismatch`.",
-                f"Install client tools of major version {major} or newer (e.g. apt-get install "
-                f"postgresql-client-{major}), or run them from the postgres:{major} container image.",
-            )
-        )
+    old = old_tools(tools, facts)
+    if old and report_old and major is not None:
+        findings.append(client_tools_old([(t.name, t.version or "") for t in old], facts.version, major))
     return _result("server", "; ".join(parts), findings, ms=facts.ms, evidence=evidence)
 
 
@@ -634,8 +803,6 @@ def server_layer(facts: ServerFacts, tools: Sequence[ClientTool] | None, ctx: Li
 
 
 def pooler_layer(obs: PoolerObservation, suspected_pooled: bool) -> LayerResult:
-    from pgconnect_cli.probes.pooler import PoolerKind
-
     evidence = [
         f"port dialed {obs.dialed_port}, inet_server_port() {obs.server_port}",
         f"local port {obs.local_port}, inet_client_port() {obs.client_port}",
@@ -780,18 +947,21 @@ def latency_layer(obs: AuthObservation, ctx: LiveContext) -> LayerResult:
 
 
 def out_of_time(
-    layer: str, ctx: LiveContext, budget: float, *, tls_answer: TlsAnswer | None = None
+    layer: str,
+    ctx: LiveContext,
+    budget: float,
+    *,
+    tls_answer: TlsAnswer | None = None,
+    cause: LoginCause | None = None,
 ) -> LayerResult:
     """A layer still running when the run's time budget ended.
 
     `tls_answer`: what the server answered SSLRequest before the budget ended (DIRECT for
     sslnegotiation=direct, which sends none). A server that agreed to TLS and was slow in the
     handshake (a proxy waking its database) is no `not-postgres`: that is for silence."""
-    from pgconnect_cli.probes.tls import TlsAnswer
-
     limit = f"within {_secs(budget)} (--timeout {ctx.timeout:g} s)"
     port = f"{ctx.host}:{ctx.port}"
-    if layer == "tls" and tls_answer in (TlsAnswer.SUPPORTED, TlsAnswer.DIRECT):
+    if layer == "tls" and tls_answer is not None and tls_answer.agreed_to_tls:
         agreed = (
             "answered S (TLS) to SSLRequest"
             if tls_answer is TlsAnswer.SUPPORTED
@@ -813,7 +983,7 @@ def out_of_time(
     elif layer == "tls":
         f = finding("not-postgres", f"{port} did not answer SSLRequest {limit}.")
     elif layer == "auth":
-        f = login_timed_out(limit, ctx)
+        f = login_timed_out(limit, ctx, cause)
     else:
         return LayerResult(
             skipped(layer, f"out of time: the run's budget ({_secs(budget)}) ended"), proceed=False

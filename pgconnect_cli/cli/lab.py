@@ -19,16 +19,25 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
+# A string, not a Path: typer turns `--dir ''` into Path('.'), the current directory.
 DirOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--dir",
         help="Lab directory (default: $PGC_LAB_DIR, else $XDG_STATE_HOME/pgconnect/lab; "
         "as root /var/tmp/pgconnect-lab-0).",
-        file_okay=False,
+        metavar="<directory>",
         show_default=False,
     ),
 ]
+
+
+def _lab_dir(value: str | None) -> Path | None:
+    from pgconnect_cli.errors import UsageError
+
+    if value is not None and not value.strip():
+        raise UsageError("--dir is empty: give a lab directory, or leave --dir out for the default")
+    return None if value is None else Path(value)
 
 
 @app.command()
@@ -37,16 +46,23 @@ def up(directory: DirOption = None) -> None:
     from pgconnect_cli import lab
 
     try:
-        result = lab.up(directory)
+        result = lab.up(_lab_dir(directory))
     except PgcError as exc:
         fail(exc)
     current = result.lab
     if result.outcome is lab.UpOutcome.ALREADY_RUNNING:
         typer.echo(f"A lab is already running in {current.directory}.", err=True)
+    elif result.outcome is lab.UpOutcome.RECOVERED and result.changes:
+        typer.echo(
+            f"Found a lab in {current.directory} that was not running ({result.reason}): "
+            f"cleaned it up and started a new one ({', '.join(result.changes)}). A .env written "
+            "for the old one is stale: rewrite it with 'pgc lab env --write'.",
+            err=True,
+        )
     elif result.outcome is lab.UpOutcome.RECOVERED:
         typer.echo(
             f"Found a lab in {current.directory} that was not running ({result.reason}): "
-            "cleaned it up and started a new one (new ports and password).",
+            "cleaned it up and started a new one on the same ports with the same password.",
             err=True,
         )
     else:
@@ -69,10 +85,11 @@ def down(directory: DirOption = None) -> None:
     from pgconnect_cli import lab
 
     try:
-        stopped = lab.down(directory)
+        path = _lab_dir(directory)
+        stopped = lab.down(path)
     except PgcError as exc:
         fail(exc)
-    where = lab.resolve_directory(directory)
+    where = lab.resolve_directory(path)
     typer.echo(
         f"Stopped the lab and removed {where}." if stopped else f"No lab running in {where}.", err=True
     )
@@ -89,7 +106,7 @@ def status(
     from pgconnect_cli import lab
 
     try:
-        current = lab.status(directory)
+        current = lab.status(_lab_dir(directory), dotenv=Path(".env"))
     except PgcError as exc:
         fail(exc)
     if as_json:
@@ -109,6 +126,14 @@ def status(
             typer.echo(f"  DIRECT_URL    {current.lab.masked_direct_url}")
         if current.problem:
             typer.echo(f"  problem: {current.problem}: run 'pgc lab up' to start a new lab")
+        checked = current.env_file
+        if checked is not None and checked.stale:
+            typer.echo(
+                f"  {checked.path} points at an older lab ({'; '.join(checked.differences)}): "
+                f"rewrite it with 'pgc lab env --write {checked.path}'"
+            )
+        elif checked is not None:
+            typer.echo(f"  {checked.path} holds this lab's URLs")
     if not current.running:
         raise typer.Exit(1)
 
@@ -123,6 +148,14 @@ def _status_document(current: object) -> dict[str, object]:
         if proc is not None
     }
     urls = None
+    env_file = None
+    if current.env_file is not None:
+        checked = current.env_file
+        env_file = {
+            "path": str(checked.path),
+            "stale": checked.stale,
+            "differences": list(checked.differences),
+        }
     if current.lab is not None:
         urls = {"DATABASE_URL": current.lab.masked_pooled_url, "DIRECT_URL": current.lab.masked_direct_url}
     return {
@@ -133,6 +166,7 @@ def _status_document(current: object) -> dict[str, object]:
         "pgbouncer": processes.get("pgbouncer"),
         "urls": urls,
         "problem": current.problem,
+        "env_file": env_file,
     }
 
 
@@ -157,7 +191,7 @@ def env(
     try:
         if path is not None and not write:
             raise UsageError(f"add --write to write the URLs into {path}")
-        urls = lab.env(directory)
+        urls = lab.env(_lab_dir(directory))
         if write:
             target = path or Path(".env")
             replaced = lab.write_env(target, urls.as_env())

@@ -1,20 +1,8 @@
 """Probes: the doctor's only network and database I/O.
 
-Each probe does one thing against one target and returns a frozen observation dataclass with
-monotonic start/finish timestamps. Probes never print, never decide severity and never raise for
-a network failure: the failure is part of the observation. Every text that may come from a
-server passes through `conninfo.redact.scrub` before it is stored.
+Each probe does one thing against one target and returns a frozen observation dataclass of
+`pgconnect_cli.doctor.observations`, with monotonic start/finish timestamps. Probes never print,
+never decide severity and never raise for a network failure: the failure is part of the
+observation. Every text that may come from a server passes through `conninfo.redact.scrub`
+before it is stored.
 """
-
-from __future__ import annotations
-
-
-class Timed:
-    """`ms` for observations that carry monotonic `started`/`finished` timestamps (seconds)."""
-
-    started: float
-    finished: float
-
-    @property
-    def ms(self) -> float:
-        return (self.finished - self.started) * 1000

@@ -11,62 +11,21 @@ import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from enum import Enum
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from pgconnect_cli.probes import Timed
+from pgconnect_cli.doctor.observations import DnsMethod, DnsObservation, DnsOutcome, ResolverConfig
 
-
-class DnsMethod(str, Enum):
-    LITERAL = "literal"
-    PINNED = "pinned"
-    SYSTEM = "system"
-    DNS = "dns"
-    SOCKET = "socket"
-
-
-class DnsOutcome(str, Enum):
-    OK = "ok"
-    NOT_FOUND = "not-found"  # NXDOMAIN
-    NO_ADDRESS = "no-address"  # the name exists, without A or AAAA records
-    FAILED = "failed"  # SERVFAIL, refused, timeout, no resolver
-
-
-@dataclass(frozen=True)
-class ResolverConfig:
-    nameserver: str | None = None  # --resolver IP; None: the system's resolv.conf
-    port: int = 53
-    pins: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # --resolve, lower-case names
-    hosts_file: Path = Path("/etc/hosts")
-    prefer_ipv6: bool = False  # getaddrinfo puts IPv6 first when this machine can route it
-
-    @property
-    def label(self) -> str:
-        if self.nameserver is None:
-            return "the system resolver"
-        host = f"[{self.nameserver}]" if ":" in self.nameserver else self.nameserver
-        return f"{host}:{self.port}"
-
-
-@dataclass(frozen=True)
-class DnsObservation(Timed):
-    host: str
-    method: DnsMethod
-    outcome: DnsOutcome
-    addresses: tuple[str, ...] = ()  # in the order they will be dialed
-    a: tuple[str, ...] = ()
-    aaaa: tuple[str, ...] = ()
-    cnames: tuple[str, ...] = ()
-    complete: bool = True  # both the A and the AAAA question were answered
-    resolver: str = ""
-    error: str = ""
-    timed_out: bool = False
-    budget: float = 0.0
-    started: float = 0.0
-    finished: float = 0.0
+__all__ = [
+    "DnsMethod",
+    "DnsObservation",
+    "DnsOutcome",
+    "ResolverConfig",
+    "is_ip",
+    "is_socket_host",
+    "resolve",
+]
 
 
 def is_ip(host: str) -> bool:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-import re
+import resource
 import shutil
 import socket
 import subprocess
-from dataclasses import dataclass
+
+from pgconnect_cli.checks.tools import parse_version_output
+from pgconnect_cli.doctor.observations import ClientTool, DescriptorLimit
+
+__all__ = ["ClientTool", "client_tools", "descriptor_limit", "has_ipv6_route"]
 
 # A documentation address (RFC 3849): connecting a UDP socket only asks the routing table.
 _IPV6_PROBE = ("2001:db8::1", 9)
@@ -24,19 +28,6 @@ def has_ipv6_route() -> bool:
     return True
 
 
-@dataclass(frozen=True)
-class ClientTool:
-    name: str
-    path: str | None
-    version: str | None  # "15.18"
-
-    @property
-    def major(self) -> int | None:
-        if not self.version:
-            return None
-        return int(self.version.split(".")[0])
-
-
 def client_tools() -> tuple[ClientTool, ...]:
     """`pg_dump --version` and `psql --version` of the tools on PATH."""
     out = []
@@ -48,7 +39,20 @@ def client_tools() -> tuple[ClientTool, ...]:
                 text = subprocess.run(
                     [path, "--version"], capture_output=True, text=True, timeout=5, check=False
                 ).stdout
-                match = re.search(r"\(PostgreSQL\)\s+(\d+(?:\.\d+)?)", text)
-                version = match.group(1) if match else None
+                parsed = parse_version_output(text)
+                version = parsed[1] if parsed else None
         out.append(ClientTool(name, path, version))
     return tuple(out)
+
+
+def descriptor_limit(wanted: int) -> DescriptorLimit:
+    """The open-file limit, with the soft limit raised toward `wanted` as far as the hard one allows."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= wanted or (hard != resource.RLIM_INFINITY and soft >= hard):
+        return DescriptorLimit(soft, hard)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError):
+        return DescriptorLimit(soft, hard)
+    return DescriptorLimit(target, hard, raised_from=soft)

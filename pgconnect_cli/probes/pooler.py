@@ -15,45 +15,19 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
-from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from pgconnect_cli.conninfo.redact import scrub
-from pgconnect_cli.probes import Timed
-from pgconnect_cli.probes.postgres import AuthObservation, ServerFacts, Session
+from pgconnect_cli.doctor.observations import AuthObservation, PoolerKind, PoolerObservation, ServerFacts
+from pgconnect_cli.probes.postgres import Session
+
+__all__ = ["PoolerKind", "PoolerObservation", "fingerprint"]
 
 if TYPE_CHECKING:
     import psycopg
 
 # A reused server connection is older than the client holding it by more than this.
 _REUSE_MARGIN_S = 0.25
-
-
-class PoolerKind(str, Enum):
-    TRANSACTION = "transaction"
-    SESSION = "session"
-    PROXY = "proxy"
-    NONE = "none"
-    UNKNOWN = "unknown"
-
-
-@dataclass(frozen=True)
-class PoolerObservation(Timed):
-    kind: PoolerKind
-    dialed_port: int
-    server_port: int | None = None
-    local_port: int | None = None
-    client_port: int | None = None
-    key_pid: int | None = None
-    backend_pid: int | None = None
-    concurrent_pids: tuple[int, ...] = ()  # main, second, third client, all connected at once
-    reconnect_pid: int | None = None
-    reconnect_backend_age_s: float | None = None
-    extra_connections: int = 0
-    error: str = ""
-    started: float = 0.0
-    finished: float = 0.0
 
 
 def _pid(conn: psycopg.Connection[Any]) -> int:

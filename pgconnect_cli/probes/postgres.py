@@ -19,7 +19,20 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pgconnect_cli.conninfo.redact import scrub
-from pgconnect_cli.probes import Timed
+from pgconnect_cli.doctor.observations import AuthGuard, AuthObservation, ServerFacts
+
+__all__ = [
+    "APPLICATION_NAME",
+    "AuthObservation",
+    "ConnectPlan",
+    "ServerFacts",
+    "Session",
+    "connect_once",
+    "libpq_version",
+    "open_connection",
+    "plan_params",
+    "server_facts",
+]
 
 if TYPE_CHECKING:
     import psycopg
@@ -38,55 +51,40 @@ class ConnectPlan:
     sslmode: str
     connect_timeout: int
     secrets: tuple[str, ...] = field(default=(), repr=False)
-
-    def conninfo(self) -> str:
-        from psycopg.conninfo import make_conninfo
-
-        return make_conninfo("", **dict(self.params))
+    budget: float | None = None  # seconds the attempt may take (libpq's own minimum is 2 s)
+    guard: AuthGuard = AuthGuard.NONE
 
 
-@dataclass(frozen=True)
-class AuthObservation(Timed):
-    ok: bool
-    host: str
-    hostaddr: str | None
-    port: int
-    sslmode: str  # what was dialed (pinned), not necessarily what the URL says
-    connect_timeout: int
-    user: str | None = None
-    dbname: str | None = None
-    sqlstate: str | None = None
-    message: str = ""  # scrubbed
-    error_type: str = ""
-    timed_out: bool = False
-    ssl_in_use: bool | None = None
-    backend_key_pid: int | None = None
-    local_port: int | None = None
-    libpq_version: int = 0
-    started: float = 0.0
-    finished: float = 0.0
+_WAIT_INTERVAL_S = 0.05
 
 
-@dataclass(frozen=True)
-class ServerFacts(Timed):
-    version: str | None = None  # "15.18"
-    version_num: int | None = None
-    max_connections: int | None = None
-    reserved: int | None = None
-    in_use: int | None = None
-    role_conn_limit: int | None = None  # -1: no limit
-    db_conn_limit: int | None = None
-    backend_pid: int | None = None
-    server_port: int | None = None  # inet_server_port(); None over a Unix socket
-    client_port: int | None = None  # inet_client_port()
-    superuser: bool | None = None
-    error: str = ""
-    started: float = 0.0
-    finished: float = 0.0
+def open_connection(params: Mapping[str, str], *, timeout: float | None = None) -> psycopg.Connection[Any]:
+    """The one way pgc opens a psycopg connection (autocommit, no automatic prepared statements).
 
-    @property
-    def major(self) -> int | None:
-        return self.version_num // 10000 if self.version_num else None
+    `timeout`: seconds, however few; libpq (and psycopg's `connect`) would round a connect_timeout
+    under 2 s up to 2 s, which could overrun the doctor's deadline. Raises psycopg.Error
+    (`ConnectionTimeout` when the time ran out)."""
+    import psycopg
+    from psycopg.conninfo import make_conninfo
+
+    conninfo = make_conninfo("", **dict(params))
+    wait_timeout = getattr(psycopg.errors, "_WaitTimeout", None)
+    connect_gen = getattr(psycopg.Connection, "_connect_gen", None)
+    if timeout is None or wait_timeout is None or connect_gen is None:
+        return psycopg.Connection.connect(conninfo, autocommit=True, prepare_threshold=None)
+    from psycopg import waiting
+
+    gen = connect_gen(conninfo)
+    try:
+        conn: psycopg.Connection[Any] = waiting.wait_conn(
+            gen, interval=_WAIT_INTERVAL_S, timeout=max(timeout, 0.01)
+        )
+    except wait_timeout:
+        gen.close()
+        raise psycopg.errors.ConnectionTimeout("connection timeout expired") from None
+    conn.autocommit = True
+    conn.prepare_threshold = None
+    return conn
 
 
 def _local_port(conn: psycopg.Connection[Any]) -> int | None:
@@ -103,7 +101,7 @@ def _local_port(conn: psycopg.Connection[Any]) -> int | None:
         dup.close()
 
 
-def _libpq_version() -> int:
+def libpq_version() -> int:
     import psycopg
 
     return psycopg.pq.version()
@@ -124,11 +122,13 @@ def connect_once(plan: ConnectPlan) -> tuple[AuthObservation, psycopg.Connection
         connect_timeout=plan.connect_timeout,
         user=params.get("user"),
         dbname=params.get("dbname") or params.get("user"),
-        libpq_version=_libpq_version(),
+        libpq_version=libpq_version(),
+        guard=plan.guard,
+        budget=plan.budget if plan.budget is not None else float(plan.connect_timeout),
         started=started,
     )
     try:
-        conn = psycopg.Connection.connect(plan.conninfo(), autocommit=True, prepare_threshold=None)
+        conn = open_connection(params, timeout=plan.budget)
     except psycopg.Error as exc:
         finished = time.monotonic()
         message = scrub(str(exc).strip(), plan.secrets)
@@ -180,7 +180,7 @@ def server_facts(conn: psycopg.Connection[Any], secrets: tuple[str, ...] = ()) -
     except psycopg.Error as exc:
         lines = str(exc).strip().splitlines()
         error = scrub(lines[0], secrets) if lines else type(exc).__name__
-        return ServerFacts(error=error, started=started, finished=time.monotonic())
+        return ServerFacts(error=error, sqlstate=exc.sqlstate, started=started, finished=time.monotonic())
     assert row is not None
     version = str(row[0]).split()[0] if row[0] else None
     return ServerFacts(
@@ -214,9 +214,8 @@ class Session:
 
     def extra(self) -> psycopg.Connection[Any]:
         """A further connection with the same settings; raises psycopg.Error."""
-        import psycopg
 
-        conn = psycopg.Connection.connect(self.plan.conninfo(), autocommit=True, prepare_threshold=None)
+        conn = open_connection(dict(self.plan.params), timeout=self.plan.budget)
         with self._lock:
             self._opened.append(conn)
         return conn
@@ -241,6 +240,7 @@ def plan_params(
     port: int,
     sslmode: str,
     connect_timeout: int,
+    require_auth: str | None = None,
 ) -> tuple[tuple[str, str], ...]:
     """The settings of the one attempt: the URL's libpq settings, pinned to what was probed."""
     params = {k: v for k, v in libpq.items() if k not in ("host", "hostaddr", "port", "load_balance_hosts")}
@@ -250,5 +250,7 @@ def plan_params(
     params["port"] = str(port)
     params["sslmode"] = sslmode
     params["connect_timeout"] = str(connect_timeout)
+    if require_auth is not None:
+        params["require_auth"] = require_auth
     params.setdefault("fallback_application_name", APPLICATION_NAME)
     return tuple(params.items())

@@ -12,28 +12,17 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pgconnect_cli.conninfo.redact import scrub
-from pgconnect_cli.probes import Timed
+from pgconnect_cli.doctor.observations import PreparedObservation
+
+__all__ = ["BREAKING_SQLSTATES", "PreparedObservation", "probe"]
 
 if TYPE_CHECKING:
     import psycopg
 
 BREAKING_SQLSTATES = ("42P05", "26000")
-
-
-@dataclass(frozen=True)
-class PreparedObservation(Timed):
-    broke: bool
-    sqlstate: str | None = None
-    message: str = ""  # the server's error for the step that failed (scrubbed)
-    step: str = ""  # which step failed: "prepare on the second client", "execute on the first client"
-    name: str = ""
-    error: str = ""  # the probe itself could not run
-    started: float = 0.0
-    finished: float = 0.0
 
 
 def _run(conn: psycopg.Connection[Any], action: str, name: bytes) -> tuple[str | None, str]:

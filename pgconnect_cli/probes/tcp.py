@@ -12,50 +12,12 @@ import selectors
 import socket
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from enum import Enum
 
-from pgconnect_cli.probes import Timed
+from pgconnect_cli.doctor.observations import TcpAttempt, TcpObservation, TcpOutcome
+
+__all__ = ["HTTPS_PORT", "TcpAttempt", "TcpObservation", "TcpOutcome", "dial"]
 
 HTTPS_PORT = 443
-
-
-class TcpOutcome(str, Enum):
-    CONNECTED = "connected"
-    REFUSED = "refused"
-    TIMEOUT = "timeout"
-    UNREACHABLE = "unreachable"
-    ERROR = "error"
-
-
-@dataclass(frozen=True)
-class TcpAttempt:
-    address: str
-    port: int
-    outcome: TcpOutcome
-    error: str = ""
-    ms: float = 0.0
-
-
-@dataclass(frozen=True)
-class TcpObservation(Timed):
-    port: int
-    attempts: tuple[TcpAttempt, ...]
-    budget: float
-    side: TcpAttempt | None = None  # port 443 of the same address, when the port did not answer
-    local_port: int | None = None
-    started: float = 0.0
-    finished: float = 0.0
-
-    @property
-    def connected(self) -> TcpAttempt | None:
-        return next((a for a in self.attempts if a.outcome is TcpOutcome.CONNECTED), None)
-
-    @property
-    def outcome(self) -> TcpOutcome:
-        if self.connected is not None:
-            return TcpOutcome.CONNECTED
-        return self.attempts[0].outcome if self.attempts else TcpOutcome.ERROR
 
 
 _UNREACHABLE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT}

@@ -3,7 +3,8 @@
 SNI carries the URL's host name while the socket is connected to the resolved address. The
 certificate is verified the way the URL's sslmode asks (libpq: verify-ca/verify-full, or
 `require` when a root certificate file exists); the host name check follows libpq's rules.
-After the handshake the TLS session is closed cleanly, so the server logs nothing.
+After the handshake the TLS session is closed cleanly, so the server logs nothing. The policy
+itself (which sslmode, which CA) is pure: `checks.tls_policy`.
 """
 
 from __future__ import annotations
@@ -16,105 +17,23 @@ import struct
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from enum import Enum
 from pathlib import Path
 
-from pgconnect_cli.probes import Timed
-from pgconnect_cli.probes.x509 import Certificate, DerError, matches_host, parse_certificate
+from pgconnect_cli.checks import tls_policy
+from pgconnect_cli.checks.x509 import Certificate, DerError, matches_host, parse_certificate
+from pgconnect_cli.doctor.observations import TlsAnswer, TlsObservation, TlsPolicy, Verification
+
+__all__ = ["SSL_REQUEST", "TlsAnswer", "TlsObservation", "TlsPolicy", "Verification", "policy", "probe"]
 
 SSL_REQUEST = struct.pack("!ii", 8, 80877103)
 _PREVIEW_BYTES = 48
 
 
-class TlsAnswer(str, Enum):
-    SUPPORTED = "S"
-    NOT_SUPPORTED = "N"
-    ERROR_RESPONSE = "E"  # an ErrorResponse to SSLRequest: an old or unusual server, no TLS
-    OTHER = "other"  # bytes that are no PostgreSQL answer
-    CLOSED = "closed"  # the peer closed without answering
-    NO_ANSWER = "no-answer"  # nothing within the budget
-    DIRECT = "direct"  # sslnegotiation=direct: no SSLRequest, TLS from the first byte
-
-
-class Verification(str, Enum):
-    NOT_REQUESTED = "not-requested"
-    OK = "ok"
-    UNKNOWN_CA = "unknown-ca"
-    HOSTNAME_MISMATCH = "hostname-mismatch"
-    EXPIRED = "expired"
-    ROOTCERT_MISSING = "rootcert-missing"
-    FAILED = "failed"
-
-
-@dataclass(frozen=True)
-class TlsPolicy:
-    """What the URL asks of TLS, resolved like libpq does before it connects."""
-
-    sslmode: str
-    sni_host: str | None  # None: no SNI (an IP address, or sslsni=0)
-    verify_chain: bool
-    verify_host: bool
-    cafile: str | None  # None with verify_chain: the system's trust store (sslrootcert=system)
-    cafile_source: str  # "sslrootcert", "PGSSLROOTCERT", "~/.postgresql/root.crt", "system", ""
-    certfile: str | None = None
-    keyfile: str | None = None
-    direct: bool = False
-
-    @property
-    def wants_tls(self) -> bool:
-        return self.sslmode in ("require", "verify-ca", "verify-full")
-
-
 def policy(
     params: Mapping[str, str], host: str, environ: Mapping[str, str], home: Path | None = None
 ) -> TlsPolicy:
-    """The TLS policy for `params` (libpq keywords) toward `host`: libpq 16+ rules."""
-    from pgconnect_cli.probes.dns import is_ip
-
-    sslmode = params.get("sslmode") or environ.get("PGSSLMODE") or "prefer"
-    rootcert = params.get("sslrootcert") or environ.get("PGSSLROOTCERT")
-    source = "sslrootcert" if params.get("sslrootcert") else ("PGSSLROOTCERT" if rootcert else "")
-    if rootcert is None and home is not None:
-        default = home / ".postgresql" / "root.crt"
-        if sslmode in ("verify-ca", "verify-full") or default.is_file():
-            rootcert, source = str(default), "~/.postgresql/root.crt"
-    if rootcert == "system":
-        if not params.get("sslmode"):
-            sslmode = "verify-full"
-        cafile, source = None, "system"
-    else:
-        cafile = rootcert
-    verify_chain = sslmode in ("verify-ca", "verify-full") or (
-        sslmode == "require" and cafile is not None and Path(cafile).is_file()
-    )
-    sni = (params.get("sslsni") or environ.get("PGSSLSNI") or "1") != "0"
-    return TlsPolicy(
-        sslmode=sslmode,
-        sni_host=host if sni and host and not is_ip(host) else None,
-        verify_chain=verify_chain,
-        verify_host=sslmode == "verify-full",
-        cafile=cafile,
-        cafile_source=source,
-        certfile=params.get("sslcert"),
-        keyfile=params.get("sslkey"),
-        direct=(params.get("sslnegotiation") or "") == "direct",
-    )
-
-
-@dataclass(frozen=True)
-class TlsObservation(Timed):
-    answer: TlsAnswer
-    handshake: bool = False  # completed
-    version: str | None = None
-    cipher: str | None = None
-    certificate: Certificate | None = None
-    verification: Verification = Verification.NOT_REQUESTED
-    verify_detail: str = ""
-    preview: str = ""  # printable start of a non-PostgreSQL answer
-    error: str = ""
-    budget: float = 0.0
-    started: float = 0.0
-    finished: float = 0.0
+    """The URL's TLS policy toward `host`, reading which certificate files exist (libpq 16+ rules)."""
+    return tls_policy.policy(params, host, environ, home, os.path.isfile)
 
 
 def _preview(data: bytes) -> str:
@@ -148,7 +67,7 @@ def _context(pol: TlsPolicy, verify: bool) -> ssl.SSLContext:
             ctx.load_verify_locations(cafile=pol.cafile)
     else:
         ctx.verify_mode = ssl.CERT_NONE
-    if pol.certfile and pol.keyfile and Path(pol.certfile).is_file() and Path(pol.keyfile).is_file():
+    if pol.certfile and pol.keyfile:
         with contextlib.suppress(ssl.SSLError, OSError):
             ctx.load_cert_chain(pol.certfile, pol.keyfile)
     return ctx
@@ -191,6 +110,18 @@ def _handshake(sock: socket.socket, pol: TlsPolicy, verify: bool, budget: float)
     return result
 
 
+def _buffered(sock: socket.socket) -> bytes:
+    """Bytes already received after the answer byte, without waiting for more."""
+    timeout = sock.gettimeout()
+    sock.setblocking(False)  # with a timeout set, recv would wait for data first
+    try:
+        return sock.recv(_PREVIEW_BYTES)
+    except OSError:  # BlockingIOError: nothing there, as from a PostgreSQL server
+        return b""
+    finally:
+        sock.settimeout(timeout)
+
+
 def _ask(sock: socket.socket, budget: float) -> tuple[TlsAnswer, bytes, str]:
     sock.settimeout(max(budget, 0.05))
     try:
@@ -203,7 +134,12 @@ def _ask(sock: socket.socket, budget: float) -> tuple[TlsAnswer, bytes, str]:
     if not first:
         return TlsAnswer.CLOSED, b"", "the server closed the connection without answering SSLRequest"
     if first == b"S":
-        return TlsAnswer.SUPPORTED, first, ""
+        extra = _buffered(sock)
+        if not extra:
+            return TlsAnswer.SUPPORTED, first, ""
+        # a PostgreSQL server sends nothing after S before the ClientHello (libpq refuses such
+        # bytes too): `SSH-2.0-…` is an SSH banner that happens to start with S
+        return TlsAnswer.OTHER, _read_more(sock, first + extra), ""
     if first == b"N":
         return TlsAnswer.NOT_SUPPORTED, first, ""
     data = _read_more(sock, first)
@@ -255,7 +191,7 @@ def probe(
             if answer is not TlsAnswer.SUPPORTED:
                 preview = _preview(data) if answer is TlsAnswer.OTHER else ""
                 return replace(base, preview=preview, error=error, finished=time.monotonic())
-        if pol.verify_chain and pol.cafile is not None and not Path(pol.cafile).is_file():
+        if pol.verify_chain and pol.cafile is not None and not pol.cafile_exists:
             hs = _handshake(sock, pol, False, left())
             return replace(
                 base,
@@ -319,10 +255,3 @@ def _certificate_again(
     finally:
         with contextlib.suppress(OSError):
             sock.close()
-
-
-def home_directory() -> Path | None:
-    try:
-        return Path(os.path.expanduser("~"))
-    except RuntimeError:
-        return None

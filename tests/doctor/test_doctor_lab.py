@@ -293,7 +293,7 @@ def test_slow_client_tools_do_not_hold_the_doctor_past_its_time_budget(lab: pgc_
     assert "client-tools-old" not in [f.id for f in report.all_findings()]
 
 
-def test_a_crashing_probe_is_probe_error_and_the_other_layers_still_report(
+def test_a_crashing_probe_is_a_probe_error_failure_and_the_other_layers_still_report(
     lab: pgc_lab.Lab, doctor_json: DoctorJson, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from pgconnect_cli.probes import postgres
@@ -304,10 +304,11 @@ def test_a_crashing_probe_is_probe_error_and_the_other_layers_still_report(
     monkeypatch.setattr(postgres, "server_facts", broken)
     code, doc = doctor_json("--url", f"DIRECT_URL={lab.direct_url}")
     found = one(doc, "probe-error")
-    assert found["severity"] == "warning"
+    assert found["severity"] == "error"
     assert "RuntimeError: boom" in found["detail"]
     assert check(doc, "DIRECT_URL", "auth")["status"] == "pass"
-    assert code == 0
+    assert check(doc, "DIRECT_URL", "server")["status"] == "fail"
+    assert code == 1
 
 
 def test_unknown_database_behind_pgbouncer_is_connect_failed_linked_to_database_missing(

@@ -8,15 +8,27 @@ import pytest
 
 from pgconnect_cli.checks import live
 from pgconnect_cli.checks.live import ConnectFailure, LiveContext, classify_connect_error
+from pgconnect_cli.checks.tls_policy import dial_sslmode
+from pgconnect_cli.checks.x509 import Certificate
+from pgconnect_cli.doctor.observations import (
+    AuthObservation,
+    ClientTool,
+    DnsMethod,
+    DnsObservation,
+    DnsOutcome,
+    PoolerKind,
+    PoolerObservation,
+    PreparedObservation,
+    ServerFacts,
+    TcpAttempt,
+    TcpObservation,
+    TcpOutcome,
+    TlsAnswer,
+    TlsObservation,
+    TlsPolicy,
+    Verification,
+)
 from pgconnect_cli.findings import Severity
-from pgconnect_cli.probes.dns import DnsMethod, DnsObservation, DnsOutcome
-from pgconnect_cli.probes.local import ClientTool
-from pgconnect_cli.probes.pooler import PoolerKind, PoolerObservation
-from pgconnect_cli.probes.postgres import AuthObservation, ServerFacts
-from pgconnect_cli.probes.prepared import PreparedObservation
-from pgconnect_cli.probes.tcp import TcpAttempt, TcpObservation, TcpOutcome
-from pgconnect_cli.probes.tls import TlsAnswer, TlsObservation, TlsPolicy, Verification
-from pgconnect_cli.probes.x509 import Certificate
 from pgconnect_cli.project import Client
 from pgconnect_cli.report import Status
 
@@ -313,7 +325,7 @@ def test_unknown_connect_error_is_connect_failed() -> None:
 def test_attempt_sslmode_is_pinned_to_the_sslrequest_answer(
     url_sslmode: str, answer: str | None, dialed: str
 ) -> None:
-    assert live.dial_sslmode(url_sslmode, answer) == dialed
+    assert dial_sslmode(url_sslmode, TlsAnswer(answer) if answer else None) == dialed
 
 
 # --------------------------------------------------------------------------- server

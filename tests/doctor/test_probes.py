@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from pgconnect_cli import lab as pgc_lab
+from pgconnect_cli.checks.x509 import matches_host, parse_certificate
 from pgconnect_cli.doctor import parse_pins, parse_resolver
 from pgconnect_cli.errors import UsageError
 from pgconnect_cli.probes import dns, tcp, tls
-from pgconnect_cli.probes.x509 import matches_host, parse_certificate
 from tests.fakes import closed_port, dns_server, http_listener, syn_drop_port
 
 # --------------------------------------------------------------------------- dns

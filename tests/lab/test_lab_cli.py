@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from pgconnect_cli import lab as pgc_lab
 from pgconnect_cli.cli import lab as lab_cli
+from tests.cluster_template import ClusterTemplate
 
 pytestmark = pytest.mark.live
 
@@ -184,9 +185,9 @@ def test_lab_commands_end_to_end_start_print_and_remove_a_lab(reachable_tmp_path
 
 
 @pytest.fixture
-def crashed_pgbouncer(reachable_tmp_path: Path, lab_template: pgc_lab.ClusterTemplate) -> pgc_lab.Lab:
+def crashed_pgbouncer(reachable_tmp_path: Path, lab_template: ClusterTemplate) -> pgc_lab.Lab:
     """A lab whose PgBouncer was killed with SIGKILL."""
-    started = pgc_lab.up(reachable_tmp_path / "lab", template=lab_template).lab
+    started = pgc_lab.up(reachable_tmp_path / "lab", cluster=lab_template).lab
     os.kill(started.pgbouncer.pid, signal.SIGKILL)
     while started.pgbouncer.is_running():
         time.sleep(0.01)
@@ -207,6 +208,86 @@ def test_up_on_a_half_dead_lab_says_it_cleaned_up_and_started_a_new_one(
 
     assert code == 0
     assert f"pgbouncer (pid {crashed_pgbouncer.pgbouncer.pid}) is not running" in err
-    assert "cleaned it up and started a new one" in err
+    assert "cleaned it up and started a new one on the same ports with the same password" in err
     assert not crashed_pgbouncer.postgres.is_running()
     assert pgc_lab.status(crashed_pgbouncer.directory).running
+
+
+@pytest.mark.parametrize("command", ["up", "down", "status", "env"])
+def test_an_empty_dir_is_a_usage_error_not_the_current_directory(command: str, tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("mine")
+
+    code, out, err = invoke(command, "--dir", "")
+
+    assert (code, out) == (2, "")
+    assert err == "pgc: error: --dir is empty: give a lab directory, or leave --dir out for the default\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.txt"]
+
+
+def _env_file(path: Path, database_url: str, direct_url: str) -> None:
+    path.write_text(f'DATABASE_URL="{database_url}"\nDIRECT_URL="{direct_url}"\n')
+
+
+def test_status_says_a_dotenv_written_for_this_lab_holds_its_urls(lab: pgc_lab.Lab, tmp_path: Path) -> None:
+    _env_file(tmp_path / ".env", lab.pooled_url, lab.direct_url)
+
+    code, out, _ = invoke("status", "--dir", str(lab.directory))
+
+    assert code == 0
+    assert "  .env holds this lab's URLs" in out.splitlines()
+
+
+def test_status_says_a_dotenv_with_an_older_labs_port_is_stale(lab: pgc_lab.Lab, tmp_path: Path) -> None:
+    old_port = lab.postgres.port + 1
+    old_direct = lab.direct_url.replace(f":{lab.postgres.port}/", f":{old_port}/")
+    _env_file(tmp_path / ".env", lab.pooled_url, old_direct)
+
+    code, out, _ = invoke("status", "--dir", str(lab.directory))
+
+    assert code == 0
+    assert (
+        f"  .env points at an older lab (DIRECT_URL port {old_port} (the lab's is {lab.postgres.port})): "
+        "rewrite it with 'pgc lab env --write .env'"
+    ) in out.splitlines()
+
+
+def test_status_says_a_dotenv_with_an_older_labs_password_is_stale_without_showing_either(
+    lab: pgc_lab.Lab, tmp_path: Path
+) -> None:
+    old_password = "an-older-labs-password"
+    _env_file(
+        tmp_path / ".env",
+        lab.postgres.url(password=old_password).replace(f":{lab.postgres.port}/", f":{lab.pgbouncer.port}/"),
+        lab.postgres.url(password=old_password),
+    )
+
+    _, out, err = invoke("status", "--dir", str(lab.directory))
+
+    assert "DATABASE_URL password (not the lab's); DIRECT_URL password (not the lab's)" in out
+    assert old_password not in out + err and lab.password not in out + err
+
+
+def test_status_ignores_a_dotenv_that_points_elsewhere(lab: pgc_lab.Lab, tmp_path: Path) -> None:
+    _env_file(
+        tmp_path / ".env",
+        "postgresql://app:secret@db.internal:6543/app",
+        "postgresql://app:secret@localhost:5432/app",
+    )
+
+    _, out, _ = invoke("status", "--dir", str(lab.directory))
+
+    assert ".env" not in out
+
+
+def test_status_json_reports_a_stale_dotenv(lab: pgc_lab.Lab, tmp_path: Path) -> None:
+    old_port = lab.pgbouncer.port + 1
+    old_pooled = lab.pooled_url.replace(f":{lab.pgbouncer.port}/", f":{old_port}/")
+    _env_file(tmp_path / ".env", old_pooled, lab.direct_url)
+
+    _, out, _ = invoke("status", "--dir", str(lab.directory), "--json")
+
+    assert json.loads(out)["env_file"] == {
+        "path": ".env",
+        "stale": True,
+        "differences": [f"DATABASE_URL port {old_port} (the lab's is {lab.pgbouncer.port})"],
+    }

@@ -17,6 +17,7 @@ import psycopg
 import pytest
 
 from pgconnect_cli import lab as pgc_lab
+from tests.cluster_template import ClusterTemplate
 
 pytestmark = pytest.mark.live
 
@@ -70,9 +71,9 @@ def lab_dir(reachable_tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def up(lab_template: pgc_lab.ClusterTemplate) -> Callable[[Path], pgc_lab.UpResult]:
+def up(lab_template: ClusterTemplate) -> Callable[[Path], pgc_lab.UpResult]:
     """`pgc_lab.up`, copying the session's cluster template instead of running initdb."""
-    return functools.partial(pgc_lab.up, template=lab_template)
+    return functools.partial(pgc_lab.up, cluster=lab_template)
 
 
 @pytest.fixture
@@ -126,6 +127,30 @@ def test_up_after_the_servers_were_killed_starts_a_fresh_lab(lab_dir: Path, up: 
     assert _works(result.lab.pooled_url) and _works(result.lab.direct_url)
 
 
+def test_up_after_a_crash_keeps_the_ports_and_the_password(lab_dir: Path, up: Up) -> None:
+    crashed = up(lab_dir).lab
+    _kill_hard(crashed)
+
+    result = up(lab_dir)
+
+    assert result.outcome is pgc_lab.UpOutcome.RECOVERED
+    assert (result.lab.postgres.port, result.lab.pgbouncer.port) == (
+        crashed.postgres.port,
+        crashed.pgbouncer.port,
+    )
+    assert result.lab.password == crashed.password
+    assert result.changes == ()
+
+
+def test_the_urls_of_a_crashed_lab_work_with_its_replacement(lab_dir: Path, up: Up) -> None:
+    crashed = up(lab_dir).lab
+    _kill_hard(crashed)
+
+    up(lab_dir)
+
+    assert _works(crashed.pooled_url) and _works(crashed.direct_url)
+
+
 def test_up_after_a_crash_never_signals_a_process_it_did_not_start(
     lab_dir: Path, up: Up, bystander: subprocess.Popen[bytes]
 ) -> None:
@@ -173,6 +198,10 @@ def test_up_after_a_crash_moves_to_new_ports_when_the_old_ones_are_taken(lab_dir
         result = up(lab_dir)
         assert {result.lab.postgres.port, result.lab.pgbouncer.port}.isdisjoint(taken)
         assert _works(result.lab.pooled_url)
+        assert result.changes == (
+            f"PostgreSQL port {crashed.postgres.port} → {result.lab.postgres.port}",
+            f"PgBouncer port {crashed.pgbouncer.port} → {result.lab.pgbouncer.port}",
+        )
     finally:
         for sock in squatters:
             sock.close()

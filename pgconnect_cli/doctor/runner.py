@@ -1,0 +1,395 @@
+"""The doctor's I/O: targets → static results → live probes (concurrent, one deadline) → settle.
+
+Every distinct login runs its layers in a thread of its own: dns → tcp → tls (SSLRequest) →
+auth (one psycopg attempt) → server facts, pooler fingerprint, prepared statements. Each network
+step gets at most `--timeout`, and every step gets at most what is left of the run's one
+deadline (`--timeout` plus a little slack): the main thread stops waiting then, and a layer still
+running is reported as cut by the deadline. Targets that would send the same login to the same
+server are probed once, so a wrong password costs one failed attempt, not one per variable.
+Then `settle` turns it all into the report, in one pure step.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from pgconnect_cli.doctor import settle as settling
+from pgconnect_cli.doctor.observations import (
+    ClientTool,
+    DescriptorLimit,
+    Layer,
+    Observations,
+    ProbeCrash,
+    ResolverConfig,
+)
+from pgconnect_cli.doctor.options import DoctorOptions
+from pgconnect_cli.doctor.report import DoctorReport
+from pgconnect_cli.findings import Finding
+from pgconnect_cli.project import Project
+from pgconnect_cli.targets import Shadowed, Target
+
+if TYPE_CHECKING:
+    import socket
+
+    from pgconnect_cli.conninfo.model import ConnInfo
+
+# The probes' deadline is this long after one --timeout; whatever still runs then is reported as
+# cut by the deadline, and the report is written within --timeout + 0.5 s.
+SLACK_S = 0.25
+# Probes that open further connections start only with this much time left, so that none is cut
+# off between preparing a statement and deallocating it.
+MIN_LEFT_FOR_EXTRAS_S = 1.0
+# Settling and writing the report take time per target after the deadline: the deadline comes
+# that much earlier (at most SETTLE_RESERVE_MAX_S), so that many targets do not overrun it.
+SETTLE_S_PER_TARGET = 0.0005
+SETTLE_RESERVE_MAX_S = 0.2
+# A login is not started with less than this left: it could not complete.
+MIN_LEFT_FOR_LOGIN_S = 0.05
+# Descriptors one login may hold at once (TLS probe and its reconnect, the login, the pooler
+# fingerprint's extra clients, a DNS socket), and those kept for everything else.
+FDS_PER_LOGIN = 6
+RESERVED_FDS = 48
+MAX_WORKERS = 512
+
+
+class _Progress:
+    """A login's observations as they arrive, readable by the main thread at any time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._obs = Observations()
+        self._running: Layer | None = None
+        self.started = threading.Event()
+        self.finished = threading.Event()
+
+    def start(self, layer: Layer) -> None:
+        with self._lock:
+            self._running = layer
+
+    def put(self, change: Callable[[Observations], Observations], *, done: bool = True) -> None:
+        """Record a result; `done` False: a partial result of the layer still running."""
+        with self._lock:
+            self._obs = change(self._obs)
+            if done:
+                self._running = None
+
+    def crash(self, message: str) -> None:
+        with self._lock:
+            self._obs = replace(self._obs, crash=ProbeCrash(self._running or Layer.AUTH, message))
+            self._running = None
+
+    @property
+    def current(self) -> Observations:
+        with self._lock:
+            return self._obs
+
+    def snapshot(self, budget: float, limit: DescriptorLimit) -> Observations:
+        with self._lock:
+            if not self.started.is_set():
+                return replace(self._obs, not_dialed=limit, budget=budget)
+            cut = None if self.finished.is_set() else self._running
+            return replace(self._obs, cut=cut, budget=budget)
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """One login to probe, shared by every target with the same identity."""
+
+    ci: ConnInfo = field(repr=False)
+    secrets: tuple[str, ...] = field(repr=False)
+
+
+class _Warmup:
+    """Work the probes will need, done while they wait on the network: loading psycopg, and
+    asking the local pg_dump and psql for their versions (for `client-tools-old`)."""
+
+    def __init__(self, *, need_tools: bool) -> None:
+        self._tools: tuple[ClientTool, ...] | None = None
+        self._thread = threading.Thread(target=self._run, args=(need_tools,), daemon=True, name="pgc-warmup")
+        self._thread.start()
+
+    def _run(self, need_tools: bool) -> None:
+        import importlib
+
+        importlib.import_module("psycopg")  # the first auth step would otherwise load it on the clock
+        if need_tools:
+            from pgconnect_cli.probes.local import client_tools
+
+            self._tools = client_tools()
+
+    def tools(self, deadline: float) -> tuple[ClientTool, ...] | None:
+        """The versions, or None when they are not known by `deadline` (time.monotonic())."""
+        self._thread.join(max(deadline - time.monotonic(), 0.0))
+        return None if self._thread.is_alive() else self._tools
+
+
+class _Runner:
+    def __init__(self, options: DoctorOptions, started: float, targets: int) -> None:
+        from pgconnect_cli.probes.local import has_ipv6_route
+
+        self.options = options
+        reserve = min(targets * SETTLE_S_PER_TARGET, SETTLE_RESERVE_MAX_S)
+        self.end = started + options.timeout + SLACK_S - reserve
+        self.ipv6 = has_ipv6_route()
+        base = options.resolver or ResolverConfig()
+        self.resolver = replace(base, prefer_ipv6=self.ipv6)
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    def budget(self) -> float:
+        return max(min(self.options.timeout, self.left()), 0.0)
+
+    def work(self, queue: list[tuple[_Probe, _Progress]], lock: threading.Lock) -> None:
+        """Probe logins from `queue` one after the other until it is empty or the deadline is near."""
+        while self.left() > MIN_LEFT_FOR_LOGIN_S:
+            with lock:
+                if not queue:
+                    return
+                probe, progress = queue.pop(0)
+            self.run(probe, progress)
+
+    def run(self, probe: _Probe, progress: _Progress) -> None:
+        progress.started.set()
+        try:
+            self._run(probe, progress)
+        except Exception as exc:  # a probe bug must not hide the other layers' results
+            from pgconnect_cli.conninfo.redact import scrub_exception
+
+            progress.crash(scrub_exception(exc, probe.secrets))
+            if self.options.environ.get("PGC_DEBUG") == "1":
+                import traceback
+
+                traceback.print_exc()
+        finally:
+            progress.finished.set()
+
+    def _run(self, probe: _Probe, progress: _Progress) -> None:
+        from pgconnect_cli.checks import tls_policy
+        from pgconnect_cli.conninfo.convert import libpq_keywords
+        from pgconnect_cli.doctor.observations import TcpAttempt
+        from pgconnect_cli.probes import dns, tcp, tls
+
+        ci = probe.ci
+        params = libpq_keywords(ci)
+        host = ci.host
+        port = ci.port
+        sock: socket.socket | None = None
+        connected: TcpAttempt | None = None
+        resolved = False
+        for hp in ci.hosts:
+            progress.start(Layer.DNS)
+            dns_obs = dns.resolve(hp.host, self.resolver, self.budget())
+            progress.put(functools.partial(replace, dns=dns_obs))
+            resolved = True
+            if not dns_obs.usable:
+                continue
+            host = hp.host
+            try:
+                port = hp.port_number
+            except ValueError:
+                port = ci.port
+            if dns_obs.is_socket:
+                break
+            progress.start(Layer.TCP)
+            tcp_obs, sock = tcp.dial(dns_obs.addresses, port, self.budget())
+            progress.put(functools.partial(replace, tcp=tcp_obs))
+            if sock is not None:
+                connected = tcp_obs.connected
+                break
+        if not resolved or (sock is None and not dns.is_socket_host(host)):
+            return
+        hostaddr: str | None = None
+        if sock is not None:
+            hostaddr = connected.address if connected else None
+            pol = tls.policy(params, host, self.options.environ, self.options.home)
+            progress.put(lambda o: replace(o, policy=pol))
+            progress.start(Layer.TLS)
+
+            def reconnect(
+                budget: float, address: str = hostaddr or "", port: int = port
+            ) -> socket.socket | None:
+                return tcp.dial([address], port, budget, side_port=None)[1]
+
+            tls_obs = tls.probe(
+                sock,
+                pol,
+                self.budget(),
+                reconnect,
+                host,
+                on_answer=lambda a: progress.put(lambda o: replace(o, tls_answer=a), done=False),
+            )
+            progress.put(lambda o: replace(o, tls=tls_obs))
+            if not tls_policy.admits_login(tls_obs, pol):
+                return
+            sslmode = tls_policy.dial_sslmode(pol.sslmode, progress.current.answer)
+        else:
+            sslmode = params.get("sslmode") or self.options.environ.get("PGSSLMODE") or "prefer"
+        self._connect(probe, progress, params, host, hostaddr, port, sslmode)
+
+    def _connect(
+        self,
+        probe: _Probe,
+        progress: _Progress,
+        params: dict[str, str],
+        host: str,
+        hostaddr: str | None,
+        port: int,
+        sslmode: str,
+    ) -> None:
+        from pgconnect_cli.checks.live import LIBPQ_MIN_CONNECT_TIMEOUT, auth_guard, is_loopback_host
+        from pgconnect_cli.probes import pooler, postgres, prepared
+
+        progress.start(Layer.AUTH)
+        limit = self.budget()
+        url_timeout = params.get("connect_timeout", "").strip()
+        try:
+            if url_timeout and int(float(url_timeout)) > 0:
+                limit = min(limit, float(max(int(float(url_timeout)), LIBPQ_MIN_CONNECT_TIMEOUT)))
+        except ValueError:
+            pass
+        if limit < MIN_LEFT_FOR_LOGIN_S:
+            return  # the deadline ends the login before it could start: reported as cut
+        connect_timeout = max(LIBPQ_MIN_CONNECT_TIMEOUT, math.floor(limit))
+        guard, require_auth = auth_guard(
+            url_require_auth=params.get("require_auth") or self.options.environ.get("PGREQUIREAUTH"),
+            dial_sslmode=sslmode,
+            loopback=is_loopback_host(host),
+            libpq_version=postgres.libpq_version(),
+        )
+        plan = postgres.ConnectPlan(
+            params=postgres.plan_params(
+                params,
+                host=host,
+                hostaddr=hostaddr,
+                port=port,
+                sslmode=sslmode,
+                connect_timeout=connect_timeout,
+                require_auth=require_auth,
+            ),
+            host=host,
+            hostaddr=hostaddr,
+            port=port,
+            sslmode=sslmode,
+            connect_timeout=connect_timeout,
+            secrets=probe.secrets,
+            budget=limit,
+            guard=guard,
+        )
+        auth, conn = postgres.connect_once(plan)
+        progress.put(lambda o: replace(o, auth=auth))
+        if conn is None:
+            return
+        session = postgres.Session(plan, conn)
+        try:
+            progress.start(Layer.SERVER)
+            facts = postgres.server_facts(conn, probe.secrets)
+            progress.put(lambda o: replace(o, server=facts))
+            if self.left() < MIN_LEFT_FOR_EXTRAS_S:
+                return
+            progress.start(Layer.POOLER)
+            pooler_obs, extras = pooler.fingerprint(session, auth, facts)
+            progress.put(lambda o: replace(o, pooler=pooler_obs))
+            if not pooler_obs.kind.pooled or self.left() < MIN_LEFT_FOR_EXTRAS_S:
+                return
+            progress.start(Layer.PREPARED)
+            second = extras[0] if extras else session.extra()
+            prepared_obs = prepared.probe(conn, second, probe.secrets)
+            progress.put(lambda o: replace(o, prepared=prepared_obs))
+        finally:
+            session.close()
+
+
+def _start_workers(runner: _Runner, queue: list[tuple[_Probe, _Progress]]) -> DescriptorLimit:
+    """Threads that probe the queued logins, as many at once as the open-file limit allows (raised
+    toward what the run needs where the hard limit lets it)."""
+    from pgconnect_cli.probes.local import descriptor_limit
+
+    if not queue:
+        return DescriptorLimit(0, 0)
+    limit = descriptor_limit(len(queue) * FDS_PER_LOGIN + RESERVED_FDS)
+    slots = max(1, min(len(queue), (limit.soft - RESERVED_FDS) // FDS_PER_LOGIN, MAX_WORKERS))
+    lock = threading.Lock()
+    for _ in range(slots):
+        worker = threading.Thread(target=runner.work, args=(queue, lock), daemon=True, name="pgc-doctor")
+        try:
+            worker.start()
+        except RuntimeError:  # no thread left to start: the queued logins are reported as not dialed
+            break
+    return replace(limit, slots=slots)
+
+
+def run(
+    targets: Sequence[Target],
+    options: DoctorOptions,
+    project: Project | None = None,
+    *,
+    tools: Sequence[ClientTool] | None = None,
+    file_findings: Sequence[Finding] = (),
+    shadowed: Sequence[Shadowed] = (),
+) -> DoctorReport:
+    """Diagnose `targets`. Never raises for a network or server problem: those are findings.
+
+    `file_findings` are about the files the targets came from (`env-syntax`); they join the pair's
+    and the project's findings. `shadowed` lists .env values the targets hide from loaders."""
+    started = time.monotonic()
+    client = settling.client_context(options.client, project)
+    statics = [settling.static_result(t, client, project) for t in targets]
+    skips = [settling.skip_reason(s, offline=options.offline) for s in statics]
+    observations: list[Observations | None] = [None] * len(targets)
+    ipv6 = True
+    known: Sequence[ClientTool] | None = tools
+    if not options.offline:
+        warmup = _Warmup(need_tools=tools is None)
+        runner = _Runner(options, started, len(targets))
+        ipv6 = runner.ipv6
+        groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
+        for i, (static, skip) in enumerate(zip(statics, skips, strict=True)):
+            if not skip and static.ci is not None:
+                groups.setdefault(settling.probe_identity(static.ci), []).append(i)
+        progresses: dict[int, _Progress] = {}
+        queue: list[tuple[_Probe, _Progress]] = []
+        for indexes in groups.values():
+            ci = statics[indexes[0]].ci
+            assert ci is not None
+            secrets = tuple(s for s in (ci.password, options.environ.get("PGPASSWORD")) if s)
+            progress = _Progress()
+            queue.append((_Probe(ci, secrets), progress))
+            for i in indexes:
+                progresses[i] = progress
+        limit = _start_workers(runner, queue)
+        for progress in {id(p): p for p in progresses.values()}.values():
+            progress.finished.wait(max(runner.end - time.monotonic(), 0.0))
+        for i, progress in progresses.items():
+            observations[i] = progress.snapshot(runner.end - started, limit)
+        if tools is None and any(o is not None and o.server is not None for o in observations):
+            known = warmup.tools(runner.end)
+    texts: tuple[str | None, str | None] = (None, None)
+    if project is not None and project.uses_prisma:
+        from pgconnect_cli.project import prisma_texts
+
+        texts = prisma_texts(project)
+    inputs = [
+        settling.TargetInput(t, s, o, skip)
+        for t, s, o, skip in zip(targets, statics, observations, skips, strict=True)
+    ]
+    facts = settling.RunFacts(
+        client=client,
+        project=project,
+        prisma_texts=texts,
+        tools=known,
+        ipv6=ipv6,
+        timeout=options.timeout,
+        strict=options.strict,
+        offline=options.offline,
+        file_findings=file_findings,
+        shadowed=shadowed,
+    )
+    report = settling.settle(inputs, facts)
+    return replace(report, elapsed_ms=(time.monotonic() - started) * 1000)

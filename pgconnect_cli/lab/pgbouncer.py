@@ -1,0 +1,307 @@
+"""A PgBouncer started by the lab in front of a lab PostgreSQL."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import signal
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pgconnect_cli.lab.binaries import find_pgbouncer
+from pgconnect_cli.lab.certs import Certs, certs_from_json, certs_to_json, make_certs
+from pgconnect_cli.lab.errors import LabError
+from pgconnect_cli.lab.ports import PORT_ATTEMPTS, free_port, listen_addresses, socket_dir, wait_port
+from pgconnect_cli.lab.postgres import PostgresServer
+from pgconnect_cli.lab.processes import STOP_TIMEOUT, alive_check, is_ours, read_pid, terminate
+from pgconnect_cli.lab.system import (
+    STARTUP_TIMEOUT,
+    RunAs,
+    absolute,
+    check_ok,
+    chown_to,
+    last_line,
+    log_failure,
+    make_owned_dir,
+    remove_tree,
+    require_reachable,
+    run_tool,
+    write_private,
+)
+from pgconnect_cli.lab.urls import LAB_HOST, connect_kwargs, libpq_url, verify_connect
+from pgconnect_cli.providers import PoolMode
+
+if TYPE_CHECKING:
+    import psycopg
+
+
+@dataclass(frozen=True)
+class BouncerSpec:
+    pool_mode: PoolMode = PoolMode.TRANSACTION
+    client_tls: bool = True
+    default_pool_size: int = 20
+    max_client_conn: int = 100
+
+
+@dataclass(frozen=True)
+class PgBouncer:
+    """A running PgBouncer in front of `upstream`. `stop()` stops it and removes its directory."""
+
+    directory: Path
+    spec: BouncerSpec
+    upstream: PostgresServer
+    port: int
+    pid: int
+    version: str
+    binary: Path
+    certs: Certs | None
+    host: str = LAB_HOST
+
+    @property
+    def config_file(self) -> Path:
+        return self.directory / "pgbouncer.ini"
+
+    @property
+    def log_file(self) -> Path:
+        return self.directory / "pgbouncer.log"
+
+    @property
+    def ca_cert(self) -> Path | None:
+        return self.certs.ca_cert if self.certs and self.spec.client_tls else None
+
+    def url(
+        self,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        dbname: str | None = None,
+        mask: bool = False,
+    ) -> str:
+        return libpq_url(
+            user=user or self.upstream.role,
+            password=self.upstream.password if password is None else password,
+            host=self.host,
+            port=self.port,
+            dbname=dbname or self.upstream.database,
+            tls=self.spec.client_tls,
+            ca_cert=self.ca_cert,
+            mask=mask,
+        )
+
+    @property
+    def pooled_url(self) -> str:
+        return self.url()
+
+    def is_running(self) -> bool:
+        return is_ours(self.pid, "pgbouncer", str(self.config_file))
+
+    def connect_admin(self) -> psycopg.Connection[tuple[Any, ...]]:
+        """The admin console (database `pgbouncer`, simple queries only: `SHOW POOLS`)."""
+        import psycopg
+
+        kwargs = connect_kwargs(
+            host="127.0.0.1",
+            port=self.port,
+            user=self.upstream.superuser,
+            password=self.upstream.superuser_password,
+            dbname="pgbouncer",
+            tls=self.spec.client_tls,
+            ca_cert=self.ca_cert,
+        )
+        return psycopg.connect(autocommit=True, **kwargs)
+
+    def stop(self) -> None:
+        stop_pgbouncer_dir(self.directory)
+        remove_tree(self.directory)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "directory": str(self.directory),
+            "port": self.port,
+            "pid": self.pid,
+            "version": self.version,
+            "binary": str(self.binary),
+            "host": self.host,
+            "spec": {
+                "pool_mode": self.spec.pool_mode.value,
+                "client_tls": self.spec.client_tls,
+                "default_pool_size": self.spec.default_pool_size,
+                "max_client_conn": self.spec.max_client_conn,
+            },
+            "certs": certs_to_json(self.certs),
+            "config_file": str(self.config_file),
+            "log_file": str(self.log_file),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], upstream: PostgresServer) -> PgBouncer:
+        spec = dict(data["spec"])
+        spec["pool_mode"] = PoolMode(spec["pool_mode"])
+        return cls(
+            directory=Path(data["directory"]),
+            spec=BouncerSpec(**spec),
+            upstream=upstream,
+            port=int(data["port"]),
+            pid=int(data["pid"]),
+            version=str(data["version"]),
+            binary=Path(data["binary"]),
+            certs=certs_from_json(data.get("certs")),
+            host=str(data.get("host", LAB_HOST)),
+        )
+
+
+def _auth_file_line(user: str, secret: str) -> str:
+    return '"{}" "{}"\n'.format(user.replace('"', '""'), secret.replace('"', '""'))
+
+
+def _pgbouncer_ini(
+    directory: Path, spec: BouncerSpec, upstream: PostgresServer, port: int, certs: Certs | None
+) -> str:
+    lines = [
+        "; written by pgc lab",
+        "[databases]",
+        f"* = host=127.0.0.1 port={upstream.port}",
+        "[pgbouncer]",
+        f"listen_addr = {','.join(listen_addresses())}",
+        f"listen_port = {port}",
+        f"unix_socket_dir = {socket_dir(directory, port)}",
+        f"pool_mode = {spec.pool_mode.value}",
+        f"default_pool_size = {spec.default_pool_size}",
+        f"max_client_conn = {spec.max_client_conn}",
+        "auth_type = scram-sha-256",
+        f"auth_file = {directory / 'userlist.txt'}",
+        # Any role of the server works through the pooler: PgBouncer looks up its SCRAM secret.
+        f"auth_user = {upstream.superuser}",
+        f"admin_users = {upstream.superuser}",
+        f"logfile = {directory / 'pgbouncer.log'}",
+        f"pidfile = {directory / 'pgbouncer.pid'}",
+    ]
+    if spec.client_tls and certs is not None:
+        lines += [
+            "client_tls_sslmode = prefer",
+            f"client_tls_key_file = {certs.server_key}",
+            f"client_tls_cert_file = {certs.server_cert}",
+            f"client_tls_ca_file = {certs.ca_cert}",
+        ]
+    if upstream.spec.tls:
+        lines.append("server_tls_sslmode = require")
+    return "\n".join(lines) + "\n"
+
+
+def start_pgbouncer(
+    directory: Path,
+    upstream: PostgresServer,
+    spec: BouncerSpec | None = None,
+    *,
+    certs: Certs | None = None,
+    binary: Path | None = None,
+    port: int | None = None,
+) -> PgBouncer:
+    """Start PgBouncer in `directory` (created) in front of `upstream`, as the same user.
+
+    Client TLS uses `certs`, else the upstream's, else new ones in `directory/tls`. It listens
+    on `port` when that is free, else on any free port.
+    """
+    spec = spec or BouncerSpec()
+    binary = binary or find_pgbouncer()
+    directory = absolute(directory)
+    run_as = upstream.run_as
+    require_reachable(directory, run_as)
+    make_owned_dir(directory, run_as)
+    try:
+        return _start_pgbouncer(directory, upstream, spec, certs, binary, port)
+    except BaseException:
+        with contextlib.suppress(LabError):
+            stop_pgbouncer_dir(directory)
+            remove_tree(directory)
+        raise
+
+
+def _start_pgbouncer(
+    directory: Path,
+    upstream: PostgresServer,
+    spec: BouncerSpec,
+    certs: Certs | None,
+    binary: Path,
+    preferred_port: int | None,
+) -> PgBouncer:
+    run_as = upstream.run_as
+    if spec.client_tls:
+        certs = certs or upstream.certs or make_certs(directory / "tls", run_as)
+    else:
+        certs = None
+    write_private(
+        directory / "userlist.txt", _auth_file_line(upstream.superuser, upstream.superuser_password), run_as
+    )
+    run = directory / "run"
+    run.mkdir(mode=0o700)
+    chown_to(run, run_as)
+    version_out = run_tool([binary, "--version"], run_as=run_as, cwd=directory)
+    check_ok(version_out, "pgbouncer --version")
+    match = re.search(r"PgBouncer\s+(\S+)", version_out.stdout)
+    version = match.group(1) if match else last_line(version_out.stdout)
+
+    def render(port: int) -> str:
+        return _pgbouncer_ini(directory, spec, upstream, port, certs)
+
+    port, pid = _launch_pgbouncer(directory, binary, run_as, render, preferred_port)
+    bouncer = PgBouncer(
+        directory=directory,
+        spec=spec,
+        upstream=upstream,
+        port=port,
+        pid=pid,
+        version=version,
+        binary=binary,
+        certs=certs,
+    )
+    verify_connect(bouncer.url(), what="PgBouncer")
+    return bouncer
+
+
+def _launch_pgbouncer(
+    directory: Path,
+    binary: Path,
+    run_as: RunAs | None,
+    render: Callable[[int], str],
+    preferred_port: int | None,
+) -> tuple[int, int]:
+    """Start the daemon on a free port (a new one if another process took it first): (port, pid)."""
+    config = directory / "pgbouncer.ini"
+    pidfile = directory / "pgbouncer.pid"
+    log_file = directory / "pgbouncer.log"
+    addresses = listen_addresses()
+    for attempt in range(PORT_ATTEMPTS):
+        port = free_port(addresses, preferred_port if attempt == 0 else None)
+        config.unlink(missing_ok=True)
+        write_private(config, render(port), run_as)
+        check_ok(run_tool([binary, "-d", config], run_as=run_as, cwd=directory), "pgbouncer")
+        pid = _wait_pidfile(pidfile, str(config))
+        if pid is not None and wait_port(port, alive_check(pid, "pgbouncer", str(config))):
+            return port, pid
+        failure = log_failure(log_file)
+        stop_pgbouncer_dir(directory)
+        pidfile.unlink(missing_ok=True)
+        if "Address already in use" not in failure or attempt == PORT_ATTEMPTS - 1:
+            raise LabError(f"PgBouncer did not start: {failure} (log: {log_file})")
+    raise AssertionError("unreachable")
+
+
+def _wait_pidfile(pidfile: Path, config: str, timeout: float = STARTUP_TIMEOUT) -> int | None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pid = read_pid(pidfile)
+        if pid is not None and is_ours(pid, "pgbouncer", config):
+            return pid
+        time.sleep(0.01)
+    return None
+
+
+def stop_pgbouncer_dir(bouncer_dir: Path) -> None:
+    pid = read_pid(bouncer_dir / "pgbouncer.pid")
+    # SIGTERM is PgBouncer's immediate shutdown (SIGINT would wait for session clients).
+    steps = ((signal.SIGTERM, STOP_TIMEOUT), (signal.SIGKILL, 3.0))
+    terminate(pid, "pgbouncer", str(bouncer_dir / "pgbouncer.ini"), steps)
