@@ -41,9 +41,6 @@ def root(
     ),
 ) -> None:
     """pgconnect: the PostgreSQL connection doctor."""
-    from pgconnect_cli.cli._common import set_format
-
-    set_format(None)  # each run starts without a known output format
 
 
 app.command("doctor", context_settings={"help_option_names": ["-h", "--help"]})(doctor.doctor)
@@ -203,10 +200,9 @@ def run(argv: list[str]) -> int:
     from typer._click.exceptions import UsageError as ClickUsageError
     from typer.exceptions import Abort
 
-    from pgconnect_cli.cli._common import set_argv, set_format
+    from pgconnect_cli.cli._common import set_argv
 
     _INTERRUPTED.clear()
-    set_format(None)
     set_argv(argv)
     machine = _machine_format(argv)
     previous = _install_signals()
