@@ -1,4 +1,4 @@
-"""Read, plan and write `.env` files without losing a byte of what they already hold (PRODUCT.md §7).
+"""Read, plan and write `.env` files without losing a byte of what they already hold.
 
 Planning is pure: python-dotenv's own parser (`parse_stream`) splits the text into bindings whose
 original strings concatenate back to the file, so every binding that is not ours is copied

@@ -1,4 +1,4 @@
-"""Is a file kept out of git? Make it so (PRODUCT.md §7).
+"""Is a file kept out of git? Make it so.
 
 Git answers, not a reimplementation of its rules: `git check-ignore` knows every .gitignore,
 `.git/info/exclude` and `core.excludesFile`. The one write is appending to a .gitignore,

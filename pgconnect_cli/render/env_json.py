@@ -1,4 +1,4 @@
-"""`pgc env check --json`: the `pgc.env/v1` envelope (PRODUCT.md §4). Additive changes only within v1.
+"""`pgc env check --json`: the `pgc.env/v1` envelope (schemas/env.v1.json). Additive changes only within v1.
 
 `document` and `sections` are the machine view `render.emit` reads (the JSON body; the sections
 github, junit and markdown draw)."""
