@@ -88,6 +88,9 @@ def isolation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("TERMINAL_WIDTH", "100")
     monkeypatch.setenv("_TYPER_FORCE_DISABLE_TERMINAL", "1")
+    from pgconnect_cli.cli._common import set_format
+
+    set_format(None)  # a command invoked without `cli.run` must not inherit the last one's format
     yield tmp_path
 
 

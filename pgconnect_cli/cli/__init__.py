@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from pgconnect_cli import __version__
-from pgconnect_cli.cli import completion, doctor, env, exec_, explain, lab, url
+from pgconnect_cli.cli import completion, doctor, env, exec_, explain, lab, pool, url
 
 EPILOG = (
     "Exit codes: 0 fine (warnings allowed), 1 an error finding (or any warning with --strict), "
@@ -49,6 +49,7 @@ app.add_typer(env.app, name="env")
 exec_.register(app)
 app.command("explain")(explain.explain)
 app.add_typer(lab.app, name="lab")
+app.add_typer(pool.app, name="pool")
 app.command("completion")(completion.completion)
 
 
