@@ -699,6 +699,28 @@ _SPECS = (
         "not allowed in statement pooling mode`): every ORM and migration tool uses them.",
         "Use a transaction- or session-mode pool (pool_mode=transaction), or the direct URL.",
     ),
+    # --- the server doctor (issue 11): states the live checks see that no id above names ---------
+    _spec(
+        "schema-missing",
+        "error",
+        "server",
+        "The schema the migrations target does not exist",
+        "Prisma's `schema=` or the URL's search_path names a schema the database does not have: "
+        "tables land elsewhere (the next schema on search_path) or the migration fails. Prisma "
+        "Migrate creates the schema only when the role may CREATE on the database.",
+        "CREATE SCHEMA <schema> AUTHORIZATION <role>; or correct the schema name in the URL.",
+    ),
+    _spec(
+        "migration-objects-not-owned",
+        "warning",
+        "server",
+        "The migrations will meet objects another role owns",
+        "Tables in the migration schema belong to another role: ALTER TABLE and DROP need ownership "
+        "(`must be owner of table …`), and a migration tool's own table (_prisma_migrations, "
+        "alembic_version, …) that the role cannot write makes every run fail.",
+        "REASSIGN OWNED BY <old role> TO <role>; (as a superuser), ALTER TABLE … OWNER TO <role>;, or "
+        "GRANT <old role> TO <role>;",
+    ),
     # --- failure modes no live check sees: matched in pasted messages by `pgc explain` -----------
     _spec(
         "session-dropped",

@@ -23,6 +23,7 @@ from pgconnect_cli.doctor.observations import (
     DnsObservation,
     DnsOutcome,
     Layer,
+    MigrationFacts,
     Observations,
     PoolerKind,
     PoolerObservation,
@@ -63,6 +64,7 @@ class LiveContext:
     expected_direct: bool = False  # the variable is meant for migrations (DIRECT_URL, …)
     prisma_tls: bool = False  # the URL sets TLS in Prisma's words (sslaccept, sslidentity)
     loopback: bool = False  # the URL names this machine: localhost, 127.0.0.0/8, ::1, a Unix socket
+    shadow_database_url: bool = False  # the Prisma project sets shadowDatabaseUrl
 
 
 def is_loopback_host(host: str) -> bool:
@@ -796,7 +798,159 @@ def server_layer(
     old = old_tools(tools, facts)
     if old and report_old and major is not None:
         findings.append(client_tools_old([(t.name, t.version or "") for t in old], facts.version, major))
+    if facts.in_recovery is not None:
+        evidence.append(
+            f"pg_is_in_recovery() {str(facts.in_recovery).lower()}, transaction_read_only "
+            f"{'on' if facts.read_only else 'off'}"
+        )
+    read_only = read_only_finding(facts, ctx)
+    if read_only is not None:
+        findings.append(read_only)
+        parts.append("read-only" + (" (hot standby)" if facts.in_recovery else ""))
+    if facts.migration is not None:
+        evidence.append(_migration_evidence(facts.migration))
+    if ctx.expected_direct and not facts.in_recovery:
+        findings += migration_findings(facts, ctx)
     return _result("server", "; ".join(parts), findings, ms=facts.ms, evidence=evidence)
+
+
+def read_only_finding(facts: ServerFacts, ctx: LiveContext) -> Finding | None:
+    """A login whose sessions cannot write: an error for the URL meant for migrations, info for
+    the app's URL (an app may only read; its writes would fail)."""
+    if not facts.in_recovery and not facts.read_only:
+        return None
+    role = facts.current_user or "the role"
+    where = f"{ctx.host}:{ctx.port}"
+    if facts.in_recovery:
+        detail = (
+            f"pg_is_in_recovery() is true: {where} is a hot standby (a read replica, a reader endpoint). "
+            "Every write fails with `cannot execute … in a read-only transaction`."
+        )
+        fix = (
+            f"Point {ctx.name} at the primary (the writer endpoint)"
+            + (
+                ", where migrations can write."
+                if ctx.expected_direct
+                else " if the app writes; a replica is fine for reads."
+            )
+            + " With several hosts, target_session_attrs=read-write makes libpq pick the primary."
+        )
+    else:
+        setting = (
+            "default_transaction_read_only=on (set for the role or the database)"
+            if facts.default_read_only
+            else "transaction_read_only is on"
+        )
+        detail = (
+            f"{role} logs in to a primary, but its sessions are read-only: {setting}. Every write fails "
+            "with `cannot execute … in a read-only transaction`."
+        )
+        fix = (
+            f"ALTER ROLE {_ident(role)} SET default_transaction_read_only = off; (or ALTER DATABASE … SET, "
+            f"wherever it was set), or use a role that may write in {ctx.name}."
+        )
+    if ctx.expected_direct:
+        return finding("read-only-transaction", f"{ctx.name} is meant for migrations. {detail}", fix)
+    return finding(
+        "read-only-transaction",
+        f"{detail} Fine for an app that only reads.",
+        fix,
+        severity=Severity.INFO,
+    )
+
+
+def _ident(name: str) -> str:
+    """A SQL identifier as a fix should spell it: quoted unless it is a plain lower-case name."""
+    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _migration_evidence(m: MigrationFacts) -> str:
+    state = "exists" if m.exists else "does not exist"
+    create = "CREATE granted" if m.can_create else "no CREATE"
+    return (
+        f"migration schema {m.schema} ({m.source}): {state}, owner {m.owner or '-'}, {create}; "
+        f"CREATEDB {'yes' if m.createdb else 'no'}; tables owned by other roles: {m.not_owned_count}"
+    )
+
+
+def migration_findings(facts: ServerFacts, ctx: LiveContext) -> list[Finding]:
+    """Will the first migration on the URL meant for migrations work? Read live, never written."""
+    m = facts.migration
+    if m is None or facts.superuser:
+        return []
+    role = _ident(facts.current_user or "<role>")
+    schema = _ident(m.schema)
+    out: list[Finding] = []
+    if not m.exists:
+        made = (
+            "Prisma Migrate creates it (the role has CREATE on the database); other tools do not."
+            if m.can_create_schema
+            else "The role has no CREATE on the database either, so no tool can create it."
+        )
+        out.append(
+            finding(
+                "schema-missing",
+                f"{ctx.name} names schema {m.schema} ({m.source}), and the database {facts.database} has no "
+                f"schema of that name. {made}",
+                f"CREATE SCHEMA {schema} AUTHORIZATION {role}; or correct the schema in {ctx.name}"
+                + ("" if m.source != "schema=" else " (Prisma's schema= parameter)")
+                + ".",
+                severity=Severity.WARNING if m.can_create_schema else Severity.ERROR,
+            )
+        )
+    elif not m.can_create:
+        pg15 = (
+            " PostgreSQL 15 revoked CREATE on schema public from PUBLIC: only its owner (pg_database_owner)"
+            " and roles granted CREATE may create tables there."
+            if m.schema == "public"
+            else ""
+        )
+        out.append(
+            finding(
+                "schema-create-denied",
+                f"{facts.current_user} may not create objects in schema {m.schema} (owner {m.owner}): "
+                f"the first migration fails with `permission denied for schema {m.schema}`.{pg15}",
+                f"GRANT CREATE ON SCHEMA {schema} TO {role}; (as {m.owner or 'the owner'}), or "
+                f"ALTER SCHEMA {schema} OWNER TO {role};",
+            )
+        )
+    if m.migration_table is not None and not m.migration_table_writable:
+        out.append(
+            finding(
+                "migration-objects-not-owned",
+                f"{facts.current_user} cannot write {m.schema}.{m.migration_table}, the migration tool's own "
+                "table: every migration run fails recording itself.",
+                f"ALTER TABLE {schema}.{_ident(m.migration_table)} OWNER TO {role}; (or REASSIGN OWNED BY "
+                f"<old role> TO {role}; as a superuser)",
+                severity=Severity.ERROR,
+            )
+        )
+    elif m.not_owned_count:
+        names = ", ".join(m.not_owned) + (" …" if m.not_owned_count > len(m.not_owned) else "")
+        out.append(
+            finding(
+                "migration-objects-not-owned",
+                f"{m.not_owned_count} object(s) in schema {m.schema} belong to another role ({names}): a "
+                f"migration that alters or drops them fails with `must be owner of table …`.",
+                f"REASSIGN OWNED BY <their owner> TO {role}; (as a superuser), or ALTER TABLE … OWNER TO "
+                f"{role}; for each, or GRANT <their owner> TO {role};",
+                severity=Severity.WARNING,
+            )
+        )
+    if ctx.client is Client.PRISMA and not ctx.shadow_database_url and not m.createdb:
+        out.append(
+            finding(
+                "shadow-database-create-denied",
+                f"{facts.current_user} has no CREATEDB: `prisma migrate dev` cannot create its shadow "
+                "database (P3014). `prisma migrate deploy` does not need one.",
+                f"ALTER ROLE {role} CREATEDB; or set shadowDatabaseUrl in the datasource to a second, "
+                "empty database; use `prisma migrate deploy` outside development.",
+                severity=Severity.WARNING,
+            )
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- pooler

@@ -259,6 +259,23 @@ class AuthObservation(Timed):
 
 
 @dataclass(frozen=True)
+class MigrationFacts:
+    """What the first migration on this login will meet in its target schema (read-only queries)."""
+
+    schema: str  # the schema migrations create their tables in
+    source: str  # where that name comes from: "schema=", "search_path", "current_schema()"
+    exists: bool
+    can_create: bool = False  # has_schema_privilege(…, 'CREATE'), or the schema is the role's
+    owner: str | None = None
+    can_create_schema: bool = False  # CREATE on the database: the schema could be created
+    createdb: bool = False  # the role may CREATE DATABASE (Prisma's shadow database)
+    not_owned: tuple[str, ...] = ()  # tables in the schema owned by a role this one is not (first few)
+    not_owned_count: int = 0
+    migration_table: str | None = None  # a known migration tool's table found in the schema
+    migration_table_writable: bool = True
+
+
+@dataclass(frozen=True)
 class ServerFacts(Timed):
     version: str | None = None  # "15.18"
     version_num: int | None = None
@@ -271,6 +288,12 @@ class ServerFacts(Timed):
     server_port: int | None = None  # inet_server_port(); None over a Unix socket
     client_port: int | None = None  # inet_client_port()
     superuser: bool | None = None
+    in_recovery: bool | None = None  # pg_is_in_recovery(): a hot standby, a read replica
+    read_only: bool | None = None  # transaction_read_only of the login's sessions
+    default_read_only: bool | None = None  # default_transaction_read_only (a role or database setting)
+    current_user: str | None = None
+    database: str | None = None
+    migration: MigrationFacts | None = None
     error: str = ""  # the query failed (scrubbed): the login worked, queries do not
     sqlstate: str | None = None
     started: float = 0.0
@@ -286,6 +309,7 @@ class ServerFacts(Timed):
 
 class PoolerKind(str, Enum):
     TRANSACTION = "transaction"
+    STATEMENT = "statement"  # PgBouncer pool_mode=statement: BEGIN is refused
     SESSION = "session"
     PROXY = "proxy"
     NONE = "none"
@@ -293,7 +317,7 @@ class PoolerKind(str, Enum):
 
     @property
     def pooled(self) -> bool:
-        return self in (PoolerKind.TRANSACTION, PoolerKind.SESSION)
+        return self in (PoolerKind.TRANSACTION, PoolerKind.STATEMENT, PoolerKind.SESSION)
 
     @property
     def direct(self) -> bool:

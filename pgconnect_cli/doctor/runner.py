@@ -289,7 +289,7 @@ class _Runner:
         session = postgres.Session(plan, conn)
         try:
             progress.start(Layer.SERVER)
-            facts = postgres.server_facts(conn, probe.secrets)
+            facts = postgres.server_facts(conn, probe.secrets, prisma_schema=probe.ci.get("schema"))
             progress.put(lambda o: replace(o, server=facts))
             if self.left() < MIN_LEFT_FOR_EXTRAS_S:
                 return

@@ -127,8 +127,10 @@ def skip_reason(static: StaticResult, *, offline: bool) -> str:
 
 
 def probe_identity(ci: ConnInfo) -> tuple[tuple[str, str], ...]:
-    """What the server sees of a login: targets with the same identity are probed once."""
-    return tuple(sorted(libpq_keywords(ci).items()))
+    """What the server sees of a login: targets with the same identity are probed once. Prisma's
+    `schema=` is no libpq setting, but it picks the schema the migration checks read."""
+    schema = ci.get("schema")
+    return tuple(sorted(libpq_keywords(ci).items())) + ((("prisma:schema", schema),) if schema else ())
 
 
 # What live evidence settles of a static finding that the URL could only suggest.
@@ -149,7 +151,13 @@ def _url_finding_stands(f: Finding, target: Target, obs: Observations | None) ->
 
 
 def live_context(
-    target: Target, ci: ConnInfo, client: ClientContext, timeout: float, ipv6: bool
+    target: Target,
+    ci: ConnInfo,
+    client: ClientContext,
+    timeout: float,
+    ipv6: bool,
+    *,
+    shadow_database_url: bool = False,
 ) -> live.LiveContext:
     return live.LiveContext(
         name=target.name,
@@ -164,6 +172,7 @@ def live_context(
         expected_direct=target.expected is Expected.DIRECT,
         prisma_tls=ci.get("sslaccept") is not None or ci.get("sslidentity") is not None,
         loopback=live.is_loopback_host(ci.host),
+        shadow_database_url=shadow_database_url,
     )
 
 
@@ -355,7 +364,14 @@ def settle(inputs: Sequence[TargetInput], facts: RunFacts) -> DoctorReport:
         c = inp.static.classification
         live_in = LiveInput(
             obs=inp.obs,
-            ctx=live_context(inp.target, inp.static.ci, facts.client, facts.timeout, facts.ipv6),
+            ctx=live_context(
+                inp.target,
+                inp.static.ci,
+                facts.client,
+                facts.timeout,
+                facts.ipv6,
+                shadow_database_url=any("shadowDatabaseUrl" in (t or "") for t in facts.prisma_texts),
+            ),
             tools=facts.tools,
             report_old_tools=i == tools_at,
             suspected_pooled=c is not None and c.endpoint is Endpoint.POOLED,
