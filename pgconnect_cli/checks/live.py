@@ -956,16 +956,19 @@ def migration_findings(facts: ServerFacts, ctx: LiveContext) -> list[Finding]:
 # --------------------------------------------------------------------------- pooler
 
 
-def pooler_layer(obs: PoolerObservation, suspected_pooled: bool) -> LayerResult:
+def pooler_layer(
+    obs: PoolerObservation, suspected_pooled: bool, ctx: LiveContext | None = None
+) -> LayerResult:
     evidence = [
         f"port dialed {obs.dialed_port}, inet_server_port() {obs.server_port}",
         f"local port {obs.local_port}, inet_client_port() {obs.client_port}",
         f"BackendKeyData pid {obs.key_pid}, pg_backend_pid() {obs.backend_pid}",
     ]
-    if obs.concurrent_pids:
-        evidence.append(
-            "pg_backend_pid() of three concurrent clients: " + ", ".join(map(str, obs.concurrent_pids))
-        )
+    for i, (before, held, after) in enumerate(obs.rounds, 1):
+        seen = f"client A on {before}, client B's open transaction on {held}"
+        evidence.append(f"round {i}: {seen}" + (f", then A on {after}" if after is not None else ""))
+    if obs.refused:
+        evidence.append(f"BEGIN on a second client: {obs.refused}")
     if obs.reconnect_pid is not None:
         age = (
             f", backend age {obs.reconnect_backend_age_s:.2f} s"
@@ -978,13 +981,34 @@ def pooler_layer(obs: PoolerObservation, suspected_pooled: bool) -> LayerResult:
     text = {
         PoolerKind.NONE: "nothing between client and server (ports and backend pid match)",
         PoolerKind.PROXY: "a 1:1 proxy in the path (backend pid matches, ports differ): no pooling",
-        PoolerKind.TRANSACTION: "transaction pooling: concurrent clients share a server connection",
-        PoolerKind.SESSION: "session pooling: a new client got a released server connection",
+        PoolerKind.TRANSACTION: "transaction pooling: two clients used the same server connection in turn",
+        PoolerKind.STATEMENT: "statement pooling: the pooler refuses transaction blocks (BEGIN)",
+        PoolerKind.SESSION: "session pooling: a client keeps its server connection; a new client got a "
+        "released one",
     }[obs.kind]
-    pooled = obs.kind in (PoolerKind.TRANSACTION, PoolerKind.SESSION)
-    if suspected_pooled and not pooled:
+    if suspected_pooled and not obs.kind.pooled:
         text += "; the host name suggested a pooler"
-    return _result("pooler", text, ms=obs.ms, evidence=evidence)
+    findings: list[Finding] = []
+    if obs.kind is PoolerKind.STATEMENT:
+        findings.append(statement_pooling(obs, ctx))
+    return _result("pooler", text, findings, ms=obs.ms, evidence=evidence)
+
+
+def statement_pooling(obs: PoolerObservation, ctx: LiveContext | None) -> Finding:
+    """A statement-mode pool: every client that opens a transaction fails (every ORM does)."""
+    name = ctx.name if ctx is not None else "the URL"
+    who = (
+        f"{ctx.client.value} ({ctx.client_source}) wraps its writes and migrations in transactions"
+        if ctx is not None and ctx.client is not None
+        else "ORMs, migration tools and most drivers' transaction helpers open transactions"
+    )
+    return finding(
+        "statement-pooling",
+        f"Confirmed live: the pooler behind {name} refused BEGIN on a second client ({obs.refused}). "
+        f"{who}: each fails with `transaction blocks not allowed in statement pooling mode`.",
+        f"Set pool_mode=transaction (or session) for this database in pgbouncer.ini and reload it, or "
+        f"point {name} at a transaction-mode pool or at the server itself.",
+    )
 
 
 # --------------------------------------------------------------------------- prepared statements

@@ -283,6 +283,7 @@ class ServerFacts(Timed):
     reserved: int | None = None
     in_use: int | None = None
     role_conn_limit: int | None = None  # -1: no limit
+    role_in_use: int | None = None  # the role's sessions on the server (a pooler's included)
     db_conn_limit: int | None = None
     backend_pid: int | None = None
     server_port: int | None = None  # inet_server_port(); None over a Unix socket
@@ -334,10 +335,12 @@ class PoolerObservation(Timed):
     client_port: int | None = None
     key_pid: int | None = None
     backend_pid: int | None = None
-    concurrent_pids: tuple[int, ...] = ()  # main, second, third client, all connected at once
+    # (client A's pid before, client B's pid inside its open transaction, A's pid after) per round
+    rounds: tuple[tuple[int, int | None, int | None], ...] = ()
     reconnect_pid: int | None = None
     reconnect_backend_age_s: float | None = None
     extra_connections: int = 0
+    refused: str = ""  # the pooler's answer to BEGIN, when it refused transaction blocks
     error: str = ""
     started: float = 0.0
     finished: float = 0.0

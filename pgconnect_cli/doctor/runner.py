@@ -21,12 +21,16 @@ from typing import TYPE_CHECKING
 
 from pgconnect_cli.doctor import settle as settling
 from pgconnect_cli.doctor.observations import (
+    AuthObservation,
     ClientTool,
     DescriptorLimit,
     Layer,
     Observations,
+    PoolerObservation,
+    PreparedObservation,
     ProbeCrash,
     ResolverConfig,
+    ServerFacts,
 )
 from pgconnect_cli.doctor.options import DoctorOptions
 from pgconnect_cli.doctor.report import DoctorReport
@@ -38,6 +42,7 @@ if TYPE_CHECKING:
     import socket
 
     from pgconnect_cli.conninfo.model import ConnInfo
+    from pgconnect_cli.probes import postgres
 
 # The probes' deadline is this long after one --timeout; whatever still runs then is reported as
 # cut by the deadline, and the report is written within --timeout + 0.5 s.
@@ -129,10 +134,22 @@ class _Warmup:
         return None if self._thread.is_alive() else self._tools
 
 
+class _Endpoint:
+    """The pooler fingerprint and prepared-statement probe of one endpoint (host, port, database,
+    user), run by the first login to get there and shared with every other login to it."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.pooler: PoolerObservation | None = None
+        self.prepared: PreparedObservation | None = None
+
+
 class _Runner:
     def __init__(self, options: DoctorOptions, started: float, targets: int) -> None:
         from pgconnect_cli.probes.local import has_ipv6_route
 
+        self._endpoints: dict[tuple[str, ...], _Endpoint] = {}
+        self._endpoints_lock = threading.Lock()
         self.options = options
         reserve = min(targets * SETTLE_S_PER_TARGET, SETTLE_RESERVE_MAX_S)
         self.end = started + options.timeout + SLACK_S - reserve
@@ -142,6 +159,15 @@ class _Runner:
 
     def left(self) -> float:
         return self.end - time.monotonic()
+
+    def _claim(self, key: tuple[str, ...]) -> tuple[_Endpoint, bool]:
+        """The endpoint's shared results, and whether this login is the one to probe it."""
+        with self._endpoints_lock:
+            endpoint = self._endpoints.get(key)
+            if endpoint is not None:
+                return endpoint, False
+            endpoint = self._endpoints[key] = _Endpoint()
+            return endpoint, True
 
     def budget(self) -> float:
         return max(min(self.options.timeout, self.left()), 0.0)
@@ -244,7 +270,7 @@ class _Runner:
         sslmode: str,
     ) -> None:
         from pgconnect_cli.checks.live import LIBPQ_MIN_CONNECT_TIMEOUT, auth_guard, is_loopback_host
-        from pgconnect_cli.probes import pooler, postgres, prepared
+        from pgconnect_cli.probes import postgres
 
         progress.start(Layer.AUTH)
         limit = self.budget()
@@ -291,19 +317,53 @@ class _Runner:
             progress.start(Layer.SERVER)
             facts = postgres.server_facts(conn, probe.secrets, prisma_schema=probe.ci.get("schema"))
             progress.put(lambda o: replace(o, server=facts))
-            if self.left() < MIN_LEFT_FOR_EXTRAS_S:
-                return
+            endpoint_params = dict(plan.params)
+            user = endpoint_params.get("user", "")
+            key = (host, str(port), endpoint_params.get("dbname") or user, user)
+            endpoint, owner = self._claim(key)
             progress.start(Layer.POOLER)
-            pooler_obs, extras = pooler.fingerprint(session, auth, facts)
-            progress.put(lambda o: replace(o, pooler=pooler_obs))
-            if not pooler_obs.kind.pooled or self.left() < MIN_LEFT_FOR_EXTRAS_S:
+            if owner:
+                try:
+                    self._fingerprint(probe, progress, session, auth, facts, endpoint)
+                finally:
+                    endpoint.done.set()
                 return
-            progress.start(Layer.PREPARED)
-            second = extras[0] if extras else session.extra()
-            prepared_obs = prepared.probe(conn, second, probe.secrets)
-            progress.put(lambda o: replace(o, prepared=prepared_obs))
+            # a session pooler gives each client a server connection of its own: let this one go
+            # back to the pool, where the fingerprint's second client may need it
+            session.close()
+            endpoint.done.wait(max(self.left(), 0.0))
+            shared_pooler, shared_prepared = endpoint.pooler, endpoint.prepared
+            if shared_pooler is None:
+                return  # the login that fingerprints the endpoint ran out of time: reported as cut
+            progress.put(lambda o: replace(o, pooler=shared_pooler))
+            if shared_prepared is not None:
+                progress.put(lambda o: replace(o, prepared=shared_prepared))
         finally:
             session.close()
+
+    def _fingerprint(
+        self,
+        probe: _Probe,
+        progress: _Progress,
+        session: postgres.Session,
+        auth: AuthObservation,
+        facts: ServerFacts,
+        endpoint: _Endpoint,
+    ) -> None:
+        from pgconnect_cli.probes import pooler, prepared
+
+        if self.left() < MIN_LEFT_FOR_EXTRAS_S:
+            return
+        pooler_obs, extras = pooler.fingerprint(session, auth, facts, left=self.left)
+        endpoint.pooler = pooler_obs
+        progress.put(lambda o: replace(o, pooler=pooler_obs))
+        if not pooler_obs.kind.pooled or self.left() < MIN_LEFT_FOR_EXTRAS_S:
+            return
+        progress.start(Layer.PREPARED)
+        second = extras[0] if extras else session.extra(timeout=max(self.left() - 0.1, 0.01))
+        prepared_obs = prepared.probe(session.main, second, probe.secrets)
+        endpoint.prepared = prepared_obs
+        progress.put(lambda o: replace(o, prepared=prepared_obs))
 
 
 def _start_workers(runner: _Runner, queue: list[tuple[_Probe, _Progress]]) -> DescriptorLimit:

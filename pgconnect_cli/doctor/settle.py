@@ -239,7 +239,9 @@ def _layers(inp: LiveInput) -> list[live.LayerResult]:
     )
     add(Layer.SERVER, server, out_of_time)
     add(
-        Layer.POOLER, live.pooler_layer(obs.pooler, inp.suspected_pooled) if obs.pooler else None, out_of_time
+        Layer.POOLER,
+        live.pooler_layer(obs.pooler, inp.suspected_pooled, ctx) if obs.pooler else None,
+        out_of_time,
     )
     kind = obs.pooler.kind if obs.pooler else None
     if obs.prepared is not None:
@@ -277,6 +279,8 @@ def _endpoint(static: StaticResult, obs: Observations | None) -> tuple[Endpoint,
     kind = obs.pooler.kind if obs is not None and obs.pooler is not None else None
     if kind is PoolerKind.TRANSACTION:
         return Endpoint.POOLED, PoolMode.TRANSACTION, True
+    if kind is PoolerKind.STATEMENT:
+        return Endpoint.POOLED, PoolMode.STATEMENT, True
     if kind is PoolerKind.SESSION:
         return Endpoint.POOLED, PoolMode.SESSION, True
     if kind is not None and kind.direct:

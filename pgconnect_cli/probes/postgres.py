@@ -175,7 +175,8 @@ SELECT current_setting('server_version'),
        current_setting('search_path'),
        current_schema()::text,
        (SELECT rolcreatedb FROM pg_roles WHERE rolname = current_user),
-       has_database_privilege(current_database(), 'CREATE')
+       has_database_privilege(current_database(), 'CREATE'),
+       (SELECT count(*) FROM pg_stat_activity WHERE usename = current_user)::int
 """
 
 # Tables of well-known migration tools: the one found in the schema must stay writable.
@@ -297,6 +298,7 @@ def server_facts(
         reserved=row[3],
         in_use=row[4],
         role_conn_limit=row[5],
+        role_in_use=row[20],
         db_conn_limit=row[6],
         backend_pid=row[7],
         server_port=row[8],
@@ -325,10 +327,11 @@ class Session:
         self._lock = threading.Lock()
         self._opened: list[psycopg.Connection[Any]] = [main]
 
-    def extra(self) -> psycopg.Connection[Any]:
-        """A further connection with the same settings; raises psycopg.Error."""
-
-        conn = open_connection(dict(self.plan.params), timeout=self.plan.budget)
+    def extra(self, timeout: float | None = None) -> psycopg.Connection[Any]:
+        """A further connection with the same settings, within `timeout` seconds (default: the
+        login's own budget); raises psycopg.Error."""
+        budget = self.plan.budget if timeout is None else timeout
+        conn = open_connection(dict(self.plan.params), timeout=budget)
         with self._lock:
             self._opened.append(conn)
         return conn

@@ -3,13 +3,16 @@ the first migration would meet (issue 11)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from pgconnect_cli import lab as pgc_lab
 from pgconnect_cli.lab import states
-from tests.doctor.helpers import ids, one, rewrite
+from pgconnect_cli.providers import PoolMode
+from tests.doctor.helpers import ids, one, rewrite, target
 
 DoctorJson = Callable[..., tuple[int, dict[str, Any]]]
 MakeRole = Callable[..., pgc_lab.Role]
@@ -120,7 +123,8 @@ def test_search_path_naming_a_missing_schema_is_schema_missing(
 
 
 def test_existing_prisma_schema_is_not_schema_missing(lab: pgc_lab.Lab, doctor_json: DoctorJson) -> None:
-    _, doc = doctor_json("--url", f"DIRECT_URL={rewrite(lab.direct_url, schema='public')}", "--client", "prisma")
+    url = rewrite(lab.direct_url, schema="public")
+    _, doc = doctor_json("--url", f"DIRECT_URL={url}", "--client", "prisma")
     assert "schema-missing" not in ids(doc)
 
 
@@ -193,3 +197,81 @@ def test_the_lab_role_in_its_own_database_has_nothing_in_the_way_of_migrations(
     _, doc = doctor_json("--url", f"DIRECT_URL={lab.direct_url}")
     blocking = {"schema-create-denied", "schema-missing", "migration-objects-not-owned"}
     assert blocking.isdisjoint(ids(doc))
+
+
+# --------------------------------------------------------------------------- pooler modes
+
+
+def test_statement_mode_pgbouncer_is_observed_as_statement_pooling_and_an_error(
+    statement_pooled_url: str, doctor_json: DoctorJson
+) -> None:
+    code, doc = doctor_json("--url", f"DATABASE_URL={statement_pooled_url}", "--client", "prisma")
+    assert code == 1
+    assert target(doc, "DATABASE_URL")["observed"]["pooler"] == "statement"
+    found = one(doc, "statement-pooling")
+    assert found["severity"] == "error"
+    assert "transaction blocks not allowed" in found["detail"]
+    assert "pool_mode=transaction" in found["fix"]
+
+
+def test_transaction_mode_pgbouncer_is_not_statement_pooling(
+    lab: pgc_lab.Lab, doctor_json: DoctorJson
+) -> None:
+    _, doc = doctor_json("--url", f"DATABASE_URL={lab.pooled_url}")
+    assert target(doc, "DATABASE_URL")["observed"]["pooler"] == "transaction"
+    assert "statement-pooling" not in ids(doc)
+
+
+def _many(url: str, count: int) -> list[str]:
+    """`count` targets on one endpoint, each a login of its own (application_name differs)."""
+    args: list[str] = []
+    for i in range(count):
+        args += ["--url", f"DATABASE_URL_{i}={rewrite(url, application_name=f'pgc_many_{i}')}"]
+    return args
+
+
+def test_twenty_five_targets_on_one_transaction_pool_are_all_transaction_pooling(
+    lab: pgc_lab.Lab, doctor_json: DoctorJson
+) -> None:
+    _, doc = doctor_json(*_many(lab.pooled_url, 25), "--timeout", "10")
+    assert [t["observed"]["pooler"] for t in doc["targets"]] == ["transaction"] * 25
+
+
+def test_twenty_five_targets_on_one_session_pool_are_all_session_pooling(
+    session_pooled_url: str, doctor_json: DoctorJson
+) -> None:
+    _, doc = doctor_json(*_many(session_pooled_url, 25), "--timeout", "10")
+    assert [t["observed"]["pooler"] for t in doc["targets"]] == ["session"] * 25
+
+
+def test_the_fingerprint_runs_once_per_endpoint(lab: pgc_lab.Lab) -> None:
+    from pgconnect_cli import doctor
+    from pgconnect_cli.targets import Source, Target
+
+    urls = [rewrite(lab.pooled_url, application_name=f"pgc_once_{i}") for i in range(5)]
+    report = doctor.run(
+        [Target(f"DATABASE_URL_{i}", u, Source.FLAG) for i, u in enumerate(urls)], doctor.DoctorOptions()
+    )
+    poolers = [t.observations.pooler for t in report.targets]
+    assert all(p is not None and p.kind.value == "transaction" for p in poolers)
+    assert len({id(p) for p in poolers}) == 1
+
+
+@pytest.fixture(scope="module", params=[PoolMode.TRANSACTION, PoolMode.SESSION], ids=lambda m: m.value)
+def pool_of_four(
+    request: pytest.FixtureRequest, lab_root: Path, lab: pgc_lab.Lab
+) -> Iterator[pgc_lab.PgBouncer]:
+    """A PgBouncer with default_pool_size=4 in front of the lab's PostgreSQL."""
+    mode: PoolMode = request.param
+    spec = pgc_lab.BouncerSpec(pool_mode=mode, default_pool_size=4)
+    bouncer = pgc_lab.start_pgbouncer(lab_root / f"pool-of-four-{mode.value}", lab.postgres, spec)
+    yield bouncer
+    bouncer.stop()
+
+
+def test_twenty_five_targets_on_a_pool_of_four_are_all_fingerprinted_right(
+    pool_of_four: pgc_lab.PgBouncer, doctor_json: DoctorJson
+) -> None:
+    _, doc = doctor_json(*_many(pool_of_four.pooled_url, 25), "--timeout", "10")
+    expected = pool_of_four.spec.pool_mode.value
+    assert [t["observed"]["pooler"] for t in doc["targets"]] == [expected] * 25
