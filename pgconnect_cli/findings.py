@@ -721,6 +721,17 @@ _SPECS = (
         "REASSIGN OWNED BY <old role> TO <role>; (as a superuser), ALTER TABLE … OWNER TO <role>;, or "
         "GRANT <old role> TO <role>;",
     ),
+    _spec(
+        "require-auth-refused",
+        "error",
+        "auth",
+        "The URL's require_auth refuses the server's authentication method",
+        "libpq's require_auth lists the methods the client accepts; the server asked for another one "
+        '(`authentication method requirement "md5" failed: server requested SASL authentication`), '
+        "so libpq gave up before sending anything.",
+        "Set require_auth to the method the server uses (scram-sha-256 for SASL), or drop it; or change "
+        "the server's pg_hba.conf method if that is what is wrong.",
+    ),
     # --- failure modes no live check sees: matched in pasted messages by `pgc explain` -----------
     _spec(
         "session-dropped",

@@ -337,6 +337,16 @@ def tls_layer(obs: TlsObservation, pol: TlsPolicy, ctx: LiveContext) -> LayerRes
             f"Check host and port in {ctx.name}: PostgreSQL answers SSLRequest with S or N.",
         )
         return _result("tls", f"{port} is not PostgreSQL", [f], ms=obs.ms, evidence=evidence)
+    if not obs.handshake and obs.verification in (Verification.NOT_REQUESTED, Verification.OK) and pol.direct:
+        f = finding(
+            "tls-handshake-failed",
+            f"sslnegotiation=direct sends the TLS handshake as the very first bytes, and {port} closed the "
+            f"connection on it ({obs.error or 'no handshake'}): PostgreSQL before 17 (and poolers and "
+            "proxies that expect SSLRequest) read those bytes as a malformed startup packet.",
+            f"Remove sslnegotiation=direct from {ctx.name} (the default, sslnegotiation=postgres, asks with "
+            "SSLRequest first and works with every server), or upgrade the server to PostgreSQL 17+.",
+        )
+        return _result("tls", "the server does not accept direct TLS", [f], ms=obs.ms, evidence=evidence)
     if not obs.handshake and obs.verification in (Verification.NOT_REQUESTED, Verification.OK):
         f = finding(
             "tls-handshake-failed",
@@ -396,11 +406,19 @@ def _verify_failed(
             "the URL trusts."
         )
         private = cert is not None and cert.self_issued
+        if pol.cafile_source == "system":
+            detail += (
+                " sslrootcert=system trusts only the public CAs of this machine's trust store; this "
+                "certificate comes from a private CA."
+            )
         fix = (
             f"Point sslrootcert in {ctx.name} at the CA certificate that issued the server's certificate "
             f"({issuer})"
             + (
-                "."
+                ": download that CA certificate and set sslrootcert=/path/to/ca.pem (keep "
+                "sslmode=verify-full)."
+                if pol.cafile_source == "system"
+                else "."
                 if private
                 else "; where the chain is public (Let's Encrypt, as Neon uses), "
                 "sslmode=verify-full&sslrootcert=system "
@@ -506,6 +524,14 @@ def _refused_login(obs: AuthObservation, ctx: LiveContext, kind: ConnectFailure)
 class ConnectFailure(str, Enum):
     CLEARTEXT_REFUSED = "cleartext-refused"  # our require_auth refused a cleartext password request
     MD5_REFUSED = "md5-refused"  # our require_auth refused an MD5 request
+    REQUIRE_AUTH = "require-auth"  # the URL's own require_auth refused the server's method
+    CHANNEL_BINDING = "channel-binding"
+    CLIENT_CERT = "client-cert"
+    NOLOGIN = "nologin"
+    NO_CONNECT = "no-connect"
+    NOT_ACCEPTING = "not-accepting"
+    ROLE_LIMIT = "role-limit"
+    POOLER_DATABASE = "pooler-database"  # PgBouncer: no such database
     AUTH = "auth"
     NO_PASSWORD = "no-password"
     TENANT = "tenant"
@@ -528,6 +554,17 @@ _FAILURE_RULES: tuple[tuple[ConnectFailure, re.Pattern[str]], ...] = tuple(
     for kind, pattern in (
         (ConnectFailure.CLEARTEXT_REFUSED, r"requirement .* failed: server requested a cleartext password"),
         (ConnectFailure.MD5_REFUSED, r"requirement .* failed: server requested a hashed password"),
+        (ConnectFailure.REQUIRE_AUTH, r"authentication method requirement .* failed"),
+        (ConnectFailure.CHANNEL_BINDING, r"channel binding (is )?required"),
+        (
+            ConnectFailure.CLIENT_CERT,
+            r"requires a valid client certificate|certificate required|certificate authentication failed",
+        ),
+        (ConnectFailure.NOLOGIN, r"is not permitted to log in"),
+        (ConnectFailure.NO_CONNECT, r"permission denied for database|does not have CONNECT privilege"),
+        (ConnectFailure.NOT_ACCEPTING, r"is not currently accepting connections"),
+        (ConnectFailure.ROLE_LIMIT, r"too many connections for role"),
+        (ConnectFailure.POOLER_DATABASE, r"no such database"),
         (ConnectFailure.TLS_UNSUPPORTED, r"server does not support SSL"),
         (
             ConnectFailure.TLS_VERIFY,
@@ -542,7 +579,7 @@ _FAILURE_RULES: tuple[tuple[ConnectFailure, re.Pattern[str]], ...] = tuple(
             r"password authentication failed|SASL authentication failed|authentication failed",
         ),
         (ConnectFailure.TENANT, r"Tenant or user not found"),
-        (ConnectFailure.DATABASE_MISSING, r'database "[^"]*" does not exist|no such database'),
+        (ConnectFailure.DATABASE_MISSING, r'database "[^"]*" does not exist'),
         (
             ConnectFailure.TOO_MANY,
             r"too many clients|remaining connection slots|no more connections allowed|"
@@ -570,7 +607,14 @@ class LoginCause:
 
 
 # What a login that timed out through a pooler can be explained by.
-LOGIN_CAUSES = ("database-missing", "auth-failed", "hba-rejected")
+LOGIN_CAUSES = (
+    "database-missing",
+    "auth-failed",
+    "hba-rejected",
+    "role-nologin",
+    "database-no-connect-privilege",
+    "database-not-allowing-connections",
+)
 
 
 def login_timed_out_obs(obs: Observations) -> bool:
@@ -648,7 +692,125 @@ def server_message(message: str) -> str:
     return " ".join(text.split())
 
 
-def auth_layer(obs: AuthObservation, ctx: LiveContext, cause: LoginCause | None = None) -> LayerResult:
+_REQUIRED_METHOD = re.compile(r'requirement "([^"]+)" failed: server (.*)', re.IGNORECASE)
+_SERVER_METHODS = (
+    ("SASL", "scram-sha-256"),
+    ("hashed password", "md5"),
+    ("cleartext password", "password"),
+    ("GSSAPI", "gss"),
+    ("SSPI", "sspi"),
+    ("did not complete authentication", "none"),
+    ("no authentication", "none"),
+)
+
+
+def _role_state(
+    obs: AuthObservation, ctx: LiveContext, kind: ConnectFailure, said: str
+) -> tuple[Finding, str] | None:
+    """The server's refusal for a state of the role, the database or the auth method: its id and
+    the exact change, or None for the other failures."""
+    role = _ident(obs.user or "<role>")
+    db = _ident(obs.dbname or obs.user or "<db>")
+    if kind is ConnectFailure.NOLOGIN:
+        return finding(
+            "role-nologin",
+            f"The server knows {obs.user} but refuses it: {said}. The role has NOLOGIN (a group role, or "
+            "one made with CREATE ROLE, which defaults to NOLOGIN).",
+            f"ALTER ROLE {role} LOGIN; (as a superuser or a role with CREATEROLE), or use a login role that "
+            f"is a member of it in {ctx.name}.",
+        ), f"role {obs.user} may not log in"
+    if kind is ConnectFailure.NO_CONNECT:
+        return finding(
+            "database-no-connect-privilege",
+            f"{said} (SQLSTATE {obs.sqlstate or '42501'}): CONNECT on {obs.dbname} was revoked from PUBLIC "
+            f"and not granted to {obs.user}.",
+            f"GRANT CONNECT ON DATABASE {db} TO {role}; (as the database's owner or a superuser)",
+        ), f"{obs.user} lacks CONNECT on {obs.dbname}"
+    if kind is ConnectFailure.NOT_ACCEPTING:
+        return finding(
+            "database-not-allowing-connections",
+            f"{said}: the database has ALLOW_CONNECTIONS false, for every role, superusers included (a "
+            "template, or a database being migrated or dropped).",
+            f"ALTER DATABASE {db} ALLOW_CONNECTIONS true; or point {ctx.name} at another database.",
+        ), f"database {obs.dbname} does not accept connections"
+    if kind is ConnectFailure.ROLE_LIMIT:
+        return finding(
+            "role-connection-limit",
+            f"{said}: the role's CONNECTION LIMIT is used up by its other sessions (app instances each "
+            "holding a pool, a pooler's server connections).",
+            f"Lower the pool size per instance or use the pooled URL; where you own the server: ALTER ROLE "
+            f"{role} CONNECTION LIMIT <n>; (SELECT rolconnlimit FROM pg_roles shows it).",
+        ), f"role {obs.user} has no connection left"
+    if kind is ConnectFailure.CLIENT_CERT:
+        return finding(
+            "client-certificate-required",
+            f"{said}: pg_hba.conf admits this connection only with a client certificate (`cert`, or "
+            "clientcert=verify-ca/verify-full), and the URL gives none.",
+            f"Add sslcert=/path/to/client.crt&sslkey=/path/to/client.key to {ctx.name} (the key file mode "
+            f"0600; the certificate's CN is the role, {obs.user}), issued by the CA the server trusts "
+            "(ssl_ca_file).",
+        ), "the server requires a client certificate"
+    if kind is ConnectFailure.POOLER_DATABASE:
+        return finding(
+            "pgbouncer-database-unknown",
+            f"{said}: PgBouncer has no entry for {obs.dbname} in its [databases] section (and no `*` "
+            "fallback). The database may well exist on the server.",
+            f"Add `{obs.dbname} = host=… port=… dbname=…` to PgBouncer's [databases] section (or a `* = "
+            "host=…` fallback; with auth_query, auth_dbname), then reload PgBouncer. CREATE DATABASE on the "
+            "server does not help.",
+        ), f"the pooler does not know database {obs.dbname}"
+    if kind is ConnectFailure.CHANNEL_BINDING:
+        if "did not offer" in said:
+            why = (
+                "the other side offered no SCRAM-SHA-256-PLUS: PgBouncer never does (it terminates TLS "
+                "itself), nor does a server without TLS"
+            )
+            fix = (
+                f"Drop channel_binding=require from {ctx.name} (or use channel_binding=prefer) and keep "
+                "sslmode=verify-full for the server's identity; or connect to PostgreSQL directly."
+            )
+        else:
+            why = (
+                "the server authenticated with a method that cannot bind (an MD5 password, `password`, "
+                "`trust`): the role's password is stored as MD5 or pg_hba.conf names md5"
+            )
+            fix = (
+                f"Set {obs.user}'s password again with password_encryption=scram-sha-256 (\\password "
+                "in psql) and use scram-sha-256 in pg_hba.conf; or drop channel_binding=require from "
+                f"{ctx.name}."
+            )
+        return finding(
+            "channel-binding-unsupported", f"channel_binding=require, and {why}: {said}.", fix
+        ), "channel binding required but not offered"
+    if kind is ConnectFailure.REQUIRE_AUTH and obs.guard is AuthGuard.URL:
+        match = _REQUIRED_METHOD.search(said)
+        wanted = match.group(1) if match else "the URL's"
+        asked = match.group(2) if match else said
+        method = next((m for key, m in _SERVER_METHODS if key.lower() in asked.lower()), None)
+        uses = f"the server uses {method}" if method else f"the server asked for another method ({asked})"
+        return finding(
+            "require-auth-refused",
+            f"require_auth={wanted} in {ctx.name} refuses what the server asks for: {said}; {uses}.",
+            (
+                f"Set require_auth={method} (or a list that includes it) in {ctx.name}, or drop "
+                "require_auth; change the server's pg_hba.conf method instead if the server is what is "
+                "wrong."
+            )
+            if method and method != "none"
+            else f"Drop require_auth from {ctx.name}, or make the server ask for {wanted} in pg_hba.conf.",
+        ), f"require_auth={wanted} refused the server's method"
+    return None
+
+
+def auth_layer(
+    obs: AuthObservation,
+    ctx: LiveContext,
+    cause: LoginCause | None = None,
+    *,
+    accepted_by: str | None = None,
+) -> LayerResult:
+    """`accepted_by`: another target with the same user, password and database that logged in
+    (the server accepts what the pooler refused)."""
     tls = "TLS" if obs.ssl_in_use else "no TLS"
     who = f"{obs.user or '(default user)'} to database {obs.dbname or '(default)'}"
     evidence = [
@@ -669,6 +831,22 @@ def auth_layer(obs: AuthObservation, ctx: LiveContext, cause: LoginCause | None 
         " pgc made exactly one attempt and does not retry: providers ban addresses after repeated failures."
     )
     user = obs.user or "(default)"
+    state = _role_state(obs, ctx, kind, said)
+    if state is not None:
+        f, summary = state
+        return _result("auth", summary, [f], ms=obs.ms, evidence=evidence)
+    if kind is ConnectFailure.AUTH and accepted_by is not None:
+        f = finding(
+            "pgbouncer-database-unknown",
+            f"The pooler rejected user {user} ({said}), but the server itself accepts the same user and "
+            f"password for database {obs.dbname or user} ({accepted_by} logged in). PgBouncer with "
+            "auth_query answers a database missing from its [databases] section as a failed "
+            "authentication.",
+            f"Add {obs.dbname or user} to PgBouncer's [databases] section (or a `* = host=…` fallback), or "
+            "set auth_dbname to a database it lists for auth_query; then reload PgBouncer. The database "
+            "exists: CREATE DATABASE does not help.",
+        )
+        return _result("auth", "the pooler does not know the database", [f], ms=obs.ms, evidence=evidence)
     if kind in (ConnectFailure.AUTH, ConnectFailure.NO_PASSWORD, ConnectFailure.TENANT):
         if kind is ConnectFailure.NO_PASSWORD:
             detail = f"The server asks for a password and {ctx.name} has none: {said}."
@@ -676,11 +854,23 @@ def auth_layer(obs: AuthObservation, ctx: LiveContext, cause: LoginCause | None 
             detail = f"Supavisor does not know the user {user}: {said}. It routes by postgres.<project-ref>."
         else:
             detail = f"The server rejected user {user}: {said}."
+        expired = (
+            " If the password is right, the role's password may have expired (VALID UNTIL in the past): "
+            "the server answers exactly the same and only its log says why."
+            if kind is ConnectFailure.AUTH
+            else ""
+        )
         f = finding(
             "auth-failed",
-            detail + once,
+            detail + once + expired,
             f"Check the user and password in {ctx.name} (reserved characters must be percent-encoded: "
-            "`pgc url fix`); for Supabase's pooler the user is postgres.<project-ref>.",
+            "`pgc url fix`); for Supabase's pooler the user is postgres.<project-ref>."
+            + (
+                f" An expired password: ALTER ROLE {_ident(user)} VALID UNTIL 'infinity'; (as a superuser; "
+                "SELECT rolvaliduntil FROM pg_roles shows it)."
+                if expired
+                else ""
+            ),
         )
         return _result("auth", f"authentication failed for {user}", [f], ms=obs.ms, evidence=evidence)
     if kind is ConnectFailure.DATABASE_MISSING:
@@ -783,6 +973,20 @@ def server_layer(
             )
     if facts.role_conn_limit is not None and facts.role_conn_limit >= 0:
         parts.append(f"role limit {facts.role_conn_limit}")
+        used = facts.role_in_use
+        if used is not None and used >= facts.role_conn_limit:
+            role = facts.current_user or "the role"
+            findings.append(
+                finding(
+                    "role-connection-limit",
+                    f"{role} has CONNECTION LIMIT {facts.role_conn_limit} and {used} session(s) on the "
+                    "server (this check's own, or its pooler's, included): the next connection fails with "
+                    f'`too many connections for role "{role}"`.',
+                    f"Raise it where you own the server (ALTER ROLE {_ident(role)} CONNECTION LIMIT <n>;), "
+                    "or keep the app's pool per instance within it.",
+                    severity=Severity.WARNING,
+                )
+            )
     if facts.db_conn_limit is not None and facts.db_conn_limit >= 0:
         parts.append(f"database limit {facts.db_conn_limit}")
     major = facts.major

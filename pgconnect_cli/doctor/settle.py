@@ -186,6 +186,7 @@ class LiveInput:
     report_old_tools: bool  # this target carries the run's one `client-tools-old`
     suspected_pooled: bool
     cause: live.LoginCause | None = None
+    accepted_by: str | None = None  # a target of the same user, password and database that logged in
 
 
 def _layers(inp: LiveInput) -> list[live.LayerResult]:
@@ -232,7 +233,8 @@ def _layers(inp: LiveInput) -> list[live.LayerResult]:
         add(Layer.TCP, live.tcp_layer(obs.tcp, ctx) if obs.tcp else None, "not run")
         tls_result = live.tls_layer(obs.tls, obs.policy, ctx) if obs.tls and obs.policy else None
         add(Layer.TLS, tls_result, "not run")
-    add(Layer.AUTH, live.auth_layer(obs.auth, ctx, inp.cause) if obs.auth else None, "not run")
+    auth = live.auth_layer(obs.auth, ctx, inp.cause, accepted_by=inp.accepted_by) if obs.auth else None
+    add(Layer.AUTH, auth, "not run")
     out_of_time = "skipped: the run's time budget ended first"
     server = (
         live.server_layer(obs.server, inp.tools, ctx, report_old=inp.report_old_tools) if obs.server else None
@@ -325,6 +327,22 @@ def _login_cause(
     return None
 
 
+def _accepted_by(i: int, inputs: Sequence[TargetInput]) -> str | None:
+    """Another target with the same user, password and database whose login worked, when this
+    one's failed: the server accepts what this path (a pooler) refused."""
+    inp = inputs[i]
+    ci = inp.static.ci
+    if ci is None or inp.obs is None or inp.obs.auth is None or inp.obs.auth.ok:
+        return None
+    for j, other in enumerate(inputs):
+        oci = other.static.ci
+        if j == i or oci is None or other.obs is None or other.obs.auth is None or not other.obs.auth.ok:
+            continue
+        if login_identity(oci) == login_identity(ci) and oci.password == ci.password:
+            return other.target.name
+    return None
+
+
 # --------------------------------------------------------------------------- the report
 
 
@@ -380,6 +398,7 @@ def settle(inputs: Sequence[TargetInput], facts: RunFacts) -> DoctorReport:
             report_old_tools=i == tools_at,
             suspected_pooled=c is not None and c.endpoint is Endpoint.POOLED,
             cause=_login_cause(i, inputs, layers) if timed_out[i] else None,
+            accepted_by=_accepted_by(i, inputs),
         )
         layers[i] = _layers(live_in)
     reports = [_target_report(inp, layers.get(i), facts) for i, inp in enumerate(inputs)]

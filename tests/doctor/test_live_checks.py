@@ -229,7 +229,7 @@ def test_verified_tls_passes_with_version_and_certificate() -> None:
         (None, "fe_sendauth: no password supplied", ConnectFailure.NO_PASSWORD),
         (None, "FATAL:  Tenant or user not found", ConnectFailure.TENANT),
         ("3D000", 'FATAL:  database "nope" does not exist', ConnectFailure.DATABASE_MISSING),
-        (None, "FATAL:  no such database: nope", ConnectFailure.DATABASE_MISSING),
+        (None, "FATAL:  no such database: nope", ConnectFailure.POOLER_DATABASE),
         ("53300", "FATAL:  sorry, too many clients already", ConnectFailure.TOO_MANY),
         (
             None,

@@ -12,7 +12,7 @@ import pytest
 from pgconnect_cli import lab as pgc_lab
 from pgconnect_cli.lab import states
 from pgconnect_cli.providers import PoolMode
-from tests.doctor.helpers import ids, one, rewrite, target
+from tests.doctor.helpers import check, ids, one, rewrite, target
 
 DoctorJson = Callable[..., tuple[int, dict[str, Any]]]
 MakeRole = Callable[..., pgc_lab.Role]
@@ -241,7 +241,8 @@ def test_twenty_five_targets_on_one_session_pool_are_all_session_pooling(
     session_pooled_url: str, doctor_json: DoctorJson
 ) -> None:
     _, doc = doctor_json(*_many(session_pooled_url, 25), "--timeout", "10")
-    assert [t["observed"]["pooler"] for t in doc["targets"]] == ["session"] * 25
+    seen = [t["observed"]["pooler"] for t in doc["targets"]]
+    assert seen == ["session"] * 25, [check(doc, t["name"], "pooler")["summary"] for t in doc["targets"]]
 
 
 def test_the_fingerprint_runs_once_per_endpoint(lab: pgc_lab.Lab) -> None:
