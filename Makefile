@@ -40,7 +40,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest -m "not live"
 
-## bench: the speed budgets of PRODUCT.md §9 against their anchors
+## bench: start-up, completion, doctor and memory budgets measured against their anchors (a table)
 bench: setup
 	$(BIN)/python scripts/bench.py
 
@@ -48,8 +48,10 @@ bench: setup
 completions: $(STAMP)
 	$(BIN)/python scripts/gen_completions.py
 
+## docs: regenerate docs/findings.md (the catalogue) and docs/cli.md (every command's --help)
 docs: $(STAMP)
 	$(BIN)/python scripts/gen_docs.py
+	$(BIN)/python scripts/gen_cli_docs.py
 
 lab-down: $(STAMP)
 	$(BIN)/pgc lab down

@@ -1,4 +1,4 @@
-"""Read, plan and write `.env` files without losing a byte of what they already hold (PRODUCT.md §7).
+"""Read, plan and write `.env` files without losing a byte of what they already hold.
 
 Planning is pure: python-dotenv's own parser (`parse_stream`) splits the text into bindings whose
 original strings concatenate back to the file, so every binding that is not ours is copied
@@ -15,8 +15,13 @@ import io
 import os
 import re
 import secrets
+import signal
 import stat
-from collections.abc import Iterable, Mapping
+import sys
+import threading
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -401,6 +406,35 @@ class EnvFile:
     raw: bytes = field(repr=False)
     mode: int | None  # permission bits of the existing file
     symlink_to: str | None = None  # set when `path` was reached through a symlink
+    stream: bool = False  # a pipe or device (`/dev/stdin`, `<(…)`): read once, never written
+
+
+def is_stream(path: Path) -> bool:
+    """A pipe or character device (`/dev/stdin`, `/dev/fd/N`, a FIFO): read as a stream, not a file."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return stat.S_ISFIFO(st.st_mode) or stat.S_ISCHR(st.st_mode)
+
+
+def _decode(path: Path, raw: bytes, size: int) -> str:
+    if len(raw) > MAX_ENV_BYTES or size > MAX_ENV_BYTES:
+        shown = max(size, len(raw)) / (1 << 20)
+        raise UsageError(f"{path}: too large for a .env file ({shown:.1f} MiB; pgc reads up to 1 MiB)")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not UTF-8 text (python-dotenv reads .env files as UTF-8)") from None
+
+
+def _read_stream(path: Path) -> EnvFile:
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_ENV_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
+    return EnvFile(path, True, _decode(path, raw, 0), raw, None, stream=True)
 
 
 def _refuse_symlink(path: Path) -> UsageError:
@@ -412,7 +446,11 @@ def _refuse_symlink(path: Path) -> UsageError:
 
 
 def read_env_file(path: Path, *, follow_symlinks: bool = False) -> EnvFile:
-    """The file as it is now (missing is fine: an empty, new file). Refuses symlinks unless told."""
+    """The file as it is now (missing is fine: an empty, new file). Refuses symlinks unless told.
+
+    A stream (`/dev/stdin`, a FIFO) is read once, whatever the symlinks leading to it."""
+    if is_stream(path):
+        return _read_stream(path)
     link: str | None = None
     try:
         st = os.lstat(path)
@@ -440,13 +478,7 @@ def read_env_file(path: Path, *, follow_symlinks: bool = False) -> EnvFile:
             raw = f.read(MAX_ENV_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"{path}: cannot read ({exc.strerror})") from None
-    if len(raw) > MAX_ENV_BYTES or st.st_size > MAX_ENV_BYTES:
-        size = max(st.st_size, len(raw)) / (1 << 20)
-        raise UsageError(f"{path}: too large for a .env file ({size:.1f} MiB; pgc reads up to 1 MiB)")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise UsageError(f"{path}: not UTF-8 text (python-dotenv reads .env files as UTF-8)") from None
+    text = _decode(path, raw, st.st_size)
     return EnvFile(path, True, text, raw, stat.S_IMODE(st.st_mode), link)
 
 
@@ -471,43 +503,104 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+# pgc's temporary files: `.NAME.pgc-<hex>.tmp` beside NAME. The `.gitignore` line pgc adds for them
+# is this pattern, so a temporary copy of `.env` left by a crash (SIGKILL, power loss) stays out of git.
+TEMP_PATTERN = ".*.pgc-*.tmp"
+# Only the tests set it: the name of a file whose write pauses (temporary file written, not yet
+# renamed) after printing a line on stderr, so a test can signal pgc at that exact moment.
+_PAUSE_HOOK = "PGC_TEST_PAUSE_WRITE"
+
+
+def temp_path(path: Path, token: str | None = None) -> Path:
+    """Where `path` is written first: hidden, beside it, matched by TEMP_PATTERN."""
+    name = path.name if path.name.startswith(".") else "." + path.name
+    return path.parent / f"{name}.pgc-{token or secrets.token_hex(6)}.tmp"
+
+
+class Terminated(SystemExit):
+    """SIGTERM or SIGHUP arrived during a write: unwinds (removing the temporary file), then exits
+    with 128 + the signal number, as the shell reports a process the signal killed."""
+
+
+@contextmanager
+def _signals_unwind() -> Iterator[None]:
+    """SIGTERM and SIGHUP raise `Terminated` while a secret file is written, so `finally` blocks run.
+
+    Left alone when a handler other than the default is installed (the CLI's own, a host
+    program's) or off the main thread, where Python cannot install one."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def unwind(signum: int, _frame: object) -> None:
+        sys.stderr.write(f"pgc: terminated by {signal.Signals(signum).name}\n")
+        raise Terminated(128 + signum)
+
+    previous = {}
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None and signal.getsignal(signum) is signal.SIG_DFL:
+            previous[signum] = signal.signal(signum, unwind)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _pause_for_tests(path: Path) -> None:
+    if os.environ.get(_PAUSE_HOOK) != path.name:
+        return
+    sys.stderr.write(f"pgc-test: paused writing {path.name}\n")
+    sys.stderr.flush()
+    while True:
+        time.sleep(3600)
+
+
 def write_atomic(path: Path, data: bytes, *, mode: int, owner: tuple[int, int] | None = None) -> None:
     """Replace `path` with `data` so that a reader sees the old or the new file, never a mix.
 
     The temporary file is created 0600 next to the target (O_EXCL, never following a symlink),
     written, fsynced, given `mode` (and `owner` when possible), renamed over the target; then the
     directory is fsynced so the rename survives a crash. `path` itself is replaced, never a file it
-    may link to. On any failure the temporary file is removed and the target is untouched.
+    may link to. On any failure, Ctrl-C, SIGTERM or SIGHUP included, the temporary file is removed
+    and the target is untouched.
     """
     directory = path.parent
-    hidden = "" if path.name.startswith(".") else "."
-    tmp = directory / f"{hidden}{path.name}.pgc-{secrets.token_hex(6)}.tmp"
+    tmp = temp_path(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(tmp, flags, 0o600)
-    try:
+    created = False
+    with _signals_unwind():
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-            if owner is not None and hasattr(os, "fchown"):
+            fd = os.open(tmp, flags, 0o600)
+            created = True
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                os.fsync(fd)
+                if owner is not None and hasattr(os, "fchown"):
+                    try:
+                        os.fchown(fd, *owner)
+                    except OSError:
+                        pass  # not ours to give away; the mode still protects it
+                if hasattr(os, "fchmod"):
+                    os.fchmod(fd, mode)
+            finally:
+                os.close(fd)
+            if not hasattr(os, "fchmod"):  # Windows before Python 3.13
+                os.chmod(tmp, mode)
+            _pause_for_tests(path)
+            os.replace(tmp, path)
+        except BaseException as exc:
+            # our O_EXCL name is random: it exists only if we created it (a signal can land
+            # between os.open returning and `created` being set)
+            if created or not isinstance(exc, FileExistsError):
                 try:
-                    os.fchown(fd, *owner)
+                    os.unlink(tmp)
                 except OSError:
-                    pass  # not ours to give away; the mode still protects it
-            if hasattr(os, "fchmod"):
-                os.fchmod(fd, mode)
-        finally:
-            os.close(fd)
-        if not hasattr(os, "fchmod"):  # Windows before Python 3.13
-            os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+                    pass
+            raise
     _fsync_dir(directory)
 
 
@@ -522,6 +615,8 @@ def write_env(current: EnvFile, text: str) -> WriteResult:
     previous bytes. If the file changed since it was read, nothing is written.
     """
     path = current.path
+    if current.stream:
+        raise UsageError(f"{path}: a stream, not a file pgc can write")
     try:
         st: os.stat_result | None = os.lstat(path)
     except FileNotFoundError:

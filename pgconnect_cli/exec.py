@@ -1,4 +1,4 @@
-"""`pgc exec`: run psql, pg_dump, migrations or any command through the direct URL (PRODUCT.md §6).
+"""`pgc exec`: run psql, pg_dump, migrations or any command through the direct URL.
 
 `plan()` is pure: it picks the URL and computes what the child's environment must hold.
 `run()` does the I/O: a private directory with the temporary password (and service) file, the
@@ -206,7 +206,7 @@ def _warning(text: str) -> Note:
 
 
 def choose_url(targets: Sequence[Target], *, url: str | None = None, allow_pooled: bool = False) -> Choice:
-    """The direct URL, by PRODUCT.md §6: a direct variable, else derived, else DATABASE_URL if direct."""
+    """The direct URL: a direct variable, else derived, else DATABASE_URL if direct."""
     if url is not None:
         ci = _parse_target("--url", url, None)
         notes = [_info(f"using --url ({ci.masked()})")]

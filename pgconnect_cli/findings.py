@@ -35,15 +35,19 @@ class Finding:
     title: str
     detail: str = ""
     fix: str = ""
+    line: int | None = None  # the line of the file the finding is about (a .env line)
 
-    def to_dict(self) -> dict[str, str]:
-        return {
+    def to_dict(self) -> dict[str, str | int]:
+        out: dict[str, str | int] = {
             "id": self.id,
             "severity": self.severity.value,
             "title": self.title,
             "detail": self.detail,
             "fix": self.fix,
         }
+        if self.line is not None:
+            out["line"] = self.line
+        return out
 
 
 @dataclass(frozen=True)
@@ -971,6 +975,28 @@ _SPECS = (
         "network fault.",
         "Raise the limit (`ulimit -n 4096`) or check fewer URLs in one run.",
     ),
+    # --- .env files, second tranche (env helper) -------------------------------------------
+    _spec(
+        "env-example-real-password",
+        "warning",
+        "env",
+        "A real password sits in a committed example .env",
+        "`.env.example` and `.env.sample` are committed on purpose, as templates: a URL in one that "
+        "holds a real-looking password for a non-local host publishes that password with the code.",
+        "Replace the password with a placeholder (e.g. [YOUR-PASSWORD]) and change the real one: it is "
+        "in the repository's history.",
+    ),
+    _spec(
+        "env-reference-not-expanded",
+        "warning",
+        "env",
+        "A ${…} reference in .env reaches the app unexpanded",
+        "A value such as DIRECT_URL=${DATABASE_URL} is expanded by python-dotenv, docker compose and "
+        "the Prisma 6 CLI (dotenv-expand), but Node's dotenv and `node --env-file` pass the text "
+        "`${DATABASE_URL}` on literally: the client the project uses then gets no URL at all.",
+        "Write the value out in full (`pgc env init` writes both URLs), or load .env with a loader "
+        "that expands (dotenv-expand for Node).",
+    ),
 )
 
 CATALOGUE: dict[str, FindingSpec] = {s.id: s for s in _SPECS}
@@ -983,6 +1009,7 @@ def finding(
     *,
     severity: Severity | str | None = None,
     title: str | None = None,
+    line: int | None = None,
 ) -> Finding:
     """Build a Finding from the catalogue; `fix`, `severity` and `title` override the defaults."""
     spec = CATALOGUE[id]
@@ -992,6 +1019,7 @@ def finding(
         title=title if title is not None else spec.title,
         detail=detail,
         fix=fix if fix is not None else spec.fix,
+        line=line,
     )
 
 

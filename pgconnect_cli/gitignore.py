@@ -1,4 +1,4 @@
-"""Is a file kept out of git? Make it so (PRODUCT.md §7).
+"""Is a file kept out of git? Make it so.
 
 Git answers, not a reimplementation of its rules: `git check-ignore` knows every .gitignore,
 `.git/info/exclude` and `core.excludesFile`. The one write is appending to a .gitignore,
@@ -85,9 +85,12 @@ def plan_gitignore(text: str, names: Sequence[str]) -> str:
     return out + nl.join(names) + nl
 
 
-def ensure_ignored(paths: Sequence[Path], *, dry_run: bool = False) -> IgnoreResult:
+def ensure_ignored(
+    paths: Sequence[Path], *, patterns: Sequence[tuple[str, str]] = (), dry_run: bool = False
+) -> IgnoreResult:
     """Add each of `paths` (siblings, e.g. .env and .env.bak) that git does not ignore yet to the
-    .gitignore of their directory."""
+    .gitignore of their directory; likewise each pattern line of `patterns` (pattern, an example
+    name it must cover), e.g. pgc's temporary files."""
     if not paths:
         return IgnoreResult(None, (), (), False)
     directory = paths[0].parent
@@ -96,6 +99,9 @@ def ensure_ignored(paths: Sequence[Path], *, dry_run: bool = False) -> IgnoreRes
         return IgnoreResult(None, (), (), False)
     tracked = tuple(n for n, s in states.items() if s is GitStatus.TRACKED)
     missing = tuple(n for n, s in states.items() if s is GitStatus.NOT_IGNORED)
+    missing += tuple(
+        line for line, example in patterns if status(directory / example) is GitStatus.NOT_IGNORED
+    )
     gitignore = directory / ".gitignore"
     if not missing:
         return IgnoreResult(None, (), tracked, True)

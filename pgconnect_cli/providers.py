@@ -1,6 +1,6 @@
 """Providers: classify a URL's endpoint and derive its pooled/direct counterpart.
 
-Pure data and rules (PRODUCT.md §5). Provider facts that change — ports, host patterns, plan
+Pure data and rules. Provider facts that change — ports, host patterns, plan
 limits — live in the tables below and nowhere else. Names alone only make a pooler *suspected*;
 the doctor confirms or refutes it live.
 """
@@ -88,7 +88,7 @@ class PlanLimits:
     pooled: int
 
 
-# Prisma Postgres connection limits per plan, as PRODUCT.md §5 publishes them. The current Prisma
+# Prisma Postgres connection limits per plan, as Prisma's docs gave them. The current Prisma
 # docs list pooled 50/50/250/500: check before `pgc pool plan` (not built yet) relies on them.
 PRISMA_POSTGRES_PLANS: tuple[PlanLimits, ...] = (
     PlanLimits("free", 10, 10),

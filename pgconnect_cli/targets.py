@@ -1,6 +1,6 @@
 """Find the PostgreSQL URLs a project uses: process environment and .env files.
 
-Known variable names set the role each URL is expected to play (PRODUCT.md §6, §8).
+Known variable names set the role each URL is expected to play (DATABASE_URL pooled, DIRECT_URL direct, …).
 """
 
 from __future__ import annotations

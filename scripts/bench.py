@@ -1,4 +1,9 @@
-"""`make bench`: the speed budgets of PRODUCT.md §9 measured against their anchors, in one run.
+"""`make bench`: pgc's speed budgets measured against their anchors, in one run.
+
+The budgets are the rows of the table: start-up and `pgc url check` against a bare
+`python -c pass`, the doctor on a healthy pooled+direct pair against `pg_isready` + `psql` on both
+URLs, targets whose ports drop packets against `--timeout` + 0.5 s, many targets against one, and
+peak memory against 100 MiB.
 
 Every command is timed end to end as a child process (median of several runs) on this machine,
 against a lab started for the run on loopback; the peak RSS comes from wait4() of each child.

@@ -1,6 +1,6 @@
 """Loopback stand-ins for the parts of the network that cannot run here.
 
-Only what PRODUCT.md §9 allows: a DNS server (dnspython), a port that drops SYNs, a port that
+Only what cannot run here for real: a DNS server (dnspython), a port that drops SYNs, a port that
 answers HTTP, a TCP proxy that delays, and two cold-start proxies (a serverless compute waking
 up: the whole connection waits, or TLS at once and the login waits). Everything binds and
 dials 127.0.0.1 or ::1 only. Each fake is a context manager; on exit its threads are joined

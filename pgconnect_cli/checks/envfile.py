@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+from pgconnect_cli.checks.env_reference import expanded_values, reference_findings
 from pgconnect_cli.checks.pair import PairUrl, check_pair, how_known
 from pgconnect_cli.conninfo import MASK, ConnInfo, ParseError, parse
 from pgconnect_cli.dotenv_file import EnvDocument, Quote, Statement, parse_document
@@ -82,6 +83,7 @@ def syntax_findings(doc: EnvDocument, label: str | None = None) -> list[Finding]
             "env-syntax",
             f"{where} {s.line}: python-dotenv cannot parse it and skips it "
             "(and everything up to the end of that line).",
+            line=s.line,
         )
         for s in doc.errors
     ]
@@ -100,10 +102,11 @@ def lint_text(text: str) -> list[Finding]:
             out.append(
                 finding(
                     "env-duplicate-key",
-                    f"{key} is set on lines {', '.join(map(str, where))}; "
-                    f"every loader keeps line {where[-1]}.",
+                    f"{key} is set on lines {', '.join(map(str, where))}; python-dotenv, Node's dotenv, "
+                    f"`node --env-file` and bash `source` all keep the last, line {where[-1]}.",
                     f"Delete {key} on line{'s' if len(where) > 2 else ''} "
                     f"{', '.join(map(str, where[:-1]))} and keep line {where[-1]}.",
+                    line=where[0],
                 )
             )
     if doc.bom:
@@ -113,18 +116,20 @@ def lint_text(text: str) -> list[Finding]:
                 "line 1: the file starts with a UTF-8 byte-order mark; bash reads it as part of the first "
                 "key and runs that line as a command.",
                 "Save the file as UTF-8 without a byte-order mark.",
+                line=1,
             )
         )
     for s in doc.bindings:
         hazard = _shell_hazard(s)
         if hazard:
-            out.append(finding("env-shell-unsafe", f"{_key_label(s)}: {hazard}."))
+            out.append(finding("env-shell-unsafe", f"{_key_label(s)}: {hazard}.", line=s.line))
         if s.value and "${" in s.value:
             out.append(
                 finding(
                     "env-interpolation",
                     f"{_key_label(s)}: the value holds ${{…}}; python-dotenv and docker compose substitute "
                     "another variable there, Node's dotenv keeps it literally.",
+                    line=s.line,
                 )
             )
     crlf = [i for i, line in enumerate(text.splitlines(keepends=True), 1) if line.endswith("\r\n")]
@@ -134,6 +139,7 @@ def lint_text(text: str) -> list[Finding]:
                 "env-crlf",
                 f"{len(crlf)} line{'s' if len(crlf) > 1 else ''} end{'' if len(crlf) > 1 else 's'} with "
                 f"CRLF (first: line {crlf[0]}); `source .env` keeps the \\r in each value.",
+                line=crlf[0],
             )
         )
     return out
@@ -187,10 +193,11 @@ class UrlReport:
     classification: Classification | None
     findings: tuple[Finding, ...]
     expected: Expected | None
+    shadowed_by: int | None = None  # a later line sets the same key: loaders keep that one
 
     def to_dict(self) -> dict[str, object]:
         c = self.classification
-        return {
+        out: dict[str, object] = {
             "name": self.name,
             "line": self.line,
             "url": self.url,
@@ -200,6 +207,9 @@ class UrlReport:
             "pool_mode": c.pool_mode.value if c and c.pool_mode else None,
             "findings": [f.to_dict() for f in self.findings],
         }
+        if self.shadowed_by is not None:
+            out["shadowed_by"] = self.shadowed_by
+        return out
 
 
 @dataclass(frozen=True)
@@ -215,16 +225,28 @@ class EnvReport:
         return self.file_findings + tuple(f for u in self.urls for f in u.findings) + self.pair_findings
 
 
-def postgres_bindings(doc: EnvDocument) -> list[Statement]:
-    """The bindings loaders use (last of each key) that hold a PostgreSQL URL."""
+def postgres_bindings(doc: EnvDocument) -> list[tuple[Statement, int | None]]:
+    """Every binding that holds a PostgreSQL URL, with the line of the later binding of the same key
+    that loaders keep instead (None for the one they keep): deleting a duplicate line can leave an
+    earlier value in force, so each is checked."""
     out = []
-    for key in doc.values():
-        s = doc.last(key)
-        if s is None or not s.value:
+    for s in doc.bindings:
+        if s.key is None or not s.value:
             continue
-        if key in POOLED_NAMES or key in DIRECT_NAMES or looks_like_postgres_url(s.value):
-            out.append(s)
+        if s.key in POOLED_NAMES or s.key in DIRECT_NAMES or looks_like_postgres_url(s.value):
+            kept = doc.last(s.key)
+            out.append((s, kept.line if kept is not None and kept is not s else None))
     return out
+
+
+def _shadowed(f: Finding, line: int, kept: int | None) -> Finding:
+    """A finding on the URL of `line`; on a value loaders ignore today (a later line wins) an error
+    is a warning: nothing reads it now, but deleting the later line brings it back."""
+    if kept is None:
+        return replace(f, line=line)
+    severity = Severity.WARNING if f.severity is Severity.ERROR else f.severity
+    detail = f"line {line}, ignored while line {kept} sets it: {f.detail}"
+    return replace(f, line=line, detail=detail, severity=severity)
 
 
 def _masked(value: str) -> str:
@@ -247,15 +269,23 @@ def check_env(
     doc = parse_document(text)
     file_findings = lint_text(text) + lint_mode(mode, label) + lint_git(git, label)
     urls: list[UrlReport] = []
-    for s in postgres_bindings(doc):
+    for s, kept in postgres_bindings(doc):
         assert s.key is not None and s.value is not None
         target_expected = (
             Expected.POOLED if s.key in POOLED_NAMES else Expected.DIRECT if s.key in DIRECT_NAMES else None
         )
-        if "${" in s.value:  # its value depends on other variables: env-interpolation says so
-            urls.append(UrlReport(s.key, s.line, _masked(s.value), None, None, (), target_expected))
-            continue
-        ci, classification, found = lint_url(s.value.strip())
+        value, extra = s.value, []
+        if "${" in s.value:  # the value the project's .env loader gives the app
+            extra = reference_findings(s, project)
+            if any(f.severity is Severity.ERROR for f in extra):
+                urls.append(
+                    UrlReport(
+                        s.key, s.line, _masked(s.value), None, None, tuple(extra), target_expected, kept
+                    )
+                )
+                continue
+            value = expanded_values(doc)[s.line]
+        ci, classification, found = lint_url(value.strip())
         if ci is not None and classification is None:
             classification = classify(ci)
         urls.append(
@@ -265,8 +295,9 @@ def check_env(
                 ci.masked() if ci is not None else _masked(s.value),
                 ci,
                 classification,
-                tuple(found),
+                tuple(extra) + tuple(_shadowed(f, s.line, kept) for f in found),
                 target_expected,
+                kept,
             )
         )
     pair = [
@@ -279,7 +310,7 @@ def check_env(
             reason=u.classification.reason,
         )
         for u in urls
-        if u.ci is not None and u.classification is not None
+        if u.ci is not None and u.classification is not None and u.shadowed_by is None
     ]
     pair_findings = check_pair(pair, project) + prisma_migrations_findings(prisma, pair)
     return EnvReport(len(doc.values()), tuple(file_findings), tuple(urls), tuple(pair_findings))

@@ -1219,7 +1219,7 @@ def statement_pooling(obs: PoolerObservation, ctx: LiveContext | None) -> Findin
 
 
 def prepared_severity(client: Client | None, pgbouncer_flag: bool) -> Severity:
-    """How bad a transaction pooler is for the client's named prepared statements (PRODUCT.md §3)."""
+    """How bad a transaction pooler is for the client's named prepared statements."""
     if client is None:
         return Severity.INFO  # no client known: nothing to change yet; the fixes per client are listed
     if client is Client.NODE_POSTGRES:

@@ -1,4 +1,4 @@
-"""Static checks on one connection string (PRODUCT.md §3): no network, no files, no output.
+"""Static checks on one connection string: no network, no files, no output.
 
 `check_url(raw, context=...)` parses a URL as its author meant it, classifies the endpoint and
 returns every finding that needs no network. `pgc url check`, `pgc env check` and `pgc doctor`

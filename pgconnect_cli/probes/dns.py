@@ -1,4 +1,4 @@
-"""DNS: find the addresses the doctor will dial, the way PRODUCT.md §8.2 describes.
+"""DNS: find the addresses the doctor will dial.
 
 IP literals need no lookup; `--resolve HOST:ADDR` pins win; names in the hosts file resolve
 through getaddrinfo like libpq; every other name is asked of a DNS server with dnspython, A and

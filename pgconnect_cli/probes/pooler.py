@@ -1,4 +1,4 @@
-"""Pooler fingerprint (PRODUCT.md §8.7): what sits between the client and PostgreSQL, by evidence.
+"""Pooler fingerprint: what sits between the client and PostgreSQL, by evidence.
 
 1. On the authenticated connection (client A): the port dialed vs `inet_server_port()`, the local
    port vs `inet_client_port()`, the BackendKeyData pid vs `pg_backend_pid()`. A pooler hands out

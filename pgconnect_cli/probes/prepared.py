@@ -1,4 +1,4 @@
-"""Named prepared statements across transactions (PRODUCT.md §8.8), the way drivers use them.
+"""Named prepared statements across transactions, the way drivers use them.
 
 Protocol-level Parse/Execute/Close with a name unique to this run (never a driver's `_pg3_0` or
 `s0`, which real clients of the same pooler use): client one prepares it, client two prepares

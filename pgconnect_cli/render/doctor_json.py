@@ -1,4 +1,4 @@
-"""`pgc doctor --json`: the `pgc.doctor/v1` document (PRODUCT.md §4). Additive changes only."""
+"""`pgc doctor --json`: the `pgc.doctor/v1` document (schemas/doctor.v1.json). Additive changes only."""
 
 from __future__ import annotations
 

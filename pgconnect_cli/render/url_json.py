@@ -1,4 +1,4 @@
-"""`pgc url check --json`: the `pgc.url/v1` envelope (PRODUCT.md §4).
+"""`pgc url check --json`: the `pgc.url/v1` envelope (schemas/url.v1.json).
 
 Additive changes only within v1. Keys beyond the contract: `form` in `parts`, `context` and
 `misread` at the top level. The password never appears: only `password_set`.

@@ -8,12 +8,10 @@ import stat
 import subprocess
 from pathlib import Path
 
-import pytest
 from dotenv import dotenv_values
 from typer.testing import CliRunner
 
 from pgconnect_cli.cli import app
-from pgconnect_cli.cli import env as env_cli
 
 runner = CliRunner()
 
@@ -213,7 +211,7 @@ def test_init_inside_a_git_repository_adds_env_to_gitignore(tmp_path: Path) -> N
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     result = _init("--database-url", POOLED, "--direct-url", DIRECT)
     assert result.exit_code == 0, result.stderr
-    assert (tmp_path / ".gitignore").read_text() == ".env\n.env.bak\n"
+    assert (tmp_path / ".gitignore").read_text() == ".env\n.env.bak\n.*.pgc-*.tmp\n"
     assert ".gitignore" in result.stdout
 
 
@@ -225,7 +223,7 @@ def test_init_through_a_symlink_keeps_link_target_and_backup_out_of_git(tmp_path
     result = _init("--database-url", POOLED, "--direct-url", DIRECT, "--follow-symlinks")
     assert result.exit_code == 0, result.stderr
     assert (tmp_path / ".gitignore").read_text() == ".env\n"
-    assert (tmp_path / "secrets" / ".gitignore").read_text() == "app.env\napp.env.bak\n"
+    assert (tmp_path / "secrets" / ".gitignore").read_text() == "app.env\napp.env.bak\n.*.pgc-*.tmp\n"
 
 
 def test_init_outside_a_git_repository_writes_no_gitignore(tmp_path: Path) -> None:
@@ -268,39 +266,6 @@ def test_init_prints_the_prisma7_config_snippet(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "url: env('DIRECT_URL')" in result.stdout
     assert "import 'dotenv/config'" in result.stdout
-
-
-# --- init: on a terminal -----------------------------------------------------------------------
-
-
-@pytest.fixture
-def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(env_cli, "_interactive", lambda: True)
-
-
-@pytest.mark.usefixtures("terminal")
-def test_init_on_a_terminal_asks_for_the_parts_and_derives_the_other_url(tmp_path: Path) -> None:
-    answers = "neon\nep-cool-1-pooler.us-east-2.aws.neon.tech\n5432\napp\np@ss w$rd\napp\ny\n"
-    result = _init(input=answers)
-    assert result.exit_code == 0, result.stdout + result.stderr
-    text = (tmp_path / ".env").read_text()
-    assert 'DATABASE_URL="postgresql://app:p%40ss%20w%24rd@ep-cool-1-pooler.' in text
-    assert 'DIRECT_URL="postgresql://app:p%40ss%20w%24rd@ep-cool-1.us-east-2' in text
-    assert "p@ss w$rd" not in result.stdout
-
-
-@pytest.mark.usefixtures("terminal")
-def test_init_on_a_terminal_asks_for_the_direct_url_it_cannot_derive(tmp_path: Path) -> None:
-    result = _init("--database-url", LOCAL_POOLED, "--yes", input=LOCAL_DIRECT + "\n")
-    assert result.exit_code == 0, result.stdout + result.stderr
-    assert f'DIRECT_URL="{LOCAL_DIRECT}"' in (tmp_path / ".env").read_text()
-
-
-@pytest.mark.usefixtures("terminal")
-def test_init_on_a_terminal_writes_nothing_when_the_answer_is_no(tmp_path: Path) -> None:
-    result = _init("--database-url", POOLED, "--direct-url", DIRECT, input="n\n")
-    assert result.exit_code == 1
-    assert not (tmp_path / ".env").exists()
 
 
 # --- check -------------------------------------------------------------------------------------

@@ -13,9 +13,10 @@ from typer.testing import CliRunner
 
 from pgconnect_cli import lab as pgc_lab
 from pgconnect_cli.cli import app
-from pgconnect_cli.cli import env as env_cli
 from pgconnect_cli.conninfo import parse
+from pgconnect_cli.usecases.env_init import InitRequest, run_init
 from tests.conftest import MakeRole
+from tests.env.scripted import ScriptedAsker
 
 pytestmark = pytest.mark.live
 
@@ -92,13 +93,11 @@ def test_node_reads_the_same_urls_as_python_dotenv(
 
 
 def test_a_url_built_from_typed_parts_logs_in(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lab: pgc_lab.Lab, nasty_role: pgc_lab.Role
+    tmp_path: Path, lab: pgc_lab.Lab, nasty_role: pgc_lab.Role
 ) -> None:
-    monkeypatch.setattr(env_cli, "_interactive", lambda: True)
     server = lab.postgres
-    answers = f"local\n{server.host}\n{server.port}\npgc_env_nasty\n{NASTY}\n{server.database}\n\ny\n"
-    result = runner.invoke(app, ["env", "init"], input=answers)
-    assert result.exit_code == 0, result.stdout + result.stderr
+    answers = ["local", server.host, str(server.port), "pgc_env_nasty", NASTY, server.database, ""]
+    run_init(InitRequest(file=tmp_path / ".env"), ScriptedAsker(answers, [True]))
     value = dotenv_values(tmp_path / ".env")["DIRECT_URL"]
     assert value is not None
     assert _bash(tmp_path, "DIRECT_URL") == value

@@ -171,10 +171,16 @@ def test_check_env_runs_the_pair_checks() -> None:
     assert _ids(report.pair_findings) == ["urls-swapped"]
 
 
-def test_check_env_skips_url_checks_for_interpolated_values() -> None:
+def test_check_env_says_an_interpolated_value_reaches_some_loaders_unexpanded() -> None:
     report = check_env('DATABASE_URL="postgresql://${USER}@h/db"\n', _lint_url)
-    assert report.urls[0].findings == ()
+    assert _ids(report.urls[0].findings)[0] == "env-reference-not-expanded"
     assert _ids(report.file_findings) == ["env-interpolation"]
+
+
+def test_check_env_lints_an_interpolated_value_as_python_dotenv_expands_it() -> None:
+    report = check_env('PW=s3cret\nDATABASE_URL="postgresql://u:${PW}@h/db"\n', _lint_url)
+    ci = report.urls[0].ci
+    assert ci is not None and ci.password == "s3cret"
 
 
 def test_an_unparseable_url_is_shown_fully_masked() -> None:

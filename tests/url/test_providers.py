@@ -1,4 +1,4 @@
-"""Provider classification and pooled/direct derivation (PRODUCT.md §5), pure."""
+"""Provider classification and pooled/direct derivation, pure."""
 
 from __future__ import annotations
 

@@ -1,0 +1,1 @@
+"""Use cases: what a command does, as plain Python callable without typer."""
