@@ -8,6 +8,7 @@ observation is already scrubbed of secrets.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +47,14 @@ SLOW_CONNECT_RATIO = 0.5
 LIBPQ_MIN_CONNECT_TIMEOUT = 2
 # Connect timeouts clients use when the URL sets none (seconds); libpq and psycopg wait forever.
 CLIENT_CONNECT_TIMEOUT: dict[Client, int] = {Client.PRISMA: 5}
+# Where each client sets its own connect timeout (besides libpq's connect_timeout in the URL).
+CLIENT_CONNECT_TIMEOUT_SETTING: dict[Client, str] = {
+    Client.PRISMA: "connect_timeout=15 (and pool_timeout) in the URL",
+    Client.NODE_POSTGRES: "connectionTimeoutMillis in the Pool or Client options (default 0, no limit)",
+    Client.POSTGRES_JS: "connect_timeout in postgres() options (seconds, default 30)",
+    Client.PSYCOPG: "connect_timeout in the URL or psycopg.connect(connect_timeout=…)",
+    Client.ASYNCPG: "timeout= of asyncpg.connect()/create_pool() (default 60 s)",
+}
 
 
 @dataclass(frozen=True)
@@ -660,9 +669,10 @@ def login_timed_out(limit: str, ctx: LiveContext, cause: LoginCause | None = Non
         "open a server connection (check database and role): PgBouncer keeps its client waiting and logs "
         "`server login failed` when the server behind it does not know them. Otherwise the server is "
         "starting, overloaded or waking up.",
-        f"Check the database name and the user in {ctx.name}: the direct URL to the same database shows "
-        "the server's own error (`pgc doctor` checks both). If the server was only starting, run the "
-        "doctor again: a connection that succeeds slowly is reported as slow-connect.",
+        f"Raise connect_timeout in {ctx.name} (e.g. connect_timeout=15){_client_timeout_fix(ctx)}: a "
+        "compute waking up holds the first login for seconds. Run the doctor again with a longer "
+        "--timeout: a login that then succeeds slowly is reported as slow-connect; one that still hangs "
+        "through a pooler is answered by the direct URL to the same database (`pgc doctor` checks both).",
     )
 
 
@@ -1306,21 +1316,55 @@ def effective_connect_timeout(ctx: LiveContext) -> tuple[float, str]:
     return ctx.timeout, "--timeout"
 
 
-def latency_layer(obs: AuthObservation, ctx: LiveContext) -> LayerResult:
+def _client_timeout_fix(ctx: LiveContext) -> str:
+    if ctx.client is not None and ctx.client in CLIENT_CONNECT_TIMEOUT_SETTING:
+        return f" and the client's own: {ctx.client.value}: {CLIENT_CONNECT_TIMEOUT_SETTING[ctx.client]}"
+    known = "; ".join(f"{c.value}: {v}" for c, v in CLIENT_CONNECT_TIMEOUT_SETTING.items())
+    return f" and the client's own timeout ({known})"
+
+
+def latency_layer(obs: AuthObservation, ctx: LiveContext, tls: TlsObservation | None = None) -> LayerResult:
+    """The login's time, and the first connection's wait before it: a server that took seconds to
+    answer SSLRequest (a compute waking up) makes the app's first connection that much slower."""
     limit, source = effective_connect_timeout(ctx)
+    wait = tls.wait_ms if tls is not None else 0.0
+    first = wait + obs.ms
+    cold = wait >= max(obs.ms, 200.0)
     share = obs.ms / 1000 / limit if limit > 0 else 0.0
     summary = f"connected in {_ms(obs.ms)}, {share:.0%} of {_secs(limit)} ({source})"
+    if cold:
+        first_share = first / 1000 / limit if limit > 0 else 0.0
+        summary += f"; the first connection waited {_ms(wait)} more ({first_share:.0%})"
+        share = first_share
     if share < SLOW_CONNECT_RATIO:
         return _result("latency", summary, ms=obs.ms)
     prisma = ctx.client is Client.PRISMA
-    suggested = max(15, int(limit * 3))
+    suggested = max(15, math.ceil(first / 1000 * 3)) if cold else max(15, int(limit * 3))
+    fix = f"Raise connect_timeout in {ctx.name}, e.g. connect_timeout={suggested}" + (
+        f", and pool_timeout={suggested} for Prisma." if prisma else "."
+    )
+    if not cold:
+        f = finding(
+            "slow-connect",
+            f"Connecting (TCP, TLS and authentication) took {_ms(obs.ms)}, {share:.0%} of the effective "
+            f"connect timeout of {_secs(limit)} ({source}). A slower moment (a cold start, a compute "
+            "waking up) will exceed it.",
+            fix,
+        )
+        return _result("latency", summary, [f], ms=obs.ms)
+    over = share >= 1.0
     f = finding(
         "slow-connect",
-        f"Connecting (TCP, TLS and authentication) took {_ms(obs.ms)}, {share:.0%} of the effective connect "
-        f"timeout of {_secs(limit)} ({source}). A slower moment (a cold start, a compute waking up) will "
-        "exceed it.",
-        f"Raise connect_timeout in {ctx.name}, e.g. connect_timeout={suggested}"
-        + (f", and pool_timeout={suggested} for Prisma." if prisma else "."),
+        f"The first connection waited {_ms(wait)} for the server's answer to SSLRequest (a compute waking "
+        f"up, a cold start), then the login took {_ms(obs.ms)}: {_ms(first)} in all, {share:.0%} of the "
+        f"effective connect timeout of {_secs(limit)} ({source})."
+        + (
+            " The app's first connection after an idle period fails with `timeout expired`."
+            if over
+            else " A longer wake-up will exceed it."
+        ),
+        f"Raise connect_timeout in {ctx.name}, e.g. connect_timeout={suggested}{_client_timeout_fix(ctx)}.",
+        severity=Severity.ERROR if over else Severity.WARNING,
     )
     return _result("latency", summary, [f], ms=obs.ms)
 

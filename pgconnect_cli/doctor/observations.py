@@ -219,6 +219,13 @@ class TlsObservation(Timed):
     budget: float = 0.0
     started: float = 0.0
     finished: float = 0.0
+    answered: float = 0.0  # when the SSLRequest answer came (0: none, or sslnegotiation=direct)
+
+    @property
+    def wait_ms(self) -> float:
+        """How long the server took to answer SSLRequest: the first connection's wait (a compute
+        waking up holds it), whatever the login after it took."""
+        return (self.answered - self.started) * 1000 if self.answered else 0.0
 
 
 # --------------------------------------------------------------------------- login and server

@@ -258,7 +258,8 @@ def _layers(inp: LiveInput) -> list[live.LayerResult]:
         )
     if obs.auth is not None and obs.auth.ok:
         stop = None  # the connect time depends on the login alone, measured whatever came after it
-    add(Layer.LATENCY, live.latency_layer(obs.auth, ctx) if obs.auth and obs.auth.ok else None, "not run")
+    latency = live.latency_layer(obs.auth, ctx, obs.tls) if obs.auth and obs.auth.ok else None
+    add(Layer.LATENCY, latency, "not run")
     return results
 
 
