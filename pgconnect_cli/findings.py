@@ -736,6 +736,16 @@ _SPECS = (
         "Set require_auth to the method the server uses (scram-sha-256 for SASL), or drop it; or change "
         "the server's pg_hba.conf method if that is what is wrong.",
     ),
+    _spec(
+        "host-unreachable-in-list",
+        "warning",
+        "tcp",
+        "A host of the multi-host URL cannot be reached",
+        "libpq tries the hosts of `host=a,b` in order (load_balance_hosts=random shuffles them) and goes "
+        "on past one it cannot reach: the URL works, with one failover fewer, and every connection that "
+        "tries the dead host first waits for it (connect_timeout).",
+        "Bring the host back, or remove it from the host list.",
+    ),
     # --- failure modes no live check sees: matched in pasted messages by `pgc explain` -----------
     _spec(
         "session-dropped",

@@ -23,6 +23,8 @@ from pgconnect_cli.doctor.observations import (
     DnsMethod,
     DnsObservation,
     DnsOutcome,
+    HostAttempt,
+    HostOutcome,
     Layer,
     MigrationFacts,
     Observations,
@@ -1028,6 +1030,94 @@ def server_layer(
     return _result("server", "; ".join(parts), findings, ms=facts.ms, evidence=evidence)
 
 
+def host_list_findings(hosts: Sequence[HostAttempt], attrs: str, ctx: LiveContext) -> list[Finding]:
+    """A multi-host URL judged by where libpq lands: the hosts it passed over on the way, and a
+    walk that found no host target_session_attrs accepts."""
+    if len(hosts) < 2:
+        return []
+    out: list[Finding] = []
+    landed = next((h for h in hosts if h.outcome is HostOutcome.LANDED), None)
+    dead = [h for h in hosts if h.outcome is HostOutcome.UNREACHABLE]
+    where = landed and f"{landed.host}:{landed.port}"
+    for h in dead:
+        out.append(
+            finding(
+                "host-unreachable-in-list",
+                f"{h.host}:{h.port}, one of the {len(hosts)} hosts in {ctx.name}, cannot be reached "
+                f"({h.detail}). "
+                + (
+                    f"libpq goes on to the next host and lands on {where}: the URL works, with one "
+                    "failover fewer."
+                    if landed
+                    else "libpq goes on to the next host."
+                ),
+                f"Bring {h.host}:{h.port} back, or remove it from the host list in {ctx.name}.",
+                severity=Severity.WARNING,
+            )
+        )
+    wrong = [h for h in hosts if h.outcome is HostOutcome.WRONG_SESSION]
+    if landed is None and wrong and not any(h.outcome is HostOutcome.REFUSED_LOGIN for h in hosts):
+        said = "; ".join(f"{h.host}:{h.port}: {h.detail}" for h in wrong)
+        if attrs in ("read-write", "primary"):
+            out.append(
+                finding(
+                    "read-only-transaction",
+                    f"target_session_attrs={attrs} in {ctx.name}, and no host in the list can write "
+                    f"({said}): libpq fails with `session is read-only`.",
+                    f"Add the primary (the writer endpoint) to the host list in {ctx.name}.",
+                )
+            )
+        else:
+            out.append(
+                finding(
+                    "connect-failed",
+                    f"target_session_attrs={attrs} in {ctx.name}, and no host in the list is such a "
+                    f"server ({said}): libpq fails after trying every host.",
+                    f"Add a matching server to {ctx.name}, or relax target_session_attrs "
+                    "(prefer-standby, any).",
+                )
+            )
+    return out
+
+
+def hosts_evidence(hosts: Sequence[HostAttempt], attrs: str) -> list[str]:
+    if len(hosts) < 2:
+        return []
+    lines = [f"libpq's walk (target_session_attrs={attrs}):"]
+    for h in hosts:
+        lines.append(f"  {h.host}:{h.port} {h.outcome.value}" + (f" ({h.detail})" if h.detail else ""))
+    return lines
+
+
+def with_findings(result: LayerResult, extra: Sequence[Finding], evidence: Sequence[str] = ()) -> LayerResult:
+    """`result` with more findings of the same layer; a layer that ran takes their status."""
+    if not extra and not evidence:
+        return result
+    findings = (*result.findings, *extra)
+    check = result.check
+    status = check.status if check.status is Status.SKIP else _status(findings)
+    return LayerResult(
+        CheckResult(check.layer, status, check.summary, check.ms, (*check.evidence, *evidence)),
+        findings,
+        proceed=result.proceed,
+    )
+
+
+def session_attrs_mismatch(attrs: str, facts: ServerFacts) -> str:
+    """Why libpq would not keep this session under target_session_attrs ("" when it would), from
+    the same facts libpq reads (transaction_read_only, pg_is_in_recovery())."""
+    read_only = bool(facts.read_only or facts.in_recovery)
+    if attrs == "read-write" and read_only:
+        return "session is read-only"
+    if attrs == "read-only" and not read_only:
+        return "session is not read-only"
+    if attrs == "primary" and facts.in_recovery:
+        return "server is in hot standby mode"
+    if attrs == "standby" and not facts.in_recovery:
+        return "server is not in hot standby mode"
+    return ""
+
+
 def read_only_finding(facts: ServerFacts, ctx: LiveContext) -> Finding | None:
     """A login whose sessions cannot write: an error for the URL meant for migrations, info for
     the app's URL (an app may only read; its writes would fail)."""
@@ -1179,6 +1269,9 @@ def pooler_layer(
         f"BackendKeyData pid {obs.key_pid}, pg_backend_pid() {obs.backend_pid}",
     ]
     for i, (before, held, after) in enumerate(obs.rounds, 1):
+        if held is None:
+            evidence.append(f"round {i}: client A moved from {obs.backend_pid} to {before}")
+            continue
         seen = f"client A on {before}, client B's open transaction on {held}"
         evidence.append(f"round {i}: {seen}" + (f", then A on {after}" if after is not None else ""))
     if obs.refused:

@@ -402,6 +402,27 @@ class ProbeCrash:
     message: str
 
 
+class HostOutcome(str, Enum):
+    """What libpq's walk of a multi-host URL did at one host."""
+
+    LANDED = "landed"  # the connection stays here
+    UNREACHABLE = "unreachable"  # no address, no TCP connection, or no TLS: libpq goes on
+    REFUSED_LOGIN = "login-failed"  # the server refused the login: libpq stops the walk here
+    WRONG_SESSION = "wrong-session"  # connected, but not what target_session_attrs asks: libpq goes on
+    NOT_TRIED = "not-tried"  # the walk ended before this host
+
+
+@dataclass(frozen=True)
+class HostAttempt:
+    """One host of the URL's host list, in the order libpq tries them."""
+
+    host: str
+    port: int
+    outcome: HostOutcome
+    detail: str = ""
+    address: str | None = None
+
+
 @dataclass(frozen=True)
 class Observations:
     """Everything the probes saw of one target; `cut` names the layer the run's deadline ended."""
@@ -421,6 +442,9 @@ class Observations:
     crash: ProbeCrash | None = None
     # the target waited for a free descriptor slot and the deadline came before it was dialed
     not_dialed: DescriptorLimit | None = None
+    # every host of the URL's list as libpq walks them; the layers above are the last one tried
+    hosts: tuple[HostAttempt, ...] = ()
+    session_attrs: str = "any"  # target_session_attrs (URL, else PGTARGETSESSIONATTRS)
 
     @property
     def answer(self) -> TlsAnswer | None:

@@ -230,7 +230,11 @@ def _layers(inp: LiveInput) -> list[live.LayerResult]:
         add(Layer.TLS, None, "Unix-domain socket: libpq does not use TLS")
     else:
         add(Layer.DNS, live.dns_layer(obs.dns, ctx) if obs.dns else None, "not run")
-        add(Layer.TCP, live.tcp_layer(obs.tcp, ctx) if obs.tcp else None, "not run")
+        tcp = live.tcp_layer(obs.tcp, ctx) if obs.tcp else None
+        if tcp is not None:
+            walk = live.host_list_findings(obs.hosts, obs.session_attrs, ctx)
+            tcp = live.with_findings(tcp, walk, live.hosts_evidence(obs.hosts, obs.session_attrs))
+        add(Layer.TCP, tcp, "not run")
         tls_result = live.tls_layer(obs.tls, obs.policy, ctx) if obs.tls and obs.policy else None
         add(Layer.TLS, tls_result, "not run")
     auth = live.auth_layer(obs.auth, ctx, inp.cause, accepted_by=inp.accepted_by) if obs.auth else None
@@ -275,6 +279,7 @@ def _observed(obs: Observations) -> Observed:
         server_version=obs.server.version if obs.server else None,
         pooler=obs.pooler.kind.value if obs.pooler else PoolerKind.UNKNOWN.value,
         connect_ms=round(obs.auth.ms, 1) if obs.auth is not None and obs.auth.ok else None,
+        hosts=obs.hosts,
     )
 
 

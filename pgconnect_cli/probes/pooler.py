@@ -31,9 +31,6 @@ __all__ = ["PoolerKind", "PoolerObservation", "fingerprint"]
 if TYPE_CHECKING:
     import psycopg
 
-# A reused server connection is older than the client holding it by more than this.
-_REUSE_MARGIN_S = 0.25
-
 
 def _pid(conn: psycopg.Connection[Any]) -> int:
     row = conn.execute("SELECT pg_backend_pid()").fetchone()
@@ -41,16 +38,8 @@ def _pid(conn: psycopg.Connection[Any]) -> int:
     return int(row[0])
 
 
-def _backend_age(conn: psycopg.Connection[Any]) -> tuple[int, float | None]:
-    row = conn.execute(
-        "SELECT pg_backend_pid(), (SELECT extract(epoch FROM clock_timestamp() - backend_start)::float8"
-        " FROM pg_stat_activity WHERE pid = pg_backend_pid())"
-    ).fetchone()
-    assert row is not None
-    return int(row[0]), None if row[1] is None else float(row[1])
-
-
-ROUNDS = 4
+ROUNDS = 6
+RECONNECT_TRIES = 3
 _STATEMENT_REFUSED = "transaction blocks not allowed"
 
 
@@ -103,6 +92,12 @@ def fingerprint(
         for _ in range(ROUNDS):
             if left() < 0.2:
                 return _done(base, PoolerKind.UNKNOWN, extra=1, rounds=rounds, error="out of time"), extras
+            # A's statement right before B's BEGIN: a transaction pooler has just released A's server
+            # connection, and PgBouncer hands out the last one released first
+            before = _pid(session.main)
+            if before != a_pid:
+                rounds.append((before, None, None))
+                return _done(base, PoolerKind.TRANSACTION, extra=1, rounds=rounds), extras
             try:
                 second.execute("BEGIN")
             except psycopg.Error as exc:
@@ -128,21 +123,48 @@ def fingerprint(
     if left() < 0.5:
         return _done(base, PoolerKind.UNKNOWN, extra=1, rounds=rounds, error="out of time"), extras
     # A kept its server connection through every round: a session pooler, or a 1:1 proxy with
-    # cancel keys of its own; a released server connection handed to a newcomer tells them apart
-    released = rounds[-1][1] if rounds else None
+    # cancel keys of its own. A session pooler hands a released server connection to a newcomer
+    # (one older than the newcomer, by the server's own clock); a proxy opens a new backend for
+    # every client. The pooler may still be resetting the released one: a few tries.
     extras.remove(second)
     second.close()
-    try:
-        newcomer = session.extra(timeout=max(min(left() - 0.1, session.plan.budget or 60.0), 0.01))
-        connected = time.monotonic()
-        extras.append(newcomer)
-        pid, age = _backend_age(newcomer)
-    except psycopg.Error as exc:
-        return _done(base, PoolerKind.UNKNOWN, extra=2, rounds=rounds, error=_first(exc, session)), extras
-    client_age = time.monotonic() - connected
-    reused = pid == released or (age is not None and age > client_age + _REUSE_MARGIN_S)
-    kind = PoolerKind.SESSION if reused else PoolerKind.PROXY
-    return _done(base, kind, extra=2, rounds=rounds, reconnect_pid=pid, reconnect_age=age), extras
+    pid: int | None = None
+    age: float | None = None
+    for _ in range(RECONNECT_TRIES):
+        if left() < 0.5:
+            return _done(base, PoolerKind.UNKNOWN, extra=2, rounds=rounds, error="out of time"), extras
+        try:
+            before = _server_now(session.main)
+            newcomer = session.extra(timeout=max(min(left() - 0.1, session.plan.budget or 60.0), 0.01))
+            extras.append(newcomer)
+            pid, age, reused = _reused(newcomer, before)
+        except psycopg.Error as exc:
+            return _done(base, PoolerKind.UNKNOWN, extra=2, rounds=rounds, error=_first(exc, session)), extras
+        if reused:
+            return _done(
+                base, PoolerKind.SESSION, extra=2, rounds=rounds, reconnect_pid=pid, reconnect_age=age
+            ), extras
+        extras.remove(newcomer)
+        newcomer.close()
+    return _done(base, PoolerKind.PROXY, extra=2, rounds=rounds, reconnect_pid=pid, reconnect_age=age), extras
+
+
+def _server_now(conn: psycopg.Connection[Any]) -> object:
+    row = conn.execute("SELECT clock_timestamp()").fetchone()
+    assert row is not None
+    return row[0]
+
+
+def _reused(conn: psycopg.Connection[Any], before: object) -> tuple[int, float | None, bool]:
+    """(pid, backend age in seconds, whether the backend started before `before`, server time)."""
+    row = conn.execute(
+        "SELECT pg_backend_pid(), extract(epoch FROM clock_timestamp() - a.backend_start)::float8,"
+        " a.backend_start < %s FROM pg_stat_activity a WHERE a.pid = pg_backend_pid()",
+        (before,),
+    ).fetchone()
+    if row is None:
+        return _pid(conn), None, False
+    return int(row[0]), None if row[1] is None else float(row[1]), bool(row[2])
 
 
 def _first(exc: BaseException, session: Session) -> str:

@@ -359,7 +359,9 @@ def plan_params(
     require_auth: str | None = None,
 ) -> tuple[tuple[str, str], ...]:
     """The settings of the one attempt: the URL's libpq settings, pinned to what was probed."""
-    params = {k: v for k, v in libpq.items() if k not in ("host", "hostaddr", "port", "load_balance_hosts")}
+    # one host at a time: the walk of the host list (and target_session_attrs) is the runner's
+    walk = ("host", "hostaddr", "port", "load_balance_hosts", "target_session_attrs")
+    params = {k: v for k, v in libpq.items() if k not in walk}
     params["host"] = host
     if hostaddr is not None:
         params["hostaddr"] = hostaddr
