@@ -134,10 +134,10 @@ def fingerprint(
         if left() < 0.5:
             return _done(base, PoolerKind.UNKNOWN, extra=2, rounds=rounds, error="out of time"), extras
         try:
-            before = _server_now(session.main)
+            server_now = _server_now(session.main)
             newcomer = session.extra(timeout=max(min(left() - 0.1, session.plan.budget or 60.0), 0.01))
             extras.append(newcomer)
-            pid, age, reused = _reused(newcomer, before)
+            pid, age, reused = _reused(newcomer, server_now)
         except psycopg.Error as exc:
             return _done(base, PoolerKind.UNKNOWN, extra=2, rounds=rounds, error=_first(exc, session)), extras
         if reused:
