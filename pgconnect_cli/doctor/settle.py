@@ -105,7 +105,7 @@ def _refused_by_libpq(static: StaticResult) -> str | None:
     for f in static.findings:
         if f.severity is not Severity.ERROR:
             continue
-        if f.id == "url-invalid":
+        if f.id in ("url-invalid", "url-trailing-whitespace", "url-ampersand-for-query"):
             return f.id
         if f.id == "param-value-invalid" and f.detail.partition("=")[0] not in PRISMA_ONLY_PARAMS:
             return f.id
@@ -123,6 +123,8 @@ def skip_reason(static: StaticResult, *, offline: bool) -> str:
         return f"skipped: a {ci.scheme}:// URL has no PostgreSQL connection to probe"
     if refused := _refused_by_libpq(static):
         return f"skipped: URL invalid: {refused}"
+    if any(f.id == "percent-escape-not-utf8" for f in static.findings):
+        return "skipped: psycopg, which the probes use, cannot read the URL (percent-escape-not-utf8)"
     return ""
 
 
