@@ -775,6 +775,36 @@ _SPECS = (
         "(error).",
         "Percent-encode the UTF-8 bytes of the character meant (é is %C3%A9), or drop the escape.",
     ),
+    _spec(
+        "service-not-found",
+        "error",
+        "url",
+        "The service= the URL names is in no service file",
+        "libpq looks `service=name` up in PGSERVICEFILE (else ~/.pg_service.conf), then in "
+        "PGSYSCONFDIR/pg_service.conf; without a [name] section it fails (`definition of service … not "
+        "found`) before any network traffic.",
+        "Add the [name] section to the service file, or set PGSERVICEFILE where the app runs.",
+    ),
+    _spec(
+        "libpq-defaults-applied",
+        "info",
+        "url",
+        "libpq completes the URL from the service file or PG* variables",
+        "Settings the URL leaves out come from the service file (service=) and then the PG* environment "
+        "variables (PGHOST, PGSSLMODE, PGPASSWORD, …), as the app's libpq (and node-postgres, asyncpg) "
+        "read them; Prisma reads neither.",
+        "Nothing to change if the values are meant; the detail names where each came from.",
+    ),
+    _spec(
+        "passfile-ignored",
+        "warning",
+        "auth",
+        "libpq ignores the password file: group or others may read it",
+        "libpq skips a .pgpass (or PGPASSFILE) whose mode allows group or world access and says so only "
+        "on stderr (`WARNING: password file … has group or world access; permissions should be u=rw`): "
+        "the login goes without a password (`fe_sendauth: no password supplied`).",
+        "chmod 600 ~/.pgpass (or the file PGPASSFILE names).",
+    ),
     # --- failure modes no live check sees: matched in pasted messages by `pgc explain` -----------
     _spec(
         "session-dropped",
