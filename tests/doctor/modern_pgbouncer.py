@@ -66,7 +66,7 @@ class _Result:
 
 def _facts() -> _Result:
     columns = [
-        ("c%d" % i, oid)
+        (f"c{i}", oid)
         for i, oid in enumerate([TEXT] + [INT4] * 9 + [BOOL] * 4 + [TEXT] * 4 + [BOOL] * 2 + [INT4])
     ]
     row = ["15.0", "150000", "100", "3", "2", "-1", "-1", str(SERVER_PID), "5432", "40000"]
