@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote_to_bytes
 
-from pgconnect_cli.conninfo.model import ConnInfo, Form
-from pgconnect_cli.conninfo.params import KNOWN_PARAMS
+from pgconnect_cli.conninfo.model import KNOWN_PARAMS, ConnInfo, Form
 from pgconnect_cli.findings import Finding, Severity, finding
 from pgconnect_cli.project import Client
 

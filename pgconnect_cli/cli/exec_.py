@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pgconnect_cli.cli._common import fail
+from pgconnect_cli.cli._common import error_line, fail
 from pgconnect_cli.errors import PgcError, UsageError
 
 EnvFileOption = Annotated[
@@ -62,7 +62,7 @@ EPILOG = (
 
 def _say(severity: str, text: str) -> None:
     prefix = "pgc: warning: " if severity == "warning" else "pgc: "
-    sys.stderr.write(prefix + text + "\n")
+    sys.stderr.write(prefix + error_line(text) + "\n")
 
 
 def _execute(

@@ -12,7 +12,7 @@ from pgconnect_cli.findings import Finding
 from pgconnect_cli.gitignore import IgnoreResult
 from pgconnect_cli.providers import classify
 from pgconnect_cli.render.console import stderr, stdout, symbols
-from pgconnect_cli.report import summary
+from pgconnect_cli.report import tally
 from pgconnect_cli.usecases.env_check import EnvCheck
 from pgconnect_cli.usecases.env_init import DIRECT_KEY, InitResult
 
@@ -140,9 +140,7 @@ def render(check: EnvCheck, *, verbose: bool = False) -> None:
     for e in check.examples:
         out.print(f"{e.file}: committed example")
         print_findings(e.findings, out, indent="  ", file=str(e.file))
-    counts = summary(check.findings)
     if not check.findings:
         out.print(f"{sym['pass']} no problems found")
     else:
-        parts = [f"{counts[k]} {k[:-1] if counts[k] == 1 else k}" for k in ("errors", "warnings", "infos")]
-        out.print(", ".join(p for p in parts if not p.startswith("0 ")))
+        out.print(tally(check.findings))  # the one tally of every report

@@ -12,6 +12,7 @@ from pgconnect_cli.checks.url import UrlCheck
 from pgconnect_cli.conninfo.build import MASK
 from pgconnect_cli.conninfo.model import CORE_KEYWORDS, ConnInfo, Form, is_secret_keyword
 from pgconnect_cli.conninfo.redact import mask_text, printable
+from pgconnect_cli.report import Section
 
 SCHEMA = "pgc.url/v1"
 
@@ -24,9 +25,9 @@ def parts(ci: ConnInfo) -> dict[str, object]:
     return {
         "scheme": ci.scheme if ci.form is Form.URI else None,
         "form": ci.form.value,
-        "user": ci.user,
+        "user": mask_text(ci.user) if ci.user else ci.user,
         "password_set": bool(ci.password),
-        "hosts": [{"host": hp.host or None, "port": _port(hp.port)} for hp in ci.hosts],
+        "hosts": [{"host": mask_text(hp.host) or None, "port": _port(hp.port)} for hp in ci.hosts],
         "dbname": mask_text(ci.dbname) if ci.dbname else ci.dbname,
         "params": {
             k: (MASK if is_secret_keyword(k) else mask_text(v))
@@ -36,9 +37,10 @@ def parts(ci: ConnInfo) -> dict[str, object]:
     }
 
 
-def payload(check: UrlCheck) -> dict[str, object]:
+def document(check: UrlCheck) -> dict[str, object]:
+    """The body of the document; `render.emit` adds `ok` and `summary` (the keys every output has)."""
     c = check.classification
-    return {
+    doc = {
         "schema": SCHEMA,
         "url": check.url,
         "valid": check.valid,
@@ -50,6 +52,18 @@ def payload(check: UrlCheck) -> dict[str, object]:
         "misread": check.misread,
         "findings": [f.to_dict() for f in check.findings],
     }
+    return {k: _printable(v) for k, v in doc.items()}
+
+
+def payload(check: UrlCheck) -> dict[str, object]:
+    """The complete `pgc.url/v1` document, as `pgc url check --json` prints it."""
+    from pgconnect_cli.render.emit import envelope
+
+    return envelope(document(check), list(check.findings))
+
+
+def sections(check: UrlCheck) -> list[Section]:
+    return [check.section()]
 
 
 def _printable(value: object) -> object:
@@ -63,4 +77,5 @@ def _printable(value: object) -> object:
 
 
 def render(check: UrlCheck) -> str:
-    return json.dumps(_printable(payload(check)), indent=2, ensure_ascii=False)
+    """Kept for callers of the first tranche: `render.emit(check, OutputFormat.json)` prints it."""
+    return json.dumps(payload(check), indent=2, ensure_ascii=False)
