@@ -129,8 +129,6 @@ def skip_reason(static: StaticResult, *, offline: bool) -> str:
         return f"skipped: a {ci.scheme}:// URL has no PostgreSQL connection to probe"
     if refused := _refused_by_libpq(static):
         return f"skipped: URL invalid: {refused}"
-    if any(f.id == "percent-escape-not-utf8" for f in static.findings):
-        return "skipped: psycopg, which the probes use, cannot read the URL (percent-escape-not-utf8)"
     return ""
 
 
