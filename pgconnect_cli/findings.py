@@ -736,6 +736,108 @@ _SPECS = (
         "not allowed in statement pooling mode`): every ORM and migration tool uses them.",
         "Use a transaction- or session-mode pool (pool_mode=transaction), or the direct URL.",
     ),
+    # --- the server doctor (issue 11): states the live checks see that no id above names ---------
+    _spec(
+        "schema-missing",
+        "error",
+        "server",
+        "The schema the migrations target does not exist",
+        "Prisma's `schema=` or the URL's search_path names a schema the database does not have: "
+        "tables land elsewhere (the next schema on search_path) or the migration fails. Prisma "
+        "Migrate creates the schema only when the role may CREATE on the database.",
+        "CREATE SCHEMA <schema> AUTHORIZATION <role>; or correct the schema name in the URL.",
+    ),
+    _spec(
+        "migration-objects-not-owned",
+        "warning",
+        "server",
+        "The migrations will meet objects another role owns",
+        "Tables in the migration schema belong to another role: ALTER TABLE and DROP need ownership "
+        "(`must be owner of table …`), and a migration tool's own table (_prisma_migrations, "
+        "alembic_version, …) that the role cannot write makes every run fail.",
+        "REASSIGN OWNED BY <old role> TO <role>; (as a superuser), ALTER TABLE … OWNER TO <role>;, or "
+        "GRANT <old role> TO <role>;",
+    ),
+    _spec(
+        "require-auth-refused",
+        "error",
+        "auth",
+        "The URL's require_auth refuses the server's authentication method",
+        "libpq's require_auth lists the methods the client accepts; the server asked for another one "
+        '(`authentication method requirement "md5" failed: server requested SASL authentication`), '
+        "so libpq gave up before sending anything.",
+        "Set require_auth to the method the server uses (scram-sha-256 for SASL), or drop it; or change "
+        "the server's pg_hba.conf method if that is what is wrong.",
+    ),
+    _spec(
+        "host-unreachable-in-list",
+        "warning",
+        "tcp",
+        "A host of the multi-host URL cannot be reached",
+        "libpq tries the hosts of `host=a,b` in order (load_balance_hosts=random shuffles them) and goes "
+        "on past one it cannot reach: the URL works, with one failover fewer, and every connection that "
+        "tries the dead host first waits for it (connect_timeout).",
+        "Bring the host back, or remove it from the host list.",
+    ),
+    _spec(
+        "url-trailing-whitespace",
+        "error",
+        "url",
+        "Whitespace before or after the connection string",
+        "A trailing \\r, \\n, tab or space (a .env saved with Windows line endings, a copied secret) is "
+        'part of the URL\'s last value to libpq and psycopg: `invalid sslmode value: "require\\r"`, a '
+        "database or port that does not exist. libpq skips it between key=value settings (info).",
+        "Remove it where the value is set; `pgc url fix` strips it.",
+    ),
+    _spec(
+        "url-ampersand-for-query",
+        "error",
+        "url",
+        "The settings start with & instead of ?",
+        "`…/app&sslmode=require`: without `?` libpq reads everything after the slash as the database "
+        "name (`app&sslmode=require`) and applies none of the settings.",
+        "Put `?` before the first setting: `…/app?sslmode=require`; `pgc url fix` does it.",
+    ),
+    _spec(
+        "percent-escape-not-utf8",
+        "error",
+        "url",
+        "A percent escape is not UTF-8",
+        "A value such as `application_name=%ff` decodes to bytes that are no UTF-8: libpq tools pass "
+        "them on (info), psycopg, node's drivers and Prisma fail on the string before connecting "
+        "(error).",
+        "Percent-encode the UTF-8 bytes of the character meant (é is %C3%A9), or drop the escape.",
+    ),
+    _spec(
+        "service-not-found",
+        "error",
+        "url",
+        "The service= the URL names is in no service file",
+        "libpq looks `service=name` up in PGSERVICEFILE (else ~/.pg_service.conf), then in "
+        "PGSYSCONFDIR/pg_service.conf; without a [name] section it fails (`definition of service … not "
+        "found`) before any network traffic.",
+        "Add the [name] section to the service file, or set PGSERVICEFILE where the app runs.",
+    ),
+    _spec(
+        "libpq-defaults-applied",
+        "info",
+        "url",
+        "libpq completes the URL from the service file or PG* variables",
+        "Settings the URL leaves out come from the service file (service=) and then the PG* environment "
+        "variables (PGHOST, PGSSLMODE, PGPASSWORD, …), as the app's libpq (and node-postgres, asyncpg) "
+        "read them; Prisma reads neither.",
+        "Nothing to change if the values are meant; the detail names where each came from.",
+    ),
+    _spec(
+        "passfile-ignored",
+        "warning",
+        "auth",
+        "libpq ignores the password file: group or others may read it",
+        "libpq skips a .pgpass (or PGPASSFILE) whose mode allows group or world access and says so only "
+        "on stderr (`WARNING: password file … has group or world access; permissions should be u=rw`): "
+        "the login goes without a password (`fe_sendauth: no password supplied`).",
+        "chmod 600 ~/.pgpass (or the file PGPASSFILE names).",
+    ),
     # --- failure modes no live check sees: matched in pasted messages by `pgc explain` -----------
     _spec(
         "session-dropped",
