@@ -28,7 +28,7 @@ demo: setup
 
 ## test: lint, types and the whole suite against real servers the suite starts itself
 test: setup lint typecheck
-	$(BIN)/python -m pytest
+	HYPOTHESIS_PROFILE=full $(BIN)/python -m pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check pgconnect_cli tests scripts
@@ -38,7 +38,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -m "not live"
+	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -m "not live"
 
 ## bench: start-up, completion, doctor and memory budgets measured against their anchors (a table)
 bench: setup

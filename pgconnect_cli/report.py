@@ -6,11 +6,17 @@ Renderers for github/junit/markdown work on `Section`s, so `pgc url check`, `pgc
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
 from pgconnect_cli.findings import Finding, Severity
+
+# The status glyphs of every format: human output draws them in brackets (`[✓]`), Markdown bare.
+# An info finding has its own glyph: it is never drawn as a pass.
+GLYPHS = {"pass": "✓", "warn": "!", "fail": "✗", "skip": "-", "info": "i"}
+ASCII_GLYPHS = {"pass": "OK", "warn": "!!", "fail": "XX", "skip": "--", "info": "i"}
+SEVERITY_GLYPH = {Severity.ERROR: "fail", Severity.WARNING: "warn", Severity.INFO: "info"}
 
 
 class Status(str, Enum):
@@ -55,3 +61,14 @@ def summary(findings: Sequence[Finding]) -> dict[str, int]:
         "warnings": sum(f.severity is Severity.WARNING for f in findings),
         "infos": sum(f.severity is Severity.INFO for f in findings),
     }
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def tally(findings: Iterable[Finding]) -> str:
+    """`1 error, 2 warnings, 3 info`: the one count of findings, in every report and format."""
+    counts = summary(list(findings))
+    errors, warnings = plural(counts["errors"], "error"), plural(counts["warnings"], "warning")
+    return f"{errors}, {warnings}, {counts['infos']} info"

@@ -22,6 +22,7 @@ import psycopg
 import psycopg.conninfo
 import pytest
 import rich.console
+from hypothesis import settings
 
 from pgconnect_cli import lab as pgc_lab
 from pgconnect_cli.errors import PgcError
@@ -32,6 +33,12 @@ from tests.cluster_template import ClusterTemplate, make_template
 __all__ = ["dns", "dotenv", "psycopg", "rich"]
 
 T = TypeVar("T")
+
+# `make unit` runs HYPOTHESIS_PROFILE=fast (few examples, for the edit-test loop); everything
+# else, `make test` and a plain `pytest`, runs the full profile.
+settings.register_profile("fast", max_examples=15, deadline=None)
+settings.register_profile("full", deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "full"))
 
 _CLEARED = {"DATABASE_URL", "DIRECT_URL", "DATABASE_URL_UNPOOLED", "DIRECT_DATABASE_URL"}
 _CLEARED_PREFIXES = ("PG", "POSTGRES_")

@@ -1,15 +1,55 @@
-"""Small helpers shared by test modules."""
+"""Small helpers shared by test modules: the ways to run pgc, and .env files.
+
+`cli(*args)` runs the whole command line in this process, through the same edge as the console
+script (`pgconnect_cli.cli.run`: usage errors, signals, output errors), with stdout and stderr
+apart. `pgc(*args)` runs it as a child process, for what needs a real process (exit status of
+the interpreter, signals, pipes, `sys.modules`).
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 
+@dataclass(frozen=True)
+class CliResult:
+    """What `cli()` saw: the same attribute names as typer's `Result`."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def cli(*args: str, env: Mapping[str, str | None] | None = None, input: str | None = None) -> CliResult:
+    """`pgc ARGS` in this process, stdin from `input`, the environment plus `env`."""
+    from typer.testing import CliRunner
+
+    from pgconnect_cli.cli import run
+
+    runner = CliRunner()
+    with runner.isolation(input=input, env=env) as (out, err, _):
+        try:
+            code = run(list(args))
+        except SystemExit as exc:  # a command that called sys.exit itself
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        return CliResult(
+            code, out.getvalue().decode("utf-8", "replace"), err.getvalue().decode("utf-8", "replace")
+        )
+
+
 def pgc(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120, input: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`pgc ARGS` end to end, as a child process with the test's environment plus `env`."""
     return subprocess.run(
@@ -18,6 +58,7 @@ def pgc(
         text=True,
         env={**os.environ, **(env or {})},
         timeout=timeout,
+        input=input,
     )
 
 

@@ -9,15 +9,13 @@ from pathlib import Path
 
 import pytest
 import typer
-from typer.testing import CliRunner
 
 from pgconnect_cli import __version__
 from pgconnect_cli.cli import app
 from pgconnect_cli.cli.completion import FILENAMES, Shell, script
-from tests.helpers import pgc
+from tests.helpers import cli, pgc
 
 ROOT = Path(__file__).resolve().parent.parent
-runner = CliRunner()
 
 
 def test_version_prints_the_package_version() -> None:
@@ -27,7 +25,7 @@ def test_version_prints_the_package_version() -> None:
 
 
 def test_version_works_inside_the_typer_app_too() -> None:
-    result = runner.invoke(app, ["--version"])
+    result = cli("--version")
     assert result.exit_code == 0
     assert __version__ in result.stdout
 
@@ -47,7 +45,7 @@ def test_every_command_has_help_text() -> None:
 
 @pytest.mark.parametrize("path", [(), ("url",), ("env",), ("lab",), ("doctor",), ("explain",)])
 def test_help_works_on_every_level(path: tuple[str, ...]) -> None:
-    result = runner.invoke(app, [*path, "--help"])
+    result = cli(*path, "--help")
     assert result.exit_code == 0, result.output
     assert "Usage" in result.stdout
 
@@ -80,7 +78,7 @@ def test_committed_completion_scripts_match_the_command_tree(shell: Shell) -> No
 
 
 def test_completion_command_prints_the_script() -> None:
-    result = runner.invoke(app, ["completion", "bash"])
+    result = cli("completion", "bash")
     assert result.exit_code == 0
     assert "_PGC_COMPLETE=complete_bash" in result.stdout
 

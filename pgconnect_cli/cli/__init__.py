@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import suppress
+from typing import Any
 
 import typer
 
@@ -40,6 +41,9 @@ def root(
     ),
 ) -> None:
     """pgconnect: the PostgreSQL connection doctor."""
+    from pgconnect_cli.cli._common import set_format
+
+    set_format(None)  # each run starts without a known output format
 
 
 app.command("doctor", context_settings={"help_option_names": ["-h", "--help"]})(doctor.doctor)
@@ -84,29 +88,186 @@ def _url_secrets() -> set[str]:
     return secrets
 
 
+class Terminated(BaseException):
+    """SIGTERM or SIGHUP: raised where the program is, so `finally` blocks and cleanup run."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_INTERRUPTED: list[bool] = []  # set by the SIGINT handler: typer turns Ctrl-C into a bare Exit(130)
+
+
+def _on_sigint(signum: int, frame: object) -> None:
+    _INTERRUPTED.append(True)
+    raise KeyboardInterrupt
+
+
+def _on_terminate(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+def _install_signals() -> dict[int, Any]:
+    import signal
+
+    previous: dict[int, Any] = {}
+    handlers: dict[int, Any] = {signal.SIGINT: _on_sigint, signal.SIGTERM: _on_terminate}
+    if hasattr(signal, "SIGHUP"):
+        handlers[signal.SIGHUP] = _on_terminate
+    for signum, handler in handlers.items():
+        with suppress(ValueError, OSError):  # not the main thread: leave the handlers alone
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                previous[signum] = signal.signal(signum, handler)
+    return previous
+
+
+def _restore_signals(previous: dict[int, Any]) -> None:
+    import signal
+
+    for signum, handler in previous.items():
+        with suppress(ValueError, OSError):
+            signal.signal(signum, handler)
+
+
+def _machine_format(argv: list[str]) -> bool:
+    """Whether the command line asks for JSON (read before, or without, typer's parsing)."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            break
+        if arg == "--json" or arg in ("--format=json", "-fjson"):
+            return True
+        if arg in ("--format", "-f") and i + 1 < len(argv) and argv[i + 1].lower() == "json":
+            return True
+    return False
+
+
+def _usage_message(exc: Exception) -> str:
+    """One line for a click usage error: the problem, then where help is."""
+    from typer._click.exceptions import BadParameter
+    from typer._click.types import FloatRange, IntRange
+
+    message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
+    param = getattr(exc, "param", None) if isinstance(exc, BadParameter) else None
+    kind = getattr(param, "type", None)
+    if param is not None and isinstance(kind, (IntRange, FloatRange)) and "is not a valid" in message:
+        what = "a whole number" if isinstance(kind, IntRange) else "a number"
+        bounds = f" from {kind.min} to {kind.max}" if kind.min is not None and kind.max is not None else ""
+        name = (getattr(param, "opts", None) or [param.name])[0]
+        message = f"{name}: {exc.message.split(' is not', 1)[0]} is not {what}{bounds}"  # type: ignore[attr-defined]
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None:
+        message = message.rstrip(".") + f" (see `{ctx.command_path} --help`)"
+    return message
+
+
+def _say_error(message: str, *, machine: bool, code: str) -> None:
+    from pgconnect_cli.cli._common import error_line
+
+    text = error_line(message)
+    if machine:
+        from pgconnect_cli.render.emit import emit_error
+
+        with suppress(OSError):
+            emit_error(code, text)
+    sys.stderr.write(f"pgc: error: {text}\n")
+
+
+def _output_failed(exc: OSError) -> int:
+    """stdout could not be written (a full disk, a closed pipe): one line, exit 2; stdout is
+    pointed at /dev/null so that the interpreter's last flush does not fail again."""
+    import errno
+
+    with suppress(Exception):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    if exc.errno == errno.EPIPE:  # the reader went away (`pgc … | head`): nothing to tell it
+        return 1
+    with suppress(Exception):
+        sys.stderr.write(f"pgc: error: cannot write the output: {exc.strerror or exc}\n")
+        sys.stderr.flush()
+    return 2
+
+
+def run(argv: list[str]) -> int:
+    """Run pgc on `argv` and return the exit code: the one edge every message leaves through.
+
+    Usage errors (typer's and click's too) become one `pgc: error:` line with every URL's
+    password masked (and the `pgc.error/v1` document under --json); Ctrl-C is `pgc: interrupted`,
+    130; SIGTERM 143 and SIGHUP 129 after cleanup; a failed write to stdout one line, exit 2; a
+    bug one line, exit 3.
+    """
+    import errno
+
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+    from typer._click.exceptions import UsageError as ClickUsageError
+    from typer.exceptions import Abort
+
+    from pgconnect_cli.cli._common import set_argv, set_format
+
+    _INTERRUPTED.clear()
+    set_format(None)
+    set_argv(argv)
+    machine = _machine_format(argv)
+    previous = _install_signals()
+    try:
+        try:
+            code = app(args=argv, prog_name="pgc", standalone_mode=False)
+            sys.stdout.flush()
+        finally:
+            _restore_signals(previous)
+    except NoArgsIsHelpError:
+        return 2  # typer printed the help
+    except ClickUsageError as exc:
+        _say_error(_usage_message(exc), machine=machine, code="usage-error")
+        return 2
+    except ClickException as exc:  # a file click could not open, and the like: bad input too
+        _say_error(exc.format_message(), machine=machine, code="usage-error")
+        return 2
+    except (KeyboardInterrupt, Abort) as exc:
+        if isinstance(exc, Abort) and not _INTERRUPTED and isinstance(exc.__context__, EOFError):
+            sys.stderr.write("\n")  # the prompt's line is still open
+            _say_error("no answer: the input ended", machine=machine, code="usage-error")
+            return 2
+        sys.stderr.write("pgc: interrupted\n")
+        return 130
+    except Terminated as exc:
+        import signal
+
+        name = "terminated" if exc.signum == signal.SIGTERM else "hung up"
+        with suppress(OSError):
+            sys.stderr.write(f"pgc: {name}\n")
+        return 128 + exc.signum
+    except OSError as exc:
+        if exc.filename is not None:  # a file pgc was told to read or write: bad input, one line
+            _say_error(f"{exc.filename}: {exc.strerror or exc}", machine=machine, code="usage-error")
+            return 2
+        if exc.errno in (errno.ENOSPC, errno.EPIPE, errno.EIO, errno.EFBIG, errno.EDQUOT):
+            return _output_failed(exc)
+        return _internal_error(exc)
+    except Exception as exc:
+        return _internal_error(exc)
+    if _INTERRUPTED and code == 130:
+        sys.stderr.write("pgc: interrupted\n")
+    return code if isinstance(code, int) else 0
+
+
+def _internal_error(exc: BaseException) -> int:
+    if os.environ.get("PGC_DEBUG") == "1":
+        raise exc
+    from pgconnect_cli.conninfo.redact import scrub_exception
+
+    sys.stderr.write(
+        f"pgc: internal error ({scrub_exception(exc, _url_secrets())}); please report it "
+        "(run with PGC_DEBUG=1 for the traceback)\n"
+    )
+    return 3
+
+
 def main() -> None:
-    """Console entry point: one line for known errors, exit 3 for bugs, 130 for Ctrl-C."""
+    """Console entry point: `run(sys.argv[1:])`, its code as the process's exit status."""
     if "_PGC_COMPLETE" in os.environ:  # TAB completion: register typer's shell classes
         from typer._completion_classes import completion_init
 
         completion_init()
-    try:
-        app(prog_name="pgc")
-    except KeyboardInterrupt:
-        sys.stderr.write("pgc: interrupted\n")
-        sys.exit(130)
-    except SystemExit as exc:
-        # typer turns Ctrl-C into a silent exit 130: an Exit raised from the KeyboardInterrupt
-        if exc.code == 130 and isinstance(getattr(exc.__context__, "__cause__", None), KeyboardInterrupt):
-            sys.stderr.write("pgc: interrupted\n")
-        raise
-    except BaseException as exc:
-        if os.environ.get("PGC_DEBUG") == "1":
-            raise
-        from pgconnect_cli.conninfo.redact import scrub_exception
-
-        sys.stderr.write(
-            f"pgc: internal error ({scrub_exception(exc, _url_secrets())}); please report it "
-            "(run with PGC_DEBUG=1 for the traceback)\n"
-        )
-        sys.exit(3)
+    sys.exit(run(sys.argv[1:]))

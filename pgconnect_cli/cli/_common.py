@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from collections.abc import Iterable
 from typing import Annotated, NoReturn
 
 import typer
 
 from pgconnect_cli.errors import PgcError, UsageError
 
+# emit.py imports the standard library only: the one place OutputFormat lives (rich loads later)
+from pgconnect_cli.render.emit import OutputFormat  # noqa: TID253
 
-class OutputFormat(str, Enum):
-    human = "human"
-    json = "json"
-    github = "github"
-    junit = "junit"
-    markdown = "markdown"
+__all__ = ["OutputFormat", "error_line", "fail", "pick_format", "read_url_argument"]
 
 
 FormatOption = Annotated[
@@ -31,8 +28,89 @@ NoColorOption = Annotated[
 StrictOption = Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")]
 
 
+# The output format of the running command, once known: an error before the result is then a
+# `pgc.error/v1` document on stdout too (for programs), not only a line on stderr (for people).
+_format: list[OutputFormat] = []
+
+
 def pick_format(fmt: OutputFormat, json_flag: bool) -> OutputFormat:
-    return OutputFormat.json if json_flag else fmt
+    chosen = OutputFormat.json if json_flag else fmt
+    set_format(chosen)
+    return chosen
+
+
+def set_format(fmt: OutputFormat | None) -> None:
+    _format[:] = [fmt] if fmt is not None else []
+
+
+def current_format() -> OutputFormat | None:
+    return _format[0] if _format else None
+
+
+_argv: list[list[str]] = []
+_known: set[str] = set()
+
+
+def set_argv(argv: list[str] | None) -> None:
+    """The command line being run: messages quoting any part of it are scrubbed of its secrets."""
+    _argv[:] = [list(argv)] if argv is not None else []
+    _known.clear()
+
+
+def remember_urls(values: Iterable[str]) -> None:
+    """URLs the command read (from .env, the environment): their secrets are scrubbed from every
+    message too, however the message quotes them (a misread URL shows pieces of its password)."""
+    from contextlib import suppress
+
+    from pgconnect_cli.conninfo.redact import url_secrets
+
+    for value in values:
+        with suppress(Exception):
+            _known.update(url_secrets(value))
+
+
+def argv_secrets(argv: list[str]) -> set[str]:
+    """The secrets of every URL on a command line (conninfo's one gatherer, `url_secrets`), also
+    of `NAME=URL` values and of a URL without its scheme (`app:pw@host`)."""
+    from contextlib import suppress
+
+    from pgconnect_cli.conninfo.redact import url_secrets
+
+    secrets: set[str] = set()
+    for arg in argv:
+        value = arg.partition("=")[2] if "=" in arg and "://" not in arg.partition("=")[0] else ""
+        for piece in {arg, value, f"postgresql://{arg}" if "://" not in arg and "@" in arg else ""}:
+            if piece:
+                with suppress(Exception):
+                    secrets |= url_secrets(piece)
+    return secrets
+
+
+def redact(text: str) -> str:
+    """`text` through the one redaction point (`conninfo.redact.scrub`) with every secret pgc
+    knows of: the command line's URLs and the URLs it read (`remember_urls`)."""
+    from pgconnect_cli.conninfo.redact import scrub
+
+    secrets = (argv_secrets(_argv[0]) if _argv else set()) | _known
+    return scrub(text, secrets)
+
+
+def error_line(message: str) -> str:
+    """`message` as it may leave pgc: redacted (`redact`), control characters escaped, one line."""
+    from pgconnect_cli.render.sanitize import escape_controls
+
+    return escape_controls(redact(message))
+
+
+def report_error(message: str, *, code: str = "usage-error") -> None:
+    """One `pgc: error:` line on stderr; under a machine format also the error document on stdout."""
+    from pgconnect_cli.render.emit import emit_error
+
+    text = error_line(message)
+    fmt = current_format()
+    if fmt is not None and fmt.machine:
+        emit_error(code, text)
+    sys.stderr.write(f"pgc: error: {text}\n")
 
 
 def apply_no_color(no_color: bool) -> None:
@@ -41,8 +119,9 @@ def apply_no_color(no_color: bool) -> None:
 
 
 def fail(err: PgcError) -> NoReturn:
-    """One line on stderr, the error's exit code; never a traceback."""
-    sys.stderr.write(f"pgc: error: {err.message}\n")
+    """One line on stderr (and the error document under --json), the error's exit code; never a
+    traceback."""
+    report_error(err.message, code="usage-error" if err.exit_code == 2 else "error")
     raise typer.Exit(err.exit_code)
 
 

@@ -95,7 +95,9 @@ def doctor(
         )
     except PgcError as err:
         fail(err)
-    _render(report, output, verbose)
+    from pgconnect_cli.render.emit import emit
+
+    emit(report, output, verbose=verbose, title=TITLE)
     raise typer.Exit(report.exit_code)
 
 
@@ -149,41 +151,12 @@ def _diagnose(
     return doctor.run(chosen, options, detected, file_findings=file_findings, shadowed=discovery.shadowed)
 
 
-_RENDERERS = {
-    OutputFormat.human: "pgconnect_cli.render.doctor_human",
-    OutputFormat.json: "pgconnect_cli.render.doctor_json",
-    OutputFormat.github: "pgconnect_cli.render.github",
-    OutputFormat.junit: "pgconnect_cli.render.junit",
-    OutputFormat.markdown: "pgconnect_cli.render.markdown",
-}
-
-
 def _preload(output: OutputFormat) -> None:
     """Load the renderer (rich, for people) while the probes wait on the network."""
     import importlib
     import threading
 
-    threading.Thread(target=importlib.import_module, args=(_RENDERERS[output],), daemon=True).start()
+    from pgconnect_cli.render.emit import renderer_module
 
-
-def _render(report: DoctorReport, output: OutputFormat, verbose: bool) -> None:
-    if output is OutputFormat.human:
-        from pgconnect_cli.render import doctor_human
-
-        doctor_human.render(report, verbose=verbose)
-    elif output is OutputFormat.json:
-        from pgconnect_cli.render import doctor_json
-
-        sys.stdout.write(doctor_json.render(report))
-    elif output is OutputFormat.github:
-        from pgconnect_cli.render import github
-
-        sys.stdout.write(github.publish(report.sections(), TITLE))
-    elif output is OutputFormat.junit:
-        from pgconnect_cli.render import junit
-
-        sys.stdout.write(junit.render(report.sections(), TITLE))
-    else:
-        from pgconnect_cli.render import markdown
-
-        sys.stdout.write(markdown.render(report.sections(), TITLE))
+    module = renderer_module("DoctorReport", output)
+    threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()

@@ -5,11 +5,18 @@ from __future__ import annotations
 import json
 import sys
 from enum import Enum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from pgconnect_cli.cli._common import JsonOption, NoColorOption, apply_no_color
+from pgconnect_cli.cli._common import (
+    JsonOption,
+    NoColorOption,
+    OutputFormat,
+    apply_no_color,
+    report_error,
+    set_format,
+)
 
 
 class ExplainFormat(str, Enum):
@@ -36,9 +43,11 @@ def explain(
     """Explain an error message, Prisma code, SQLSTATE or finding id: cause, layer, fix."""
     from pgconnect_cli.explain import explain as lookup
     from pgconnect_cli.findings import CATALOGUE
+    from pgconnect_cli.render.emit import json_text
 
     apply_no_color(no_color)
     json_flag = json_option or fmt is ExplainFormat.json
+    set_format(OutputFormat.json if json_flag else OutputFormat.human)
     if list_ids:
         if json_flag:
             typer.echo(json.dumps([_spec_dict(i) for i in CATALOGUE], indent=2))
@@ -49,11 +58,13 @@ def explain(
         return
     paste = _read_paste(text)
     if not paste.strip():
-        typer.echo("pgc: error: give an error message, a code or a finding id (or --list)", err=True)
+        report_error("give an error message, a code or a finding id (or --list)")
         raise typer.Exit(2)
     result = lookup(paste)
     if json_flag:
-        typer.echo(json.dumps(_payload(result), indent=2))
+        payload = _payload(result)
+        ids = list(result.finding_ids)
+        typer.echo(json_text(_envelope(payload, ids, bool(result.matches))), nl=False)
         raise typer.Exit(0 if result.matches else 1)
     if not result.matches:
         typer.echo("pgc: nothing known about that text; `pgc explain --list` shows the finding ids", err=True)
@@ -67,7 +78,7 @@ def _read_paste(words: list[str] | None) -> str:
         try:
             return sys.stdin.read()
         except UnicodeDecodeError:
-            typer.echo("pgc: error: the input on stdin is not UTF-8 text", err=True)
+            report_error("the input on stdin is not UTF-8 text")
             raise typer.Exit(2) from None
     return " ".join(words or ())
 
@@ -126,6 +137,16 @@ def _print_human(result: object) -> None:
         for fid in result.also_seen:
             typer.echo(f"  {fid:<{width}}  {CATALOGUE[fid].title}")
         typer.echo("  (`pgc explain ID` for any of them)")
+
+
+def _envelope(payload: dict[str, Any], ids: list[str], ok: bool) -> dict[str, Any]:
+    """The keys every JSON output has: `ok` (something matched) and `summary` (the explained
+    findings by severity), after the document's own."""
+    from pgconnect_cli.findings import CATALOGUE, Finding
+    from pgconnect_cli.render.emit import envelope
+
+    specs = [CATALOGUE[i] for i in ids]
+    return {**envelope(payload, [Finding(s.id, s.severity, s.title) for s in specs]), "ok": ok}
 
 
 def _spec_dict(fid: str) -> dict[str, str]:

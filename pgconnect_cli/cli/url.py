@@ -29,7 +29,6 @@ from pgconnect_cli.errors import PgcError, UsageError
 if TYPE_CHECKING:
     from pgconnect_cli.conninfo.fix import Reading
     from pgconnect_cli.conninfo.model import ConnInfo
-    from pgconnect_cli.report import Section
 
 app = typer.Typer(
     help="Check, build, convert and fix connection URLs (offline: nothing is dialed).",
@@ -209,38 +208,14 @@ def check(
     Exit 0 when fine (warnings allowed), 1 with an error finding (or any warning with --strict).
     """
     apply_no_color(no_color)
+    chosen = pick_format(fmt, json_)
     raw = _raw(url, env)
     from pgconnect_cli.checks.url import Context, check_url
+    from pgconnect_cli.render.emit import emit
 
     result = check_url(raw, context=Context(for_.value))
-    chosen = pick_format(fmt, json_)
-    if chosen is OutputFormat.json:
-        from pgconnect_cli.render import url_json
-
-        typer.echo(url_json.render(result))
-    elif chosen is OutputFormat.human:
-        from pgconnect_cli.render import url_human
-
-        url_human.render(result)
-    else:
-        typer.echo(_report(chosen, result.section(), "pgc url check"), nl=False)
+    emit(result, chosen, strict=strict)
     raise typer.Exit(result.exit_code(strict=strict))
-
-
-def _report(fmt: OutputFormat, section: Section, title: str) -> str:
-    if fmt is OutputFormat.github:
-        from pgconnect_cli.render import github
-
-        text = github.publish([section], title)  # also writes $GITHUB_STEP_SUMMARY when set
-    elif fmt is OutputFormat.junit:
-        from pgconnect_cli.render import junit
-
-        text = junit.render([section], title)
-    else:
-        from pgconnect_cli.render import markdown
-
-        text = markdown.render([section], title)
-    return text if text.endswith("\n") else text + "\n"
 
 
 # --- direct / pooled ----------------------------------------------------------------------------

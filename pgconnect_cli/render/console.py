@@ -35,10 +35,12 @@ def stderr() -> Console:
 
 
 def symbols() -> dict[str, str]:
-    """Status glyphs with an ASCII fallback when the stream cannot encode them."""
+    """The status glyphs in brackets (`[✓]`), ASCII when the stream cannot encode them."""
+    from pgconnect_cli.report import ASCII_GLYPHS, GLYPHS
+
     encoding = (getattr(sys.stdout, "encoding", None) or "ascii").lower()
     try:
-        "✓✗·".encode(encoding)
+        "".join(GLYPHS.values()).encode(encoding)
     except (UnicodeEncodeError, LookupError):
-        return {"pass": "[OK]", "warn": "[!!]", "fail": "[XX]", "skip": "[--]", "info": "[i]"}
-    return {"pass": "[✓]", "warn": "[!]", "fail": "[✗]", "skip": "[-]", "info": "[i]"}
+        return {k: f"[{v}]" for k, v in ASCII_GLYPHS.items()}
+    return {k: f"[{v}]" for k, v in GLYPHS.items()}

@@ -11,18 +11,18 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
-from pgconnect_cli.doctor import DoctorReport, TargetFinding, TargetReport
+from pgconnect_cli.doctor import DoctorReport, TargetReport
 from pgconnect_cli.findings import CATALOGUE, Finding, Severity
+from pgconnect_cli.render import findings as printer
 from pgconnect_cli.render.console import stdout, symbols
+from pgconnect_cli.render.doctor_json import url_check
 from pgconnect_cli.report import CheckResult, Status
 
-_STYLE = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "red", Status.SKIP: "dim"}
-_SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+_STYLE = printer.STATUS_STYLE
 _LAYER_WIDTH = 9
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+_plural = printer.plural
 
 
 def _ms(ms: float | None) -> str:
@@ -64,28 +64,9 @@ class _Writer:
         self.console.print(text)
 
     def finding(self, f: Finding, indent: int) -> None:
-        mark = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "•"}[f.severity]
-        if self.sym["pass"].startswith("[OK"):
-            mark = {Severity.ERROR: "x", Severity.WARNING: "!", Severity.INFO: "*"}[f.severity]
-        head = Text(" " * indent)
-        head.append(f"{mark} {f.id}", style=_SEVERITY_STYLE[f.severity])
-        head.append(f" ({f.severity.value}): {f.title}")
-        self.console.print(head)
-        if f.severity is Severity.INFO and not self.verbose:
-            return
-        if f.detail:
-            self.wrapped(f.detail, indent + 2)
-        if f.fix:
-            self.wrapped(f.fix, indent + 2, style="bold", first="Fix: ")
-
-
-def _url_status(findings: Sequence[TargetFinding]) -> Status:
-    severities = {tf.finding.severity for tf in findings}
-    if Severity.ERROR in severities:
-        return Status.FAIL
-    if Severity.WARNING in severities:
-        return Status.WARN
-    return Status.PASS
+        printer.print_finding(
+            self.console, f, indent=indent, brief=f.severity is Severity.INFO and not self.verbose
+        )
 
 
 def _target(w: _Writer, t: TargetReport) -> None:
@@ -101,13 +82,9 @@ def _target(w: _Writer, t: TargetReport) -> None:
             first="note: ",
         )
     static = [tf for tf in t.findings if tf.layer == "url"]
-    expected = f"expected {t.expected.value}" if t.expected else "no expected role"
-    mode = f" ({t.pool_mode})" if t.pool_mode and t.pool_mode != "unknown" else ""
-    summary = f"{t.provider or 'unknown provider'}, {t.endpoint} endpoint{mode} by name; {expected}"
-    if static:
-        counts = [tf.finding.severity for tf in static]
-        summary += "; " + ", ".join(_plural(counts.count(s), s.value) for s in Severity if counts.count(s))
-    w.status_line(_url_status(static), "url", summary, None)
+    row = url_check(t)
+    summary = row.summary + ("; " + printer.tally(tf.finding for tf in static) if static else "")
+    w.status_line(row.status, "url", summary, None)
     for tf in static:
         w.finding(tf.finding, 6)
     by_layer: dict[str, list[Finding]] = {}
@@ -133,24 +110,20 @@ def _check(w: _Writer, check: CheckResult, findings: Sequence[Finding]) -> None:
 
 
 def _tally(report: DoctorReport) -> Text:
-    counts = report.summary
+    findings = report.all_findings()
     checks = sum(len(t.checks) for t in report.targets)
     seconds = f"{report.elapsed_ms / 1000:.1f} s"
     scope = f"{_plural(len(report.targets), 'target')}, {_plural(checks, 'check')}, {seconds}"
-    if counts["errors"] + counts["warnings"]:
-        style = "red" if counts["errors"] else "yellow"
-        kinds = (("errors", "error"), ("warnings", "warning"), ("infos", "info"))
-        found = ", ".join(
-            _plural(counts[k], word) if word != "info" else f"{counts[k]} info"
-            for k, word in kinds
-            if counts[k]
+    if not printer.clean(findings):
+        counts = report.summary
+        text = Text(
+            f"Doctor found {printer.tally(findings)} in {scope}.",
+            style="red" if counts["errors"] else "yellow",
         )
-        text = Text(f"Doctor found {found} in {scope}.", style=style)
         if report.strict and counts["warnings"] and not counts["errors"]:
             text.append(" --strict: warnings fail the run.")
         return text
-    noted = f" ({counts['infos']} info)" if counts["infos"] else ""
-    return Text(f"No problems found{noted} in {scope}.", style="green")
+    return Text(f"No problems found ({printer.tally(findings)}) in {scope}.", style="green")
 
 
 def render(report: DoctorReport, *, verbose: bool = False) -> None:
@@ -165,16 +138,6 @@ def render(report: DoctorReport, *, verbose: bool = False) -> None:
         about_pair = all(CATALOGUE[f.id].layer == "pair" for f in report.findings)
         w.line(Text("Pair" if about_pair else "Pair and project", style="bold"))
         for f in report.findings:
-            status = {Severity.ERROR: Status.FAIL, Severity.WARNING: Status.WARN, Severity.INFO: Status.PASS}[
-                f.severity
-            ]
-            text = Text("  ")
-            text.append(w.sym[status.value], style=_STYLE[status])
-            text.append(f" {f.id}: {f.title}")
-            w.line(text)
-            if f.detail and (f.severity is not Severity.INFO or w.verbose):
-                w.wrapped(f.detail, 6)
-            if f.fix and (f.severity is not Severity.INFO or w.verbose):
-                w.wrapped(f.fix, 6, style="bold", first="Fix: ")
+            w.finding(f, 2)
         w.line()
     w.line(_tally(report))

@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 from pgconnect_cli.doctor import SCHEMA, DoctorReport, TargetReport
+from pgconnect_cli.findings import CATALOGUE, Severity
+from pgconnect_cli.report import CheckResult, Section, Status
 
 
 def _target(t: TargetReport) -> dict[str, Any]:
@@ -42,4 +44,33 @@ def document(report: DoctorReport) -> dict[str, Any]:
 
 
 def render(report: DoctorReport) -> str:
+    """Kept for callers of the first tranche: `render.emit(report, OutputFormat.json)` prints it."""
     return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"
+
+
+def url_check(t: TargetReport) -> CheckResult:
+    """The static layer of a target as a check row, like the live layers (markdown, junit)."""
+    static = [tf.finding for tf in t.findings if tf.layer == "url"]
+    severities = {f.severity for f in static}
+    status = Status.FAIL if Severity.ERROR in severities else Status.PASS
+    if status is Status.PASS and Severity.WARNING in severities:
+        status = Status.WARN
+    expected = f"expected {t.expected.value}" if t.expected else "no expected role"
+    mode = f" ({t.pool_mode})" if t.pool_mode and t.pool_mode != "unknown" else ""
+    summary = f"{t.provider or 'unknown provider'}, {t.endpoint} endpoint{mode} by name; {expected}"
+    return CheckResult("url", status, summary)
+
+
+def sections(report: DoctorReport) -> list[Section]:
+    """The report as generic sections (github, junit, markdown): the url layer first in each target."""
+    out = [
+        Section(name=t.name, url=t.url, findings=t.finding_list, checks=(url_check(t), *t.checks))
+        for t in report.targets
+    ]
+    pair = tuple(f for f in report.findings if CATALOGUE[f.id].layer == "pair")
+    project = tuple(f for f in report.findings if CATALOGUE[f.id].layer != "pair")
+    if pair:
+        out.append(Section(name="pair", findings=pair))
+    if project:
+        out.append(Section(name="project", findings=project))
+    return out

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pgconnect_cli.findings import Severity
 from pgconnect_cli.render import markdown
+from pgconnect_cli.render.sanitize import escape_controls
 from pgconnect_cli.report import Section
 
 MAX_PER_KIND = 10
@@ -21,10 +22,12 @@ _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO:
 
 
 def escape_data(text: str) -> str:
+    """A workflow command's message: `%`, CR and LF encoded (the runner decodes them)."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
+    """A workflow command's property value: also `:` and `,`, which end a property."""
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
@@ -38,8 +41,10 @@ def render(sections: Sequence[Section], title: str) -> str:
                 hidden[f.severity] += 1
                 continue
             shown[f.severity] += 1
-            message = f.title + (f": {f.detail}" if f.detail else "") + (f"\nFix: {f.fix}" if f.fix else "")
-            annotation_title = escape_property(f"{section.name}: {f.id}")
+            # server text is shown, never obeyed: the job log renders ANSI escapes
+            head, detail, fix = escape_controls(f.title), escape_controls(f.detail), escape_controls(f.fix)
+            message = head + (f": {detail}" if detail else "") + (f"\nFix: {fix}" if fix else "")
+            annotation_title = escape_property(escape_controls(f"{section.name}: {f.id}"))
             lines.append(f"::{_COMMAND[f.severity]} title={annotation_title}::{escape_data(message)}")
     for severity, count in hidden.items():
         if count:

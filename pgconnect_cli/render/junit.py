@@ -12,7 +12,14 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 
 from pgconnect_cli.findings import Finding, Severity
+from pgconnect_cli.render.sanitize import escape_controls
 from pgconnect_cli.report import CheckResult, Section, Status
+
+
+def _x(text: str) -> str:
+    """Text any XML 1.0 parser accepts: control characters (which XML forbids even as character
+    references) shown escaped; ElementTree escapes `&`, `<`, `>` and quotes itself."""
+    return escape_controls(text)
 
 
 def _slug(name: str) -> str:
@@ -20,10 +27,10 @@ def _slug(name: str) -> str:
 
 
 def _finding_case(suite: ET.Element, classname: str, f: Finding) -> tuple[int, int]:
-    case = ET.SubElement(suite, "testcase", classname=classname, name=f"{f.id}: {f.title}", time="0")
-    body = (f.detail + ("\nFix: " + f.fix if f.fix else "")).strip()
+    case = ET.SubElement(suite, "testcase", classname=classname, name=_x(f"{f.id}: {f.title}"), time="0")
+    body = (_x(f.detail) + ("\nFix: " + _x(f.fix) if f.fix else "")).strip()
     if f.severity is Severity.ERROR:
-        failure = ET.SubElement(case, "failure", message=f.title, type=f.id)
+        failure = ET.SubElement(case, "failure", message=_x(f.title), type=_x(f.id))
         failure.text = body
         return 1, 0
     out = ET.SubElement(case, "system-out")
@@ -35,22 +42,22 @@ def _check_case(suite: ET.Element, classname: str, c: CheckResult) -> tuple[int,
     seconds = f"{(c.ms or 0.0) / 1000:.3f}"
     case = ET.SubElement(suite, "testcase", classname=f"{classname}.layers", name=c.layer, time=seconds)
     if c.status is Status.SKIP:
-        ET.SubElement(case, "skipped", message=c.summary)
+        ET.SubElement(case, "skipped", message=_x(c.summary))
         return 0, 1
     out = ET.SubElement(case, "system-out")
-    out.text = f"{c.status.value}: {c.summary}"
+    out.text = f"{c.status.value}: {_x(c.summary)}"
     return 0, 0
 
 
 def render(sections: Sequence[Section], title: str) -> str:
-    root = ET.Element("testsuites", name=title)
+    root = ET.Element("testsuites", name=_x(title))
     totals = [0, 0, 0]  # tests, failures, skipped
     for section in sections:
         classname = f"pgc.{_slug(section.name)}"
-        suite = ET.SubElement(root, "testsuite", name=section.name)
+        suite = ET.SubElement(root, "testsuite", name=_x(section.name))
         if section.url:
             props = ET.SubElement(suite, "properties")
-            ET.SubElement(props, "property", name="url", value=section.url)
+            ET.SubElement(props, "property", name="url", value=_x(section.url))
         counts = [0, 0, 0]
         for c in section.checks:
             failed, skipped = _check_case(suite, classname, c)

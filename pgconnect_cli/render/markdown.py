@@ -2,35 +2,42 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from pgconnect_cli.findings import Finding, Severity
-from pgconnect_cli.report import Section, Status, summary
+from pgconnect_cli.render.sanitize import escape_controls
+from pgconnect_cli.report import GLYPHS, SEVERITY_GLYPH, Section, Status
+from pgconnect_cli.report import tally as report_tally
 
-_STATUS = {Status.PASS: "✓", Status.WARN: "!", Status.FAIL: "✗", Status.SKIP: "–"}
-_SEVERITY = {Severity.ERROR: "✗", Severity.WARNING: "!", Severity.INFO: "ℹ"}
+_STATUS = {s: GLYPHS[s.value] for s in Status}
+_SEVERITY = {s: GLYPHS[SEVERITY_GLYPH[s]] for s in Severity}
+
+
+# Text from outside (a server's message, a file's key) must not become markup: HTML (`<!--`
+# would hide the rest of the page, `</table>` break it, `<a>`/`<img>` link out), links and
+# images (`[x](…)`, `![x](…)`), or table cells (`|`). Backticks stay: pgc's own texts quote
+# commands with them.
+_MARKUP = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "[": "\\[", "]": "\\]", "|": "\\|"})
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").split())
+    """One line of Markdown text that shows `text` as it is: markup escaped, controls shown."""
+    return " ".join(escape_controls(text).replace("\\", "\\\\").translate(_MARKUP).split())
 
 
 def _code(text: str) -> str:
-    fence = "``" if "`" in text else "`"
-    pad = " " if "`" in text else ""
+    """`text` as an inline code span: no markup is read inside one; the fence is longer than any
+    run of backticks in it."""
+    text = " ".join(escape_controls(text).split())
+    longest = max((len(run) for run in re.findall("`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if longest else ""
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
-
-
 def tally(findings: Sequence[Finding]) -> str:
-    counts = summary(findings)
-    if not findings:
-        return "no findings"
-    parts = [_plural(counts["errors"], "error"), _plural(counts["warnings"], "warning")]
-    return ", ".join(parts) + f", {counts['infos']} info"
+    return report_tally(findings)
 
 
 def _finding(f: Finding) -> list[str]:
@@ -44,11 +51,9 @@ def _finding(f: Finding) -> list[str]:
 
 def render(sections: Sequence[Section], title: str) -> str:
     findings = [f for s in sections for f in s.findings]
-    worst = (
-        "✗"
-        if any(f.severity is Severity.ERROR for f in findings)
-        else ("!" if any(f.severity is Severity.WARNING for f in findings) else "✓")
-    )
+    worst = GLYPHS["fail" if any(f.severity is Severity.ERROR for f in findings) else "pass"]
+    if worst == GLYPHS["pass"] and any(f.severity is Severity.WARNING for f in findings):
+        worst = GLYPHS["warn"]
     out = [f"### {worst} {_cell(title)}: {tally(findings)}", ""]
     for section in sections:
         out.append(f"#### {_cell(section.name)}")

@@ -7,16 +7,14 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.text import Text
 
-from pgconnect_cli.checks.url import UrlCheck, findings_summary
+from pgconnect_cli.checks.url import UrlCheck
 from pgconnect_cli.conninfo.build import MASK
 from pgconnect_cli.conninfo.model import CORE_KEYWORDS, SECRET_KEYWORDS, ConnInfo, Form, is_secret_keyword
 from pgconnect_cli.conninfo.redact import mask_text, printable
-from pgconnect_cli.findings import Finding, Severity
+from pgconnect_cli.findings import Finding
 from pgconnect_cli.providers import Classification, Endpoint
+from pgconnect_cli.render import findings as printer
 from pgconnect_cli.render.console import stdout, symbols
-
-_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
-_SYMBOL = {Severity.ERROR: "fail", Severity.WARNING: "warn", Severity.INFO: "info"}
 
 
 def _hosts(ci: ConnInfo) -> str:
@@ -74,36 +72,23 @@ def print_parts(rows: list[tuple[str, str]], console: Console) -> None:
 
 
 def print_findings(findings: Sequence[Finding], console: Console, *, indent: int = 0) -> None:
-    sym = symbols()
-    pad = " " * indent
-    ordered = sorted(findings, key=lambda f: f.severity.rank, reverse=True)
-    for f in ordered:
-        head = Text(pad)
-        head.append(sym[_SYMBOL[f.severity]], style=_STYLE[f.severity])
-        head.append(" ")
-        head.append(f.id, style="bold")
-        head.append(f": {f.title}")
-        console.print(head)
-        if f.detail:
-            console.print(Text(f"{pad}    {f.detail}"))
-        if f.fix:
-            line = Text(f"{pad}    ")
-            line.append("fix: ", style="bold")
-            line.append(f.fix)
-            console.print(line)
+    """Kept for callers of the first tranche: the shared printer, errors first."""
+    printer.print_findings(console, findings, indent=indent, ordered=True)
 
 
-def render(check: UrlCheck, console: Console | None = None) -> None:
+def render(check: UrlCheck, console: Console | None = None, *, verbose: bool = False) -> None:
     out = console or stdout()
     out.print(Text(check.url, style="bold"))
     if check.conninfo is not None:
         print_parts(parts(check.conninfo, check.classification), out)
     out.print()
+    context = f"(checked for: {check.context.value})"
     if check.findings:
-        print_findings(check.findings, out)
+        printer.print_findings(out, check.findings, ordered=True)
         out.print()
-        out.print(Text(f"{findings_summary(check.findings)} (checked for: {check.context.value})"))
-    else:
+    if printer.clean(check.findings):
         line = Text(symbols()["pass"], style="green")
-        line.append(f" no problems found (checked for: {check.context.value})")
+        line.append(f" no problems found; {printer.tally(check.findings)} {context}")
         out.print(line)
+    else:
+        out.print(Text(f"{printer.tally(check.findings)} {context}"))

@@ -12,6 +12,7 @@ from pgconnect_cli.checks.url import UrlCheck
 from pgconnect_cli.conninfo.build import MASK
 from pgconnect_cli.conninfo.model import CORE_KEYWORDS, ConnInfo, Form, is_secret_keyword
 from pgconnect_cli.conninfo.redact import mask_text, printable
+from pgconnect_cli.report import Section
 
 SCHEMA = "pgc.url/v1"
 
@@ -36,9 +37,10 @@ def parts(ci: ConnInfo) -> dict[str, object]:
     }
 
 
-def payload(check: UrlCheck) -> dict[str, object]:
+def document(check: UrlCheck) -> dict[str, object]:
+    """The body of the document; `render.emit` adds `ok` and `summary` (the keys every output has)."""
     c = check.classification
-    return {
+    doc = {
         "schema": SCHEMA,
         "url": check.url,
         "valid": check.valid,
@@ -50,6 +52,18 @@ def payload(check: UrlCheck) -> dict[str, object]:
         "misread": check.misread,
         "findings": [f.to_dict() for f in check.findings],
     }
+    return {k: _printable(v) for k, v in doc.items()}
+
+
+def payload(check: UrlCheck) -> dict[str, object]:
+    """The complete `pgc.url/v1` document, as `pgc url check --json` prints it."""
+    from pgconnect_cli.render.emit import envelope
+
+    return envelope(document(check), list(check.findings))
+
+
+def sections(check: UrlCheck) -> list[Section]:
+    return [check.section()]
 
 
 def _printable(value: object) -> object:
@@ -63,4 +77,5 @@ def _printable(value: object) -> object:
 
 
 def render(check: UrlCheck) -> str:
-    return json.dumps(_printable(payload(check)), indent=2, ensure_ascii=False)
+    """Kept for callers of the first tranche: `render.emit(check, OutputFormat.json)` prints it."""
+    return json.dumps(payload(check), indent=2, ensure_ascii=False)

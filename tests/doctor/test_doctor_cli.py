@@ -211,7 +211,9 @@ def test_human_report_has_one_line_per_layer_and_a_tally(run_doctor: RunDoctor) 
     assert lines[0] == "pgc doctor · client: unknown · static checks only (--offline)"
     assert "DIRECT_URL  (--url)" in lines
     assert "  [-] live      skipped: --offline (static checks only)" in lines
-    assert re.fullmatch(r"No problems found in 1 target, 8 checks, \d+\.\d s\.", lines[-1])
+    assert re.fullmatch(
+        r"No problems found \(0 errors, 0 warnings, 0 info\) in 1 target, 8 checks, \d+\.\d s\.", lines[-1]
+    )
 
 
 def test_human_report_shows_detail_and_fix_under_a_problem(run_doctor: RunDoctor) -> None:
@@ -220,8 +222,8 @@ def test_human_report_shows_detail_and_fix_under_a_problem(run_doctor: RunDoctor
     )
     text = result.stdout
     assert "  [✗] direct-url-is-pooled: The URL meant for migrations goes through a pooler" in text
-    assert "Fix: Set DIRECT_URL to the direct endpoint:" in text
-    assert "Doctor found 1 error, 1 warning in 2 targets" in text
+    assert "fix: Set DIRECT_URL to the direct endpoint:" in text
+    assert "Doctor found 1 error, 1 warning, 0 info in 2 targets" in text
 
 
 def test_github_format_annotates_findings(run_doctor: RunDoctor) -> None:
@@ -258,7 +260,7 @@ def test_junit_format_is_xml(run_doctor: RunDoctor) -> None:
 def test_markdown_format_has_a_table_per_target(run_doctor: RunDoctor) -> None:
     result = run_doctor("--format", "markdown", "--offline", "--url", f"DIRECT_URL={NEON_DIRECT}")
     assert "#### DIRECT_URL" in result.stdout
-    assert "| – | dns | skipped: --offline (static checks only) |" in result.stdout
+    assert "| - | dns | skipped: --offline (static checks only) |" in result.stdout
 
 
 def test_help_describes_the_command(run_doctor: RunDoctor) -> None:

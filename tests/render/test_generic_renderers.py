@@ -36,7 +36,7 @@ def test_github_annotations_use_the_severity_as_the_command() -> None:
 def test_github_annotation_escapes_message_and_properties() -> None:
     first = github.render([Section("A:B,C", None, (ERROR,))], "t").splitlines()[0]
     assert first == (
-        "::error title=A%3AB%2CC%3A tcp-timeout::No answer: packets are dropped: no answer, 100%25%0Amore"
+        "::error title=A%3AB%2CC%3A tcp-timeout::No answer: packets are dropped: no answer, 100%25\\nmore"
         "%0AFix: Allow 5432"
     )
 
@@ -81,7 +81,9 @@ def test_junit_failure_carries_detail_and_fix() -> None:
     failure = root.find(".//failure")
     assert failure is not None
     assert failure.get("type") == "tcp-timeout"
-    assert failure.text == "no answer, 100%\nmore\nFix: Allow 5432"
+    assert (
+        failure.text == "no answer, 100%\\nmore\nFix: Allow 5432"
+    )  # a newline in a detail is shown, not obeyed
 
 
 def test_junit_empty_section_has_one_passing_case() -> None:
@@ -117,4 +119,6 @@ def test_markdown_section_without_findings_says_so() -> None:
 
 
 def test_markdown_of_a_clean_report_is_a_check_mark() -> None:
-    assert markdown.render([Section("URL")], "pgc url check").startswith("### ✓ pgc url check: no findings")
+    assert markdown.render([Section("URL")], "pgc url check").startswith(
+        "### ✓ pgc url check: 0 errors, 0 warnings, 0 info"
+    )

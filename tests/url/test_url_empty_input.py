@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from typer.testing import CliRunner
 
@@ -25,7 +27,12 @@ COMMANDS = [
 def test_an_empty_url_argument_is_a_usage_error(command: list[str], value: str) -> None:
     result = runner.invoke(app, ["url", *command, value])
     assert result.exit_code == 2
-    assert result.stdout == ""
+    machine = (
+        '{"schema": "pgc.error/v1", "ok": false, "errors": [{"code": "usage-error", "message": "empty URL"}]}'
+    )
+    assert result.stdout == (
+        "" if "--json" not in command else json.dumps(json.loads(machine), indent=2) + "\n"
+    )
     assert result.stderr == "pgc: error: empty URL\n"
 
 

@@ -1,0 +1,81 @@
+"""The one sanitizer of text pgc did not write: control characters are shown, never obeyed.
+
+Server-controlled strings (ErrorResponse fields, ParameterStatus values, certificate names) and
+anything else that reaches a report pass `sanitize()` in `render.emit` before any renderer runs;
+one-line messages on stderr pass `escape_controls()` at the CLI edge. A terminal then never sees
+an escape sequence from the network (clear screen, OSC window titles and links, `ESC[6n`, which
+makes the terminal type into stdin), and JSON never carries a raw C1 control (U+009B is CSI).
+
+Escaped: C0 (U+0000–U+001F, newline and tab too), DEL, C1 (U+0080–U+009F), the bidirectional
+overrides and isolates (which reorder what is shown), U+2028/U+2029 (line breaks for some
+readers), U+FFFE/U+FFFF (not characters; invalid XML), and lone surrogates (bytes that were not
+UTF-8). `\\n` and `\\t` read as such; everything else as `\\xNN` or `\\uNNNN`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from enum import Enum
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufffe\uffff\ud800-\udfff]"
+)
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def _escape(m: re.Match[str]) -> str:
+    char = m.group(0)
+    if char in _NAMED:
+        return _NAMED[char]
+    code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, kept by surrogateescape
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def escape_controls(text: str) -> str:
+    """`text` with every control character shown escaped: safe on a terminal, in one line."""
+    return _UNSAFE.sub(_escape, text)
+
+
+def is_clean(text: str) -> bool:
+    return _UNSAFE.search(text) is None
+
+
+def sanitize(value: T) -> T:
+    """`value` with every string in it escaped, however deep: strings, tuples, lists, dicts and
+    dataclasses (rebuilt with `dataclasses.replace`); anything else is returned as it is."""
+    return _walk(value, 0)  # type: ignore[no-any-return]
+
+
+def _walk(value: Any, depth: int) -> Any:
+    if depth > 40:
+        return value
+    if isinstance(value, str):
+        return escape_controls(value) if not isinstance(value, Enum) else value
+    if isinstance(value, (int, float, bool, Enum)) or value is None:
+        return value
+    if isinstance(value, tuple):
+        items = tuple(_walk(v, depth + 1) for v in value)
+        if hasattr(value, "_fields"):  # a named tuple
+            return type(value)(*items)
+        return items
+    if isinstance(value, list):
+        return [_walk(v, depth + 1) for v in value]
+    if isinstance(value, dict):
+        return {_walk(k, depth + 1): _walk(v, depth + 1) for k, v in value.items()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {
+            f.name: _walk(getattr(value, f.name), depth + 1)
+            for f in dataclasses.fields(value)
+            if f.init and hasattr(value, f.name)
+        }
+        try:
+            return dataclasses.replace(value, **changes)
+        except (TypeError, ValueError):  # a dataclass whose __post_init__ refuses: keep it
+            return value
+    return value
