@@ -10,14 +10,17 @@ import typer
 
 from pgconnect_cli.cli._common import (
     FormatOption,
+    IgnoreOption,
     JsonOption,
     NoColorOption,
     OutputFormat,
+    QuietOption,
     StrictOption,
     apply_no_color,
     fail,
     pick_format,
     read_stdin_line,
+    report_settings,
 )
 from pgconnect_cli.errors import PgcError, UsageError
 
@@ -145,16 +148,21 @@ def check(
     fmt: FormatOption = OutputFormat.human,
     json_flag: JsonOption = False,
     strict: StrictOption = False,
+    ignore: IgnoreOption = None,
+    quiet: QuietOption = False,
     no_color: NoColorOption = False,
 ) -> None:
     """Lint a .env: syntax, duplicates, quoting hazards, mode, git-ignore, and its PostgreSQL URLs."""
+    from pgconnect_cli.findings import ignore as accept
     from pgconnect_cli.render.emit import emit
     from pgconnect_cli.usecases.env_check import run_check
 
     apply_no_color(no_color)
+    output = pick_format(fmt, json_flag)
+    ids, strict = report_settings(ignore, strict)
     try:
-        result = run_check(_path(file), strict=strict)
+        result = accept(run_check(_path(file), strict=strict), ids)
     except PgcError as err:
         fail(err)
-    emit(result, pick_format(fmt, json_flag), strict=strict, title=result.title)
+    emit(result, output, strict=strict, quiet=quiet, title=result.title)
     raise typer.Exit(result.exit_code)

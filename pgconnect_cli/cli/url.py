@@ -15,14 +15,17 @@ import typer
 
 from pgconnect_cli.cli._common import (
     FormatOption,
+    IgnoreOption,
     JsonOption,
     NoColorOption,
     OutputFormat,
+    QuietOption,
     StrictOption,
     apply_no_color,
     fail,
     pick_format,
     read_url_argument,
+    report_settings,
 )
 from pgconnect_cli.errors import PgcError, UsageError
 
@@ -202,6 +205,8 @@ def check(
     json_: JsonOption = False,
     no_color: NoColorOption = False,
     strict: StrictOption = False,
+    ignore: IgnoreOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Parse and lint one URL: its parts (password masked), provider, pooled or direct, findings.
 
@@ -210,11 +215,13 @@ def check(
     apply_no_color(no_color)
     chosen = pick_format(fmt, json_)
     raw = _raw(url, env)
+    ids, strict = report_settings(ignore, strict)
     from pgconnect_cli.checks.url import Context, check_url
+    from pgconnect_cli.findings import ignore as accept
     from pgconnect_cli.render.emit import emit
 
-    result = check_url(raw, context=Context(for_.value))
-    emit(result, chosen, strict=strict)
+    result = accept(check_url(raw, context=Context(for_.value)), ids)
+    emit(result, chosen, strict=strict, quiet=quiet)
     raise typer.Exit(result.exit_code(strict=strict))
 
 

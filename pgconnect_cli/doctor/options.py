@@ -24,6 +24,7 @@ class DoctorOptions:
     client: Client | None = None
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
     home: Path | None = None
+    wait: float = 0.0  # --wait: seconds to wait for the servers to answer on TCP before the checks
 
 
 def _ip(text: str) -> str | None:

@@ -76,15 +76,20 @@ def print_findings(findings: Sequence[Finding], console: Console, *, indent: int
     printer.print_findings(console, findings, indent=indent, ordered=True)
 
 
-def render(check: UrlCheck, console: Console | None = None, *, verbose: bool = False) -> None:
+def render(
+    check: UrlCheck, console: Console | None = None, *, verbose: bool = False, quiet: bool = False
+) -> None:
+    """The URL, its parts, the findings, the tally; `quiet`: only the problems and the tally."""
     out = console or stdout()
-    out.print(Text(check.url, style="bold"))
-    if check.conninfo is not None:
-        print_parts(parts(check.conninfo, check.classification), out)
-    out.print()
     context = f"(checked for: {check.context.value})"
-    if check.findings:
-        printer.print_findings(out, check.findings, ordered=True)
+    shown = [f for f in check.findings if printer.problem(f)] if quiet else list(check.findings)
+    if not quiet:
+        out.print(Text(check.url, style="bold"))
+        if check.conninfo is not None:
+            print_parts(parts(check.conninfo, check.classification), out)
+        out.print()
+    if any(not f.ignored for f in shown):
+        printer.print_findings(out, shown, ordered=True)
         out.print()
     if printer.clean(check.findings):
         line = Text(symbols()["pass"], style="green")
@@ -92,3 +97,4 @@ def render(check: UrlCheck, console: Console | None = None, *, verbose: bool = F
         out.print(line)
     else:
         out.print(Text(f"{printer.tally(check.findings)} {context}"))
+    printer.print_ignored(out, check.findings)
