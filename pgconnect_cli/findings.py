@@ -950,6 +950,18 @@ _SPECS = (
         "network fault.",
         "Raise the limit (`ulimit -n 4096`) or check fewer URLs in one run.",
     ),
+    # --- the URL's settings, CI preflight (ciflags helper) -------------------------------------
+    _spec(
+        "connect-timeout-disabled",
+        "warning",
+        "url",
+        "connect_timeout=0 turns the connection timeout off",
+        "libpq reads a zero or negative connect_timeout as `wait indefinitely` (psycopg waits 130 s); "
+        "Prisma reads 0 as no timeout. A host that drops packets (a firewall, a stopped instance) then "
+        "hangs the app, a migration or a deploy for minutes instead of failing in seconds.",
+        "Give a number of seconds, e.g. connect_timeout=10 (libpq's minimum is 2; 10-15 covers a "
+        "serverless database waking up).",
+    ),
     # --- .env files, second tranche (env helper) -------------------------------------------
     _spec(
         "env-example-real-password",

@@ -39,6 +39,8 @@ class Project:
     prisma_schema: Path | None = None
     prisma_config: Path | None = None
     prisma_major: int | None = None  # from package.json, when pinned
+    # Why no client was taken from a file that names one (pgc's own source tree), for the report
+    note: str = ""
 
     @property
     def uses_prisma(self) -> bool:
@@ -53,6 +55,10 @@ class Project:
         return (self.prisma_major is not None and self.prisma_major >= 7) or (
             self.prisma_major is None and self.prisma_config is not None
         )
+
+
+# `name = "pgconnect-cli"` in a pyproject.toml's [project] table: pgc's own source tree
+OWN_PROJECT = re.compile(r'(?m)^\s*name\s*=\s*["\']pgconnect-cli["\']')
 
 
 def _read(path: Path) -> str:
@@ -100,7 +106,13 @@ def detect(root: Path) -> Project:
         clients.append(Client.POSTGRES_JS)
     if "pg" in deps:
         clients.append(Client.NODE_POSTGRES)
-    py = " ".join(_read(root / n) for n in ("pyproject.toml", "requirements.txt", "setup.cfg", "Pipfile"))
+    names = ["pyproject.toml", "requirements.txt", "setup.cfg", "Pipfile"]
+    note = ""
+    if OWN_PROJECT.search(_read(root / "pyproject.toml")):
+        # pgc's own checkout (the README tour run in it): its dependencies are not an app's client
+        names = ["requirements.txt", "setup.cfg", "Pipfile"]
+        note = "pyproject.toml is pgc's own source tree, not an app; pass --client"
+    py = " ".join(_read(root / n) for n in names)
     if re.search(r"\bpsycopg(?!2)", py):
         clients.append(Client.PSYCOPG)
     if re.search(r"\basyncpg\b", py):
@@ -111,6 +123,7 @@ def detect(root: Path) -> Project:
         prisma_schema=schema if schema.is_file() else None,
         prisma_config=config,
         prisma_major=prisma_major,
+        note=note if not clients else "",
     )
 
 

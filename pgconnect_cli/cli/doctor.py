@@ -172,8 +172,10 @@ def _diagnose(
         raise UsageError(f"--wait {wait:g}: give a number of seconds from 0 to 3600")
     if timeout is None:
         timeout = settings.timeout if settings.timeout is not None else doctor.DEFAULT_TIMEOUT
+    client_source = "--client"
     if client is None and settings.client is not None:
         client = Client(settings.client)
+        client_source = settings.path.name if settings.path is not None else "settings"
     strict = strict or bool(settings.strict)
     nameserver, port = doctor.parse_resolver(resolver) if resolver else (None, 53)
     config = ResolverConfig(nameserver=nameserver, port=port, pins=doctor.parse_pins(resolve))
@@ -200,6 +202,7 @@ def _diagnose(
         client=client,
         home=Path.home(),
         wait=wait,
+        client_source=client_source,
     )
     detected = project.detect(Path.cwd())
     if show_progress and not offline and sys.stderr.isatty():

@@ -22,7 +22,7 @@ class ClientContext:
     @property
     def label(self) -> str:
         if self.client is None:
-            return "unknown"
+            return f"unknown ({self.source})" if self.source else "unknown"
         return f"{self.client.value} ({self.source})" if self.source else self.client.value
 
 

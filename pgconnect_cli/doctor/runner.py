@@ -339,7 +339,7 @@ def run(
     `file_findings` are about the files the targets came from (`env-syntax`); they join the pair's
     and the project's findings. `shadowed` lists .env values the targets hide from loaders."""
     started = time.monotonic()
-    client = settling.client_context(options.client, project)
+    client = settling.client_context(options.client, project, options.client_source)
     statics = [settling.static_result(t, client, project) for t in targets]
     skips = [settling.skip_reason(s, offline=options.offline) for s in statics]
     observations: list[Observations | None] = [None] * len(targets)

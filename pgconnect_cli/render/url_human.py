@@ -44,9 +44,19 @@ def _password(ci: ConnInfo) -> str:
     return "(none: .pgpass or PGPASSWORD)"
 
 
+def postgres_scheme(ci: ConnInfo) -> bool:
+    """libpq's schemes and key=value, SQLAlchemy's postgresql+driver://, Prisma's prisma+postgres://."""
+    scheme = ci.scheme.lower()
+    return ci.is_libpq_scheme or scheme.startswith(("postgresql+", "postgres+")) or scheme == "prisma+postgres"
+
+
 def parts(ci: ConnInfo, classification: Classification | None) -> list[tuple[str, str]]:
     """(label, value) rows: the URL's parts with secrets masked, then the provider."""
     rows: list[tuple[str, str]] = []
+    if not postgres_scheme(ci):
+        # mysql://, https://: libpq's defaults (port 5432, the operating-system user) say nothing
+        # about such a URL, so no part is guessed
+        return [("scheme", f"{ci.scheme}: not PostgreSQL (no parts guessed)")]
     if ci.form is Form.URI:
         rows.append(("scheme", ci.scheme))
     else:
