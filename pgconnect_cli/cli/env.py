@@ -32,6 +32,12 @@ app = typer.Typer(help="Write and check .env files with DATABASE_URL and DIRECT_
 # kept in step with usecases.env_init.PROVIDER_CHOICES (a test checks it); here for --help only
 PROVIDERS_HELP = "neon, supabase, prisma-postgres, azure, generic, local"
 
+
+def _complete_provider(incomplete: str) -> list[str]:
+    """`env init --provider <TAB>`: the preset names (nothing imported: completion stays fast)."""
+    return [p for p in PROVIDERS_HELP.split(", ") if p.startswith(incomplete)]
+
+
 FileOption = Annotated[
     str, typer.Option("--file", metavar="PATH", help="The .env file (`/dev/stdin` reads a stream).")
 ]
@@ -91,7 +97,10 @@ def init(
     provider: Annotated[
         str | None,
         typer.Option(
-            "--provider", metavar="PROVIDER", help=f"Provider preset when asking for parts: {PROVIDERS_HELP}."
+            "--provider",
+            metavar="PROVIDER",
+            help=f"Provider preset when asking for parts: {PROVIDERS_HELP}.",
+            autocompletion=_complete_provider,
         ),
     ] = None,
     region: Annotated[

@@ -47,7 +47,9 @@ def _password(ci: ConnInfo) -> str:
 def postgres_scheme(ci: ConnInfo) -> bool:
     """libpq's schemes and key=value, SQLAlchemy's postgresql+driver://, Prisma's prisma+postgres://."""
     scheme = ci.scheme.lower()
-    return ci.is_libpq_scheme or scheme.startswith(("postgresql+", "postgres+")) or scheme == "prisma+postgres"
+    return (
+        ci.is_libpq_scheme or scheme.startswith(("postgresql+", "postgres+")) or scheme == "prisma+postgres"
+    )
 
 
 def parts(ci: ConnInfo, classification: Classification | None) -> list[tuple[str, str]]:
