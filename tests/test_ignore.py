@@ -134,3 +134,11 @@ def test_github_format_annotates_no_ignored_finding(isolation: Path) -> None:
     out = cli(*args, "--format", "github", env={"GITHUB_STEP_SUMMARY": None}).stdout
     assert not any(line.startswith("::error") for line in out.splitlines())
     assert out.splitlines()[-1].endswith("; 1 ignored: password-unencoded")
+
+
+def test_env_check_github_annotations_point_at_the_line(isolation: Path) -> None:
+    (isolation / ".env").write_text(f"APP=shop\nDATABASE_URL={RAW_AT}\n")
+    (isolation / ".env").chmod(0o600)
+    out = cli("env", "check", "--format", "github", env={"GITHUB_STEP_SUMMARY": None}).stdout
+    annotation = next(line for line in out.splitlines() if "password-unencoded" in line)
+    assert annotation.startswith("::error file=.env,line=2,")
