@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.pgc-installed
 
-.PHONY: setup system-deps demo test lint typecheck unit bench completions docs clean lab-down
+.PHONY: setup system-deps node-deps demo test lint typecheck unit bench completions docs clean lab-down
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 system-deps:
 	@sh scripts/system-deps.sh
 
+## node-deps: Node >= 20.19 and the Node clients tests/clients runs for real, into .cache/ (git-ignored)
+node-deps:
+	@sh scripts/node-deps.sh
+
 setup: system-deps $(STAMP)
 
 ## demo: a local PostgreSQL + PgBouncer (pgc lab), its .env, and the doctor on it
@@ -27,7 +31,7 @@ demo: setup
 	cd "$$(mktemp -d)" && $(CURDIR)/$(BIN)/pgc doctor --env-file $(CURDIR)/.demo.env --no-environment
 
 ## test: lint, types and the whole suite against real servers the suite starts itself
-test: setup lint typecheck
+test: setup node-deps lint typecheck
 	HYPOTHESIS_PROFILE=full $(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -58,4 +62,4 @@ lab-down: $(STAMP)
 
 clean:
 	-$(BIN)/pgc lab down
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis .demo.env
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache .ruff_cache .hypothesis .demo.env

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from pgconnect_cli.conninfo import MASK, ConnInfo, ParseError, parse, to_uri
+from pgconnect_cli.conninfo import MASK, ConnInfo, ParseError, masked_uri, parse, to_uri
 from pgconnect_cli.conninfo.redact import scrub
 from pgconnect_cli.errors import PgcError, UsageError
 
@@ -241,7 +241,7 @@ def masked_value(value: str | None) -> str:
     if not value:
         return value or ""
     try:
-        return parse(value).masked()
+        return masked_uri(parse(value))
     except ParseError:
         return MASK
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 from typing import Any
 
-from pgconnect_cli.conninfo.build import ENV_VARS, MASK, to_uri
+from pgconnect_cli.conninfo.build import ENV_VARS, MASK, masked_uri, to_uri
 from pgconnect_cli.conninfo.convert import libpq_keywords
 from pgconnect_cli.conninfo.model import LIBPQ_KEYWORDS, PRISMA_ONLY_PARAMS, ConnInfo, Form
 from pgconnect_cli.conninfo.params import merge_options, search_path_option
@@ -209,7 +209,7 @@ def choose_url(targets: Sequence[Target], *, url: str | None = None, allow_poole
     """The direct URL: a direct variable, else derived, else DATABASE_URL if direct."""
     if url is not None:
         ci = _parse_target("--url", url, None)
-        notes = [_info(f"using --url ({ci.masked()})")]
+        notes = [_info(f"using --url ({masked_uri(ci)})")]
         c = classify(ci)
         if _is_pooled(ci) and c.pool_mode is not PoolMode.SESSION:
             notes.append(
@@ -229,12 +229,12 @@ def choose_url(targets: Sequence[Target], *, url: str | None = None, allow_poole
     ci = _parse_target(app.name, app.value, _where(app))
     c = classify(ci)
     if c.endpoint is Endpoint.DIRECT:
-        note = _info(f"using {app.name} {_where(app)}: {c.reason} ({ci.masked()})")
+        note = _info(f"using {app.name} {_where(app)}: {c.reason} ({masked_uri(ci)})")
         return Choice(app.name, ci, app.value, (note,))
     if not _is_pooled(ci):
         note = _info(
             f"using {app.name} {_where(app)} as the direct URL: nothing marks it as pooled "
-            f"({c.reason}) ({ci.masked()})"
+            f"({c.reason}) ({masked_uri(ci)})"
         )
         return Choice(app.name, ci, app.value, (note,))
     try:
@@ -247,18 +247,18 @@ def choose_url(targets: Sequence[Target], *, url: str | None = None, allow_poole
                 "pooler anyway)"
             ) from None
         note = _warning(
-            f"using the pooled {app.name} {_where(app)} because of --allow-pooled ({ci.masked()}): "
+            f"using the pooled {app.name} {_where(app)} because of --allow-pooled ({masked_uri(ci)}): "
             "through a transaction pooler migrations, dumps and session settings can fail"
         )
         return Choice(app.name, ci, app.value, (note,), pooled=True)
-    note = _info(f"using the direct URL derived from {app.name} {_where(app)}: {derived.masked()}")
+    note = _info(f"using the direct URL derived from {app.name} {_where(app)}: {masked_uri(derived)}")
     return Choice(app.name, derived, to_uri(derived, scheme=ci.scheme or None), (note,))
 
 
 def _choose_direct_variable(direct: Target, app: Target | None) -> Choice:
     ci = _parse_target(direct.name, direct.value, _where(direct))
     text = direct.value
-    notes = [_info(f"using {direct.name} {_where(direct)} ({ci.masked()})")]
+    notes = [_info(f"using {direct.name} {_where(direct)} ({masked_uri(ci)})")]
     c = classify(ci)
     if _is_pooled(ci) and c.pool_mode is not PoolMode.SESSION:
         notes.append(

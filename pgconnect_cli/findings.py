@@ -30,7 +30,7 @@ class Finding:
     """One observation with evidence and the exact change that fixes it.
 
     Every string in a Finding must already be free of secrets: build details from masked
-    URLs (`ConnInfo.masked()`) and pass server texts through `redact.scrub()`.
+    URLs (`conninfo.masked_uri()`) and pass server texts through `redact.scrub()`.
     """
 
     id: str
@@ -568,8 +568,41 @@ _SPECS = (
         "warning",
         "server",
         "The planned connections exceed what the server allows",
-        "Instances × per-instance pool size is more than the server, pooler or plan admits.",
-        "Lower connection_limit per instance or use the pooled endpoint.",
+        "Instances (× concurrent serverless functions) × per-instance pool size, plus the Prisma CLI's "
+        "own direct connections on a direct endpoint, is more than the server, pooler or plan admits "
+        "(a warning when under 10 % of the limit is left).",
+        "Size each pool at the share `pgc pool plan` prints (limit ÷ instances), run fewer instances, "
+        "use the pooled endpoint, or move to a plan with more connections.",
+    ),
+    # --- provider rows (providers.py): what a host's name says --------------------------
+    _spec(
+        "read-only-endpoint",
+        "warning",
+        "url",
+        "The migration URL names a read-only endpoint",
+        "The host is a provider's reader or standby endpoint (Aurora cluster-ro-, DigitalOcean replica-, "
+        "Fly Postgres port 5433): migrations fail there with `cannot execute … in a read-only transaction`.",
+        "Use the writer endpoint (Aurora: cluster- instead of cluster-ro-; DigitalOcean: without replica-).",
+    ),
+    _spec(
+        "host-network-restricted",
+        "info",
+        "url",
+        "The host is reachable only inside a private or IPv6-only network",
+        "The name resolves only inside the provider's private network (Fly .internal/.flycast, "
+        "*.railway.internal, Render's internal hosts) or only over IPv6 (Supabase's direct host without "
+        "the IPv4 add-on): from elsewhere (CI, a laptop, an IPv4-only host) it does not resolve or connect.",
+        "Connect from inside that network (or through the provider's proxy), or use its public or "
+        "IPv4 endpoint (Supabase: the shared pooler).",
+    ),
+    _spec(
+        "provider-shut-down",
+        "error",
+        "url",
+        "The provider has shut down",
+        "The host belongs to a hosted PostgreSQL service that no longer runs (Tembo Cloud, 2025): "
+        "nothing answers there any more.",
+        "Migrate the database to another provider and use its URL.",
     ),
     # --- server, role and auth states (ids owned by issue 11, the server doctor; added here by
     # `explain`, which maps pasted messages onto them; the doctor will produce them live) ----------
@@ -984,6 +1017,28 @@ _SPECS = (
         "Write the value out in full (`pgc env init` writes both URLs), or load .env with a loader "
         "that expands (dotenv-expand for Node).",
     ),
+    # --- the client the project uses (issue 10; checks helper) ---------------------------------
+    _spec(
+        "param-client-rejects",
+        "error",
+        "url",
+        "The project's client fails on a parameter in this URL",
+        "Clients read the URL differently: psycopg and psycopg2 hand it to libpq, which refuses every "
+        "parameter it does not know (`invalid URI query parameter`); asyncpg, postgres.js and pgx send "
+        "unknown ones to the server as startup parameters, which PgBouncer refuses (`unsupported startup "
+        "parameter`) and PostgreSQL too (`unrecognized configuration parameter`). Prisma's parameters "
+        "(pgbouncer=true, connection_limit) break them all.",
+        "Remove the parameter from the URL this client reads; set the client's own option instead.",
+    ),
+    _spec(
+        "param-client-ignores",
+        "info",
+        "url",
+        "The project's client ignores a parameter in this URL",
+        "Prisma 7's driver adapters and node-postgres do not read Prisma 6's URL parameters "
+        "(connection_limit, pool_timeout, pgbouncer, connect_timeout): the setting has no effect.",
+        "Set the client's own option (its pool size and connect timeout are in docs/clients.md).",
+    ),
 )
 
 CATALOGUE: dict[str, FindingSpec] = {s.id: s for s in _SPECS}
@@ -1008,12 +1063,6 @@ def finding(
         fix=fix if fix is not None else spec.fix,
         line=line,
     )
-
-
-def worst(findings: Iterable[Finding]) -> Severity | None:
-    """The worst severity among the findings that count (ignored ones do not)."""
-    ranked = sorted((f for f in findings if not f.ignored), key=lambda f: f.severity.rank, reverse=True)
-    return ranked[0].severity if ranked else None
 
 
 def exit_code_for(findings: Iterable[Finding], *, strict: bool = False) -> int:

@@ -8,25 +8,65 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pgconnect_cli.conninfo.model import LIBPQ_KEYWORDS
 from pgconnect_cli.errors import UsageError
+from pgconnect_cli.providers import Role, integration_vars_of_all_rows
 
 if TYPE_CHECKING:
     from pgconnect_cli.dotenv_file import EnvDocument
 
-POOLED_NAMES = ("DATABASE_URL", "POSTGRES_PRISMA_URL")
-DIRECT_NAMES = ("DIRECT_URL", "DIRECT_DATABASE_URL", "DATABASE_URL_UNPOOLED", "POSTGRES_URL_NON_POOLING")
 _PG_SCHEME = re.compile(r"^(postgres(ql)?(\+[a-z0-9_]+)?|prisma\+postgres)://", re.IGNORECASE)
 
 
 class Expected(str, Enum):
     POOLED = "pooled"
     DIRECT = "direct"
+
+
+def _integration_roles() -> tuple[dict[str, Expected], tuple[tuple[re.Pattern[str], Expected], ...]]:
+    """Variable names with the endpoint they hold: pgc's own (DATABASE_URL pooled, DIRECT_URL direct)
+    and those of the provider table whose role is the same for every provider that sets them."""
+    roles: dict[str, set[Role | None]] = {}
+    for var in integration_vars_of_all_rows():
+        roles.setdefault(var.name, set()).add(var.role)
+    names = {n: Expected.POOLED for n in ("DATABASE_URL", "POSTGRES_PRISMA_URL")}
+    names |= {n: Expected.DIRECT for n in ("DIRECT_URL", "DIRECT_DATABASE_URL", "DATABASE_URL_UNPOOLED")}
+    names["POSTGRES_URL_NON_POOLING"] = Expected.DIRECT
+    patterns: list[tuple[re.Pattern[str], Expected]] = []
+    for name, seen in roles.items():
+        role = next(iter(seen))
+        if name in names or len(seen) != 1 or role is None:
+            continue  # ambiguous (POSTGRES_URL is pooled on Vercel, direct for Prisma Postgres)
+        expected = Expected(role.value)
+        if "<" in name:
+            patterns.append((re.compile(re.sub(r"<[A-Z]+>", "[A-Z0-9_]+", name)), expected))
+        else:
+            names[name] = expected
+    return names, tuple(patterns)
+
+
+_NAMES, _PATTERNS = _integration_roles()
+POOLED_NAMES = tuple(n for n, e in _NAMES.items() if e is Expected.POOLED)
+DIRECT_NAMES = tuple(n for n, e in _NAMES.items() if e is Expected.DIRECT)
+# Prisma Postgres' Vercel Marketplace integration: beside DATABASE_URL_POOLED, DATABASE_URL is direct.
+_POOLED_TWIN = {"DATABASE_URL": "DATABASE_URL_POOLED"}
+
+
+def expected_for(name: str, names: Iterable[str] = ()) -> Expected | None:
+    """The endpoint a variable is expected to hold, given the other variable names beside it."""
+    if name in _POOLED_TWIN and _POOLED_TWIN[name] in set(names):
+        return Expected.DIRECT
+    if name in _NAMES:
+        return _NAMES[name]
+    for pattern, expected in _PATTERNS:
+        if pattern.fullmatch(name):
+            return expected
+    return None
 
 
 class Source(str, Enum):
@@ -42,14 +82,11 @@ class Target:
     source: Source = Source.FLAG
     path: str | None = None  # the .env file, when it came from one
     line: int | None = None
+    role: Expected | None = None  # set by discovery when the names beside it decide (Prisma's pair)
 
     @property
     def expected(self) -> Expected | None:
-        if self.name in POOLED_NAMES:
-            return Expected.POOLED
-        if self.name in DIRECT_NAMES:
-            return Expected.DIRECT
-        return None
+        return self.role if self.role is not None else expected_for(self.name)
 
 
 def _trim(value: str) -> str:
@@ -61,8 +98,10 @@ def looks_like_postgres_url(value: str) -> bool:
     return bool(_PG_SCHEME.match(_trim(value)))
 
 
-def _is_candidate(name: str, value: str) -> bool:
-    if name in POOLED_NAMES or name in DIRECT_NAMES:
+def is_candidate(name: str, value: str) -> bool:
+    """A variable that holds (or is meant to hold) a PostgreSQL URL: a known name, or any *_URL
+    whose value is one."""
+    if expected_for(name) is not None:
         return bool(_trim(value))
     return name.endswith("_URL") and looks_like_postgres_url(value)
 
@@ -78,17 +117,6 @@ def read_dotenv_document(path: Path) -> EnvDocument:
     if not current.exists:
         raise UsageError(f"{path}: no such file")
     return parse_document(current.text)
-
-
-def read_dotenv(path: Path) -> list[tuple[str, str, int]]:
-    """(key, value, line) for every binding python-dotenv reads, without interpolation (last one wins)."""
-    doc = read_dotenv_document(path)
-    out = []
-    for key, value in doc.values().items():
-        last = doc.last(key)
-        if value is not None and last is not None:
-            out.append((key, value, last.line))
-    return out
 
 
 @dataclass(frozen=True)
@@ -130,7 +158,7 @@ def discover_env(
         documents.append((path, doc))
         for key, value in doc.values().items():
             last = doc.last(key)
-            if value is None or last is None or not _is_candidate(key, value):
+            if value is None or last is None or not is_candidate(key, value):
                 continue
             earlier = found.get(key)
             if earlier is None:
@@ -139,7 +167,7 @@ def discover_env(
                 shadowed.append(Shadowed(key, str(path), last.line, _trim(value), earlier.path or ""))
     if include_environment:
         for key, value in environ.items():
-            if not _is_candidate(key, value):
+            if not is_candidate(key, value):
                 continue
             earlier = found.get(key)
             if earlier is not None and earlier.path and earlier.value != _trim(value):
@@ -148,7 +176,11 @@ def discover_env(
                 )
             found[key] = Target(key, _trim(value), Source.ENVIRONMENT)
     order = {n: i for i, n in enumerate(POOLED_NAMES + DIRECT_NAMES)}
-    targets = sorted(found.values(), key=lambda t: (order.get(t.name, 99), t.name))
+    names = set(found)
+    targets = sorted(
+        (replace(t, role=expected_for(t.name, names)) for t in found.values()),
+        key=lambda t: (order.get(t.name, 99), t.name),
+    )
     return Discovery(tuple(targets), tuple(shadowed), tuple(documents))
 
 

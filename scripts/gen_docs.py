@@ -1,4 +1,5 @@
-"""Regenerate docs/findings.md from the finding catalogue (`make docs`; a test checks it is current)."""
+"""Regenerate docs/findings.md from the finding catalogue and docs/clients.md from the client table
+(`make docs`; tests check both are current)."""
 
 from __future__ import annotations
 
@@ -32,6 +33,16 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    path = Path(__file__).resolve().parent.parent / "docs" / "findings.md"
-    path.write_text(render())
-    print(f"wrote {path.name}")
+    import providers_doc  # scripts/providers_doc.py: docs/providers.md from the provider table
+
+    from pgconnect_cli import clients
+
+    docs = Path(__file__).resolve().parent.parent / "docs"
+    pages = (
+        (docs / "findings.md", render()),
+        (docs / "providers.md", providers_doc.render()),
+        (docs / "clients.md", clients.markdown()),
+    )
+    for path, text in pages:
+        path.write_text(text)
+        print(f"wrote {path.name}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from pgconnect_cli.checks.envfile import UrlLinter
+from pgconnect_cli.conninfo import masked_uri
 from pgconnect_cli.dotenv_file import EnvDocument
 from pgconnect_cli.findings import Finding, finding
 from pgconnect_cli.providers import is_loopback
@@ -38,7 +39,7 @@ def example_findings(label: str, doc: EnvDocument, lint_url: UrlLinter) -> list[
             finding(
                 "env-example-real-password",
                 f"{label} line {s.line} ({s.key}): the URL for {', '.join(hosts)} holds a password that "
-                f"is no placeholder ({ci.masked()}).",
+                f"is no placeholder ({masked_uri(ci)}).",
                 f"Replace it in {label} with a placeholder such as [YOUR-PASSWORD] and change the real "
                 "password: it is in the repository's history.",
                 line=s.line,

@@ -10,17 +10,24 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 from pgconnect_cli.checks.env_reference import expanded_values, reference_findings
-from pgconnect_cli.checks.pair import PairUrl, check_pair, how_known
-from pgconnect_cli.conninfo import MASK, ConnInfo, ParseError, parse
+from pgconnect_cli.checks.pair import PairUrl, check_pair
+from pgconnect_cli.checks.pair import prisma_migrations_findings as prisma_migrations_findings  # re-export
+from pgconnect_cli.checks.prisma import PrismaAdvice as PrismaAdvice  # re-exported (moved in the redesign)
+from pgconnect_cli.checks.prisma import prisma_advice as prisma_advice  # re-exported (moved in the redesign)
+from pgconnect_cli.conninfo import MASK, ConnInfo, ParseError, masked_uri, parse
 from pgconnect_cli.dotenv_file import EnvDocument, Quote, Statement, parse_document
 from pgconnect_cli.findings import Finding, Severity, finding
 from pgconnect_cli.gitignore import GitStatus
 from pgconnect_cli.project import Project
-from pgconnect_cli.providers import Classification, Endpoint, PoolMode, classify
-from pgconnect_cli.targets import DIRECT_NAMES, POOLED_NAMES, Expected, looks_like_postgres_url
+from pgconnect_cli.providers import Classification, classify
+from pgconnect_cli.targets import (
+    Expected,
+    expected_for,
+    is_candidate,
+    looks_like_postgres_url,
+)
 
 _SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # In an unquoted bash word these split the line, start another command or quote: `a=b&c=d` runs
@@ -233,7 +240,7 @@ def postgres_bindings(doc: EnvDocument) -> list[tuple[Statement, int | None]]:
     for s in doc.bindings:
         if s.key is None or not s.value:
             continue
-        if s.key in POOLED_NAMES or s.key in DIRECT_NAMES or looks_like_postgres_url(s.value):
+        if is_candidate(s.key, s.value) or looks_like_postgres_url(s.value):
             kept = doc.last(s.key)
             out.append((s, kept.line if kept is not None and kept is not s else None))
     return out
@@ -251,7 +258,7 @@ def _shadowed(f: Finding, line: int, kept: int | None) -> Finding:
 
 def _masked(value: str) -> str:
     try:
-        return parse(value).masked()
+        return masked_uri(parse(value))
     except ParseError:
         return MASK
 
@@ -271,9 +278,7 @@ def check_env(
     urls: list[UrlReport] = []
     for s, kept in postgres_bindings(doc):
         assert s.key is not None and s.value is not None
-        target_expected = (
-            Expected.POOLED if s.key in POOLED_NAMES else Expected.DIRECT if s.key in DIRECT_NAMES else None
-        )
+        target_expected = expected_for(s.key, doc.values())
         value, extra = s.value, []
         if "${" in s.value:  # the value the project's .env loader gives the app
             extra = reference_findings(s, project)
@@ -292,7 +297,7 @@ def check_env(
             UrlReport(
                 s.key,
                 s.line,
-                ci.masked() if ci is not None else _masked(s.value),
+                masked_uri(ci) if ci is not None else _masked(s.value),
                 ci,
                 classification,
                 tuple(extra) + tuple(_shadowed(f, s.line, kept) for f in found),
@@ -314,163 +319,3 @@ def check_env(
     ]
     pair_findings = check_pair(pair, project) + prisma_migrations_findings(prisma, pair)
     return EnvReport(len(doc.values()), tuple(file_findings), tuple(urls), tuple(pair_findings))
-
-
-# --- what the project's Prisma config must say -----------------------------------------------
-
-PRISMA6_SNIPPET = """datasource {name} {{
-  provider  = "postgresql"
-  url       = env("DATABASE_URL")
-  directUrl = env("DIRECT_URL")
-}}"""
-
-PRISMA7_SNIPPET = """import 'dotenv/config'
-import {{ defineConfig, env }} from 'prisma/config'
-
-export default defineConfig({{
-  schema: '{schema}',
-  datasource: {{
-    url: env('DIRECT_URL'),
-  }},
-}})"""
-
-PRISMA7_RUNTIME = "new PrismaPg({ connectionString: process.env.DATABASE_URL })"
-
-_DATASOURCE = re.compile(r"datasource\s+(\w+)\s*\{([^}]*)\}")
-_ENV_REF = r"env\(\s*[\"']{name}[\"']\s*\)"
-# `url: env('X')`, `url: process.env.X`, `url: process.env['X']` in prisma.config.ts
-_CONFIG_URL = re.compile(
-    r"(?<![\w.$])url\s*:\s*(?:env\(\s*[\"'](?P<a>\w+)[\"']\s*\)|process\.env\.(?P<b>\w+)\b"
-    r"|process\.env\[\s*[\"'](?P<c>\w+)[\"']\s*\])"
-)
-_CONFIG_DATASOURCE = re.compile(r"(?<![\w.$])datasource\s*:\s*\{")
-# `url = env("X")` / `directUrl = env("X")` in a schema's datasource block
-_SCHEMA_ENV = r"\b{key}\s*=\s*env\(\s*[\"'](\w+)[\"']\s*\)"
-# `import 'dotenv/config'`, `require("dotenv").config()`, `import { config } from "dotenv"`, Node's loader
-_LOADS_DOTENV = re.compile(r"""dotenv/config|["']dotenv["']|process\.loadEnvFile""")
-
-
-@dataclass(frozen=True)
-class PrismaAdvice:
-    """What the Prisma config must contain for DATABASE_URL/DIRECT_URL to be used; pgc never edits it."""
-
-    major: str  # "7" or "6 or older"
-    file: str  # the file that must say it (relative to the project)
-    ok: bool
-    missing: tuple[str, ...]
-    snippet: str
-    notes: tuple[str, ...] = ()
-    migrations_env: str | None = None  # the variable `prisma migrate` reads, when the config says
-    change: str = ""  # the one change that makes migrations read DIRECT_URL
-
-
-def _rel(project: Project, p: Path) -> str:
-    return str(p.relative_to(project.root)) if p.is_relative_to(project.root) else str(p)
-
-
-def _config_url_env(text: str) -> str | None:
-    """The variable `datasource.url` of a prisma.config.ts reads (the CLI and migrations use it)."""
-    datasource = _CONFIG_DATASOURCE.search(text)
-    m = _CONFIG_URL.search(text, datasource.end() if datasource else 0)
-    return (m.group("a") or m.group("b") or m.group("c")) if m else None
-
-
-def prisma_advice(project: Project, schema_text: str | None, config_text: str | None) -> PrismaAdvice | None:
-    """Check the Prisma schema (≤6) or prisma.config.ts (7) against the pair pgc writes."""
-    if not project.uses_prisma:
-        return None
-    schema = _rel(project, project.prisma_schema) if project.prisma_schema else "prisma/schema.prisma"
-    block = _DATASOURCE.search(schema_text or "")
-    if project.prisma7:
-        config = _rel(project, project.prisma_config) if project.prisma_config else "prisma.config.ts"
-        missing = []
-        text = config_text or ""
-        migrations_env = _config_url_env(text) if config_text is not None else None
-        if config_text is None:
-            missing.append(f"{config} does not exist")
-        else:
-            if migrations_env != "DIRECT_URL":
-                missing.append("datasource.url does not read DIRECT_URL (the CLI and migrations use it)")
-            if not _LOADS_DOTENV.search(text):
-                missing.append("nothing loads .env (Prisma 7 does not): import 'dotenv/config'")
-        notes = [f"The app's client takes the pooled URL through the adapter: {PRISMA7_RUNTIME}"]
-        if block and re.search(r"^\s*(url|directUrl)\s*=", block.group(2), re.MULTILINE):
-            notes.append(f"Prisma 7 rejects url/directUrl in {schema}: remove them from the datasource block")
-        return PrismaAdvice(
-            "7",
-            config,
-            not missing,
-            tuple(missing),
-            PRISMA7_SNIPPET.format(schema=schema),
-            tuple(notes),
-            migrations_env,
-            f"in {config}, set datasource: {{ url: env('DIRECT_URL') }} (the app keeps the pooled URL "
-            f"through its adapter: {PRISMA7_RUNTIME})",
-        )
-    missing = []
-    name = "db"
-    migrations_env = None
-    if schema_text is None:
-        missing.append(f"{schema} does not exist")
-    elif block is None:
-        missing.append(f"{schema} has no datasource block")
-    else:
-        name = block.group(1)
-        body = block.group(2)
-        url = re.search(_SCHEMA_ENV.format(key="url"), body)
-        direct = re.search(_SCHEMA_ENV.format(key="directUrl"), body)
-        decides = direct or url
-        migrations_env = decides.group(1) if decides else None
-        if not (url and url.group(1) == "DATABASE_URL"):
-            missing.append('url = env("DATABASE_URL") (the pooled URL, for the app)')
-        if not (direct and direct.group(1) == "DIRECT_URL"):
-            missing.append('directUrl = env("DIRECT_URL") (migrations and introspection use it)')
-    return PrismaAdvice(
-        "6 or older",
-        schema,
-        not missing,
-        tuple(missing),
-        PRISMA6_SNIPPET.format(name=name),
-        migrations_env=migrations_env,
-        change=f'in {schema}, add directUrl = env("DIRECT_URL") to the datasource {name} block',
-    )
-
-
-def prisma_migrations_findings(advice: PrismaAdvice | None, urls: Sequence[PairUrl]) -> list[Finding]:
-    """`prisma-migrations-pooled`: the config makes `prisma migrate` read a pooled URL.
-
-    A direct variable that is pooled is `direct-url-is-pooled`'s case, and a missing one
-    `direct-url-missing`'s; this is the config that never reads the direct URL at all.
-    """
-    if advice is None or advice.migrations_env is None or advice.migrations_env in DIRECT_NAMES:
-        return []
-    by_name = {u.name: u for u in urls}
-    used = by_name.get(advice.migrations_env)
-    if used is None:
-        return []
-    direct = next((by_name[n] for n in DIRECT_NAMES if n in by_name), None)
-    unused = f" {direct.name} is set, but nothing in the config reads it." if direct else ""
-    why = (
-        f"datasource.url in {advice.file} reads {used.name}"
-        if advice.major == "7"
-        else f"the datasource block in {advice.file} has no directUrl, so Prisma uses url ({used.name})"
-    )
-    if used.endpoint is Endpoint.POOLED:
-        mode = used.pool_mode or PoolMode.UNKNOWN
-        severity = Severity.INFO if mode is PoolMode.SESSION else Severity.ERROR
-        what = f"a {mode.value}-mode pooler" if mode is not PoolMode.UNKNOWN else "a pooler"
-        detail = (
-            f"`prisma migrate` and introspection connect with {used.name}: {why}. {used.name} goes through "
-            f"{what} ({how_known(used)}).{unused}"
-        )
-    elif used.endpoint is Endpoint.UNKNOWN and direct is not None:
-        severity = Severity.WARNING
-        detail = (
-            f"`prisma migrate` and introspection connect with {used.name}, not {direct.name}: {why}. Its "
-            f"host does not say whether it is pooled.{unused}"
-        )
-    else:
-        return []
-    then = "" if direct else "; then set DIRECT_URL to the direct URL (`pgc env init` writes it)"
-    fix = f"Make migrations read DIRECT_URL: {advice.change}{then}."
-    return [finding("prisma-migrations-pooled", detail, fix, severity=severity)]

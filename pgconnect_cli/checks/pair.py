@@ -10,9 +10,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pgconnect_cli.checks.prisma import PrismaAdvice, project_advice
+from pgconnect_cli.conninfo.build import masked_uri
 from pgconnect_cli.conninfo.model import ConnInfo
 from pgconnect_cli.findings import Finding, Severity, finding
-from pgconnect_cli.project import Project, prisma_texts
+from pgconnect_cli.project import Project
 from pgconnect_cli.providers import (
     DerivationError,
     Endpoint,
@@ -78,7 +80,7 @@ def _missing_direct_fix(app: PairUrl) -> str:
         then = f", then {write} --direct-url URL` writes it to .env" if write else ""
         return f"Add DIRECT_URL with the PostgreSQL server behind the pooler: `{command}` prints it{then}."
     then = f"; {write}` writes it to .env" if write else ""
-    return f"Add DIRECT_URL={derived.masked()}  (`{_command('direct', app)}` prints it{then})."
+    return f"Add DIRECT_URL={masked_uri(derived)}  (`{_command('direct', app)}` prints it{then})."
 
 
 def _direct_fix(u: PairUrl) -> str:
@@ -95,7 +97,9 @@ def _direct_fix(u: PairUrl) -> str:
         return (
             f"Point {u.name} at the PostgreSQL server itself: the host and port in {u.name} reach a pooler."
         )
-    return f"Set {u.name} to the direct endpoint: {derived.masked()}  (`{_command('direct', u)}` prints it)."
+    return (
+        f"Set {u.name} to the direct endpoint: {masked_uri(derived)}  (`{_command('direct', u)}` prints it)."
+    )
 
 
 def _pooled_fix(u: PairUrl) -> str:
@@ -111,7 +115,9 @@ def _pooled_fix(u: PairUrl) -> str:
         return (
             f"Point {u.name} at the pooled endpoint: the host and port in {u.name} reach the server itself."
         )
-    return f"Set {u.name} to the pooled endpoint: {derived.masked()}  (`{_command('pooled', u)}` prints it)."
+    return (
+        f"Set {u.name} to the pooled endpoint: {masked_uri(derived)}  (`{_command('pooled', u)}` prints it)."
+    )
 
 
 def login_identity(ci: ConnInfo) -> tuple[str, str]:
@@ -125,11 +131,7 @@ def login_identity(ci: ConnInfo) -> tuple[str, str]:
 
 def _migration_config_needs_direct(project: Project | None) -> str | None:
     """Which project file makes migrations read a direct variable (DIRECT_URL), if any."""
-    if project is None or not project.uses_prisma:
-        return None
-    from pgconnect_cli.checks.envfile import prisma_advice  # envfile builds on this module
-
-    advice = prisma_advice(project, *prisma_texts(project))
+    advice = project_advice(project)
     return advice.file if advice is not None and advice.migrations_env in DIRECT_NAMES else None
 
 
@@ -198,7 +200,7 @@ def check_pair(urls: Sequence[PairUrl], project: Project | None = None) -> list[
             finding(
                 "urls-swapped",
                 f"{app.name} is a direct endpoint and {direct.name} is pooled ({how_known(direct)}).",
-                f"Swap them: {app.name}={direct.ci.masked()} and {direct.name}={app.ci.masked()}",
+                f"Swap them: {app.name}={masked_uri(direct.ci)} and {direct.name}={masked_uri(app.ci)}",
             )
         )
         return out
@@ -238,3 +240,43 @@ def check_pair(urls: Sequence[PairUrl], project: Project | None = None) -> list[
             )
         )
     return out
+
+
+def prisma_migrations_findings(advice: PrismaAdvice | None, urls: Sequence[PairUrl]) -> list[Finding]:
+    """`prisma-migrations-pooled`: the config makes `prisma migrate` read a pooled URL.
+
+    A direct variable that is pooled is `direct-url-is-pooled`'s case, and a missing one
+    `direct-url-missing`'s; this is the config that never reads the direct URL at all.
+    """
+    if advice is None or advice.migrations_env is None or advice.migrations_env in DIRECT_NAMES:
+        return []
+    by_name = {u.name: u for u in urls}
+    used = by_name.get(advice.migrations_env)
+    if used is None:
+        return []
+    direct = next((by_name[n] for n in DIRECT_NAMES if n in by_name), None)
+    unused = f" {direct.name} is set, but nothing in the config reads it." if direct else ""
+    why = (
+        f"datasource.url in {advice.file} reads {used.name}"
+        if advice.major == "7"
+        else f"the datasource block in {advice.file} has no directUrl, so Prisma uses url ({used.name})"
+    )
+    if used.endpoint is Endpoint.POOLED:
+        mode = used.pool_mode or PoolMode.UNKNOWN
+        severity = Severity.INFO if mode is PoolMode.SESSION else Severity.ERROR
+        what = f"a {mode.value}-mode pooler" if mode is not PoolMode.UNKNOWN else "a pooler"
+        detail = (
+            f"`prisma migrate` and introspection connect with {used.name}: {why}. {used.name} goes through "
+            f"{what} ({how_known(used)}).{unused}"
+        )
+    elif used.endpoint is Endpoint.UNKNOWN and direct is not None:
+        severity = Severity.WARNING
+        detail = (
+            f"`prisma migrate` and introspection connect with {used.name}, not {direct.name}: {why}. Its "
+            f"host does not say whether it is pooled.{unused}"
+        )
+    else:
+        return []
+    then = "" if direct else "; then set DIRECT_URL to the direct URL (`pgc env init` writes it)"
+    fix = f"Make migrations read DIRECT_URL: {advice.change}{then}."
+    return [finding("prisma-migrations-pooled", detail, fix, severity=severity)]

@@ -33,18 +33,17 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
-from pgconnect_cli.conninfo.build import MASK, to_uri
-from pgconnect_cli.conninfo.fix import (
+from pgconnect_cli.checks.providers import provider_findings
+from pgconnect_cli.conninfo.build import to_uri
+from pgconnect_cli.conninfo.fix import unbracketed_ipv6, unwrap_quotes
+from pgconnect_cli.conninfo.invisible import Invisible, find_invisible, strip_invisible
+from pgconnect_cli.conninfo.meant import (
     MeantSplit,
     Reading,
-    decode_lenient,
     raw_reserved_characters,
     read_as_meant,
     split_as_meant,
-    unbracketed_ipv6,
-    unwrap_quotes,
 )
-from pgconnect_cli.conninfo.invisible import Invisible, find_invisible, strip_invisible
 from pgconnect_cli.conninfo.model import (
     LIBPQ_KEYWORD_SINCE,
     LIBPQ_KEYWORDS,
@@ -52,7 +51,6 @@ from pgconnect_cli.conninfo.model import (
     PRISMA_ONLY_PARAMS,
     ConnInfo,
     Form,
-    is_secret_keyword,
 )
 from pgconnect_cli.conninfo.params import (
     ENUM_VALUES,
@@ -63,7 +61,7 @@ from pgconnect_cli.conninfo.params import (
     suggest,
 )
 from pgconnect_cli.conninfo.parse import ADONET_MESSAGE, ParseError, as_text
-from pgconnect_cli.conninfo.redact import printable, scrub
+from pgconnect_cli.conninfo.redact import MASK, mask_unparsed, printable, scrub, url_secrets
 from pgconnect_cli.findings import Finding, Severity, exit_code_for, finding
 from pgconnect_cli.providers import (
     SUPABASE_DB_HOST,
@@ -78,6 +76,7 @@ from pgconnect_cli.providers import (
 from pgconnect_cli.report import Section
 
 if TYPE_CHECKING:
+    from pgconnect_cli.clients import ClientAnswer
     from pgconnect_cli.project import Client
 
 
@@ -123,6 +122,7 @@ def check_url(
     context: Context = Context.APP,
     client: Client | None = None,
     prisma_major: int | None = None,
+    answer: ClientAnswer | None = None,
 ) -> UrlCheck:
     """Parse, classify and lint one connection string. Pure; never raises on bad input."""
     text = as_text(raw).strip(_ASCII_SPACE)
@@ -137,14 +137,14 @@ def check_url(
             "not your database."
         )
         return UrlCheck("<empty input>", None, None, (*found_first, finding("url-invalid", detail)), context)
-    secrets = _candidate_secrets(text)
+    secrets: set[str | None] = set(url_secrets(text))
     jdbc = text.lower().startswith("jdbc:")
     body = text[5:] if jdbc else text
     assignment = _ASSIGNMENT.match(body)
     if assignment:  # libpq reads `DATABASE_URL=postgres://…` as an unknown keyword: say what it is
         name = assignment.group(1)
         detail = f"this is a whole assignment ({name}=…): give only the value (`pgc url fix` strips it)."
-        secrets = _distinctive(secrets | _candidate_secrets(assignment.group(2)), None)
+        secrets = _distinctive(secrets | url_secrets(assignment.group(2)), None)
         shown = printable(mask_unparsed(assignment.group(2).strip("\"'"), secrets))
         found = [*found_first, finding("url-invalid", detail)]
         return UrlCheck(shown, None, None, _scrubbed(found, secrets), context)
@@ -164,7 +164,9 @@ def check_url(
         found.append(scheme_finding)
     classification = classify(ci)
     if not foreign:
-        found += lint(ci, classification, context=context, client=client, prisma_major=prisma_major)
+        found += lint(
+            ci, classification, context=context, client=client, prisma_major=prisma_major, answer=answer
+        )
     masked = to_uri(ci, mask=True, scheme=("jdbc:" + ci.scheme) if jdbc else None)
     return UrlCheck(
         printable(masked),
@@ -196,14 +198,26 @@ def lint(
     context: Context = Context.APP,
     client: Client | None = None,
     prisma_major: int | None = None,
+    answer: ClientAnswer | None = None,
 ) -> list[Finding]:
-    """Every static finding for a parsed URL (user/password encoding and scheme aside)."""
+    """Every static finding for a parsed URL (user/password encoding and scheme aside). With the
+    project's client `answer`, the parameters it reads are not unknown, and the client's own verdict
+    on the URL (`checks.client`) is added."""
     found: list[Finding] = []
     found += _placeholders(ci)
     found += _semicolon_settings(ci)
-    found += _param_findings(ci, context)
+    client_reads: frozenset[str] = frozenset()
+    if answer is not None and answer.client is not None:
+        from pgconnect_cli.checks.client import check_url_for_client, reads, wire_client
+
+        client_reads = reads(answer.client) | reads(wire_client(answer))
+    found += _param_findings(ci, context, client_reads)
     found += _tls_findings(ci, classification, context, prisma_major)
-    found += _provider_findings(ci, classification, context, client, prisma_major)
+    prisma_client = answer is None or answer.client is None or answer.client.id == "prisma6"
+    found += _provider_findings(ci, classification, context, client, prisma_major, prisma_client)
+    if answer is not None and answer.client is not None:
+        found += check_url_for_client(ci, answer, pooled=classification.endpoint is Endpoint.POOLED)
+    found += provider_findings(ci, classification, migrations=context is Context.MIGRATE)
     return found
 
 
@@ -213,31 +227,6 @@ def lint(
 _ASSIGNMENT = re.compile(
     r"^(?:export\s+)?([A-Z_][A-Z0-9_]*)=\s*([\"']?[A-Za-z][A-Za-z0-9+.\-]*:.*)$", re.DOTALL
 )
-
-
-# Every `name=value` in a query or key=value string; `is_secret_keyword` decides which are secret
-_SETTING = re.compile(r"\b(\w+)\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s&]+)")
-
-
-def _candidate_secrets(text: str) -> set[str | None]:
-    """Every string that may be the password, however the URL is read (for scrubbing)."""
-    out: set[str | None] = set()
-    body = text[5:] if text.lower().startswith("jdbc:") else text
-    split = split_as_meant(body)
-    if split is not None:
-        for candidate in (split.raw_password, split.libpq_userinfo, split.userinfo):
-            if candidate:
-                out.add(candidate)
-                out.add(decode_lenient(candidate))
-        if split.libpq_userinfo and ":" in split.libpq_userinfo:
-            out.add(split.libpq_userinfo.split(":", 1)[1])
-    for m in _SETTING.finditer(text):
-        if not is_secret_keyword(m.group(1)):
-            continue
-        value = m.group(2).strip("'")
-        out.add(value)
-        out.add(value.split(";", 1)[0])  # ADO.NET: Password=…;Next Key=…
-    return {s for s in out if s and s != MASK}
 
 
 def _distinctive(candidates: set[str | None], ci: ConnInfo | None) -> set[str | None]:
@@ -262,27 +251,6 @@ def _scrubbed(findings: Iterable[Finding], secrets: set[str | None]) -> tuple[Fi
         )
         for f in findings
     )
-
-
-def mask_unparsed(text: str, secrets: Iterable[str | None] = ()) -> str:
-    """A printable form of a string that did not parse: everything before the host is masked."""
-    body = text[5:] if text.lower().startswith("jdbc:") else text
-    split = split_as_meant(body)
-    if split is not None:
-        shown = text[: len(text) - len(body)] + f"{split.scheme}://"
-        if split.userinfo is not None or "@" in split.rest:
-            rest = split.rest.rsplit("@", 1)[-1]
-            shown += f"{MASK}@{rest}"
-        else:
-            shown += split.rest
-        return scrub(shown, secrets)
-    # Not even a URI: it may be anything, the password itself included. Show its size only.
-    return unparseable_placeholder(text)
-
-
-def unparseable_placeholder(text: str) -> str:
-    """What is shown for input that is not a URI: never the text, which may be a password."""
-    return f"<unparseable input, {len(text)} characters>"
 
 
 # --- parse failures and the user/password -------------------------------------------------------
@@ -514,12 +482,14 @@ def _short(value: str, limit: int = 40) -> str:
 _UNKNOWN_SHOWN = 20  # one finding each; the rest are counted (a mangled string can hold thousands)
 
 
-def _param_findings(ci: ConnInfo, context: Context) -> list[Finding]:
+def _param_findings(
+    ci: ConnInfo, context: Context, client_reads: frozenset[str] = frozenset()
+) -> list[Finding]:
     found: list[Finding] = []
     prisma_only: list[str] = []
     unknown: list[str] = []
     for key, value in ci.options:
-        if key in ("user", "password", "host", "port", "dbname", "requiressl"):
+        if key in ("user", "password", "host", "port", "dbname", "requiressl") or key in client_reads:
             continue
         if key == "ssl":
             if ci.form is Form.URI and value == "true":
@@ -780,6 +750,7 @@ def _provider_findings(
     context: Context,
     client: Client | None,
     prisma_major: int | None,
+    prisma_client: bool = True,
 ) -> list[Finding]:
     found: list[Finding] = []
     host = ci.host.lower().rstrip(".")
@@ -804,6 +775,7 @@ def _provider_findings(
 
     flag = (ci.get("pgbouncer") or "").lower() == "true"
     needs_flag = c.is_transaction_pooler and c.provider is not Provider.RDS_PROXY and not flag
+    needs_flag = needs_flag and (prisma_client or context is Context.PRISMA)  # the flag is Prisma 6's
     if needs_flag and context in (Context.APP, Context.PRISMA) and not (prisma_major or 0) >= 7:
         detail = (
             f"{c.reason}. Without pgbouncer=true Prisma's named prepared statements fail there "

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from pgconnect_cli import __version__
-from pgconnect_cli.cli import completion, doctor, env, exec_, explain, lab, url
+from pgconnect_cli.cli import completion, doctor, env, exec_, explain, lab, pool, url
 
 EPILOG = (
     "Exit codes: 0 fine (warnings allowed), 1 an error finding (or any warning with --strict), "
@@ -41,9 +41,6 @@ def root(
     ),
 ) -> None:
     """pgconnect: the PostgreSQL connection doctor."""
-    from pgconnect_cli.cli._common import set_format
-
-    set_format(None)  # each run starts without a known output format
 
 
 app.command("doctor", context_settings={"help_option_names": ["-h", "--help"]})(doctor.doctor)
@@ -52,6 +49,7 @@ app.add_typer(env.app, name="env")
 exec_.register(app)
 app.command("explain")(explain.explain)
 app.add_typer(lab.app, name="lab")
+app.add_typer(pool.app, name="pool")
 app.command("completion")(completion.completion)
 
 
@@ -203,10 +201,9 @@ def run(argv: list[str]) -> int:
     from typer._click.exceptions import UsageError as ClickUsageError
     from typer.exceptions import Abort
 
-    from pgconnect_cli.cli._common import set_argv, set_format
+    from pgconnect_cli.cli._common import set_argv
 
     _INTERRUPTED.clear()
-    set_format(None)
     set_argv(argv)
     machine = _machine_format(argv)
     previous = _install_signals()

@@ -73,7 +73,8 @@ def ignore_ids(flags: list[str] | None, configured: Iterable[str] = ()) -> tuple
 
 # The output format of the running command, once known: an error before the result is then a
 # `pgc.error/v1` document on stdout too (for programs), not only a line on stderr (for people).
-_format: list[OutputFormat] = []
+# Kept on the command's click context, so that it lives exactly as long as one invocation.
+_FORMAT_KEY = "pgc.format"
 
 
 def pick_format(fmt: OutputFormat, json_flag: bool) -> OutputFormat:
@@ -83,11 +84,19 @@ def pick_format(fmt: OutputFormat, json_flag: bool) -> OutputFormat:
 
 
 def set_format(fmt: OutputFormat | None) -> None:
-    _format[:] = [fmt] if fmt is not None else []
+    from typer._click.globals import get_current_context
+
+    ctx = get_current_context(silent=True)
+    if ctx is not None:
+        ctx.find_root().meta[_FORMAT_KEY] = fmt
 
 
 def current_format() -> OutputFormat | None:
-    return _format[0] if _format else None
+    from typer._click.globals import get_current_context
+
+    ctx = get_current_context(silent=True)
+    found = ctx.find_root().meta.get(_FORMAT_KEY) if ctx is not None else None
+    return found if isinstance(found, OutputFormat) else None
 
 
 _argv: list[list[str]] = []

@@ -1,16 +1,17 @@
 """Render a ConnInfo back to text: libpq URI, key=value, PG* environment.
 
-The one place secrets are formatted: `mask=True` puts `****` where the password goes.
+The one place a parsed URL is written out: `mask=True` puts `****` where a secret goes
+(`conninfo.redact` decides which names are secret and masks the free text inside values).
 """
 
 from __future__ import annotations
 
-import ipaddress
-from urllib.parse import quote as _quote
-
+from pgconnect_cli.conninfo.meant import split_as_meant
 from pgconnect_cli.conninfo.model import CORE_KEYWORDS, ConnInfo, is_secret_keyword
+from pgconnect_cli.conninfo.percent import encode_host, pct
+from pgconnect_cli.conninfo.redact import MASK, mask_text, scrub, url_secrets
 
-MASK = "****"
+__all__ = ["ENV_VARS", "MASK", "encode_host", "masked_uri", "pct", "to_env", "to_keyvalue", "to_uri"]
 
 # Everything but RFC 3986 unreserved characters is encoded in user and password, so the value
 # survives every URL parser and every .env dialect ($, quotes, #, spaces never appear raw).
@@ -59,26 +60,6 @@ ENV_VARS: dict[str, str] = {
 }
 
 
-def pct(value: str, safe: str = "") -> str:
-    """Percent-encode; bytes that were not UTF-8 (kept as surrogates by the parser) come back as-is."""
-    return _quote(value, safe=safe, encoding="utf-8", errors="surrogateescape")
-
-
-def _is_ipv6(host: str) -> bool:
-    try:
-        ipaddress.IPv6Address(host.split("%", 1)[0])
-    except ValueError:
-        return False
-    return True
-
-
-def encode_host(host: str) -> str:
-    """A host for a URI's host list: IPv6 literals bracketed, everything else percent-encoded."""
-    if _is_ipv6(host):  # bracketed; a zone id's % must be encoded
-        return "[" + host.replace("%", "%25") + "]"
-    return pct(host, safe="")
-
-
 _SSL_ALIASES = ("sslmode", "requiressl", "ssl")
 
 
@@ -97,6 +78,21 @@ def _resolved_options(ci: ConnInfo) -> list[tuple[str, str]]:
             continue
         out.append((k, v))
     return out
+
+
+def _encoded(value: str, safe: str, *, mask: bool) -> str:
+    """`value` percent-encoded; with `mask`, secrets inside it (a `password=…` libpq read as the user
+    name or host of a malformed string) become MASK first, which stays readable."""
+    if not mask:
+        return pct(value, safe=safe)
+    return MASK.join(pct(part, safe=safe) for part in mask_text(value).split(MASK))
+
+
+def _encoded_host(host: str, *, mask: bool) -> str:
+    shown = mask_text(host) if mask else host
+    if shown == host:
+        return encode_host(host)
+    return MASK.join(pct(part, safe="") for part in shown.split(MASK))
 
 
 def to_uri(ci: ConnInfo, *, mask: bool = False, scheme: str | None = None) -> str:
@@ -120,7 +116,7 @@ def to_uri(ci: ConnInfo, *, mask: bool = False, scheme: str | None = None) -> st
         password = None
     if user is not None or password is not None:
         if user:
-            out.append(pct(user, safe=_USERINFO_SAFE))
+            out.append(_encoded(user, _USERINFO_SAFE, mask=mask))
         if password is not None:
             out.append(":" + (MASK if mask else pct(password, safe=_USERINFO_SAFE)))
         out.append("@")
@@ -134,19 +130,21 @@ def to_uri(ci: ConnInfo, *, mask: bool = False, scheme: str | None = None) -> st
         in_query.add("port")  # libpq reports a mismatch itself; an empty port is kept as written
     if hosts or (ports and "port" not in in_query):
         if "port" in in_query:
-            out.append(",".join(encode_host(h) for h in hl))
+            out.append(",".join(_encoded_host(h, mask=mask) for h in hl))
         else:
             pairs = zip(hl, pl, strict=True)
-            out.append(",".join(encode_host(h) + (":" + pct(p, safe="") if p else "") for h, p in pairs))
+            out.append(
+                ",".join(
+                    _encoded_host(h, mask=mask) + (":" + _encoded(p, "", mask=mask) if p else "")
+                    for h, p in pairs
+                )
+            )
     dbname = values.get("dbname")
     if dbname == "":
         in_query.add("dbname")
     if dbname:
-        if mask:  # `/db;password=…`: settings pasted into the path are part of the name
-            from pgconnect_cli.conninfo.redact import mask_text
-
-            dbname = mask_text(dbname)
-        out.append("/" + pct(dbname, safe=_DBNAME_SAFE))
+        # `/db;password=…`: settings pasted into the path are part of the name
+        out.append("/" + _encoded(dbname, _DBNAME_SAFE, mask=mask))
     query = []
     for k, v in options:
         if k in CORE_KEYWORDS and k not in in_query:
@@ -155,15 +153,27 @@ def to_uri(ci: ConnInfo, *, mask: bool = False, scheme: str | None = None) -> st
             query.append(f"{pct(k, safe='')}={MASK}")
         else:
             if mask:  # a value can hold a URL with credentials of its own
-                from pgconnect_cli.conninfo.redact import mask_text
-
                 v = mask_text(v)
             query.append(f"{pct(k, safe='')}={pct(v, safe=_VALUE_SAFE)}")
     if query:
         if not dbname:
             out.append("/")
         out.append("?" + "&".join(query))
-    return "".join(out)
+    return _without_misread_password(ci, "".join(out)) if mask else "".join(out)
+
+
+def _without_misread_password(ci: ConnInfo, shown: str) -> str:
+    """Where libpq split the userinfo elsewhere than meant (a raw `/` or `@` in the password), the
+    password's pieces stand in the host, port or database: mask them there too."""
+    split = split_as_meant(ci.raw) if ci.raw else None
+    if split is None or not split.misread:
+        return shown
+    return scrub(shown, url_secrets(ci.raw))
+
+
+def masked_uri(ci: ConnInfo) -> str:
+    """The URI with every secret replaced by ****: safe for reports, logs and JSON."""
+    return to_uri(ci, mask=True)
 
 
 def _kv_quote(value: str) -> str:
@@ -181,8 +191,8 @@ def to_keyvalue(ci: ConnInfo, *, mask: bool = False) -> str:
         if mask and is_secret_keyword(k):
             parts.append(f"{k}={MASK}")
         else:
-            parts.append(f"{k}={_kv_quote(v)}")
-    return " ".join(parts)
+            parts.append(f"{k}={_kv_quote(mask_text(v) if mask else v)}")
+    return _without_misread_password(ci, " ".join(parts)) if mask else " ".join(parts)
 
 
 def to_env(ci: ConnInfo, *, mask: bool = False) -> dict[str, str]:
@@ -192,5 +202,7 @@ def to_env(ci: ConnInfo, *, mask: bool = False) -> dict[str, str]:
         var = ENV_VARS.get(k)
         if var is None:
             continue
-        env[var] = MASK if (mask and is_secret_keyword(k)) else v
+        if mask:
+            v = MASK if is_secret_keyword(k) else _without_misread_password(ci, mask_text(v))
+        env[var] = v
     return env

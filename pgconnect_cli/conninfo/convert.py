@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
-from pgconnect_cli.conninfo.build import ENV_VARS, encode_host, pct, to_env, to_keyvalue, to_uri
+from pgconnect_cli.conninfo.build import ENV_VARS, to_env, to_keyvalue, to_uri
 from pgconnect_cli.conninfo.fix import apply_param_fixes
 from pgconnect_cli.conninfo.model import (
     CORE_KEYWORDS,
@@ -29,6 +29,7 @@ from pgconnect_cli.conninfo.params import (
     shown_name,
     ssl_flag_meaning,
 )
+from pgconnect_cli.conninfo.percent import encode_host, encode_userinfo, pct
 
 
 class Target(str, Enum):
@@ -259,16 +260,6 @@ def _netloc(ci: ConnInfo) -> str:
     return encode_host(first.host) + (":" + pct(first.port, safe="") if first.port else "")
 
 
-def _userinfo(ci: ConnInfo) -> str:
-    user, password = ci.user, ci.password
-    if not user and password is None:
-        return ""
-    out = pct(user or "", safe="")
-    if password is not None:
-        out += ":" + pct(password, safe="")
-    return out + "@"
-
-
 def _to_sqlalchemy(ci: ConnInfo, notes: list[str]) -> Conversion:
     query: list[tuple[str, str]] = []
     hosts = ci.hosts
@@ -279,7 +270,9 @@ def _to_sqlalchemy(ci: ConnInfo, notes: list[str]) -> Conversion:
         elif ci.get("port"):
             query.append(("port", ci.get("port") or ""))
     query += [(k, v) for k, v in ci.options if k not in CORE_KEYWORDS]
-    text = "postgresql+psycopg://" + _userinfo(ci) + (_netloc(ci) if single_tcp else "")
+    text = (
+        "postgresql+psycopg://" + encode_userinfo(ci.user, ci.password) + (_netloc(ci) if single_tcp else "")
+    )
     text += "/" + pct(ci.dbname or "", safe="")
     if query:
         text += "?" + "&".join(f"{pct(k, safe='')}={pct(v, safe='/:,')}" for k, v in query)

@@ -1,11 +1,5 @@
-"""Read a URL the way its author meant it, and repair what can be repaired mechanically.
-
-libpq ends the user and password at the first `@` before any `/`. A password with a raw `@`
-or `/` therefore moves the split: `postgresql://u:p@ss@h/db` is host `ss@h` to libpq, and
-`postgresql://u:p/ss@h/db` is host `u`, port `p`. People mean something else: the userinfo ends
-at the `@` that is followed by the host list. `split_as_meant` finds that `@`;
-`read_as_meant` parses the URL with the userinfo re-encoded; `fix` produces the URL the
-author meant, with every repair listed.
+"""Repair what can be repaired mechanically: `fix` produces the URL the author meant (as
+`conninfo.meant` reads it), with every repair listed.
 """
 
 from __future__ import annotations
@@ -13,194 +7,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pgconnect_cli.conninfo.build import pct, to_keyvalue, to_uri
+from pgconnect_cli.conninfo.build import to_keyvalue, to_uri
 from pgconnect_cli.conninfo.invisible import find_invisible, strip_invisible
-from pgconnect_cli.conninfo.model import LIBPQ_SCHEMES, ConnInfo, Form
+from pgconnect_cli.conninfo.meant import Reading as Reading  # re-exported: its home until the redesign
+from pgconnect_cli.conninfo.meant import has_raw_reserved, meant_credentials, split_as_meant
+from pgconnect_cli.conninfo.meant import read_as_meant as read_as_meant
+from pgconnect_cli.conninfo.model import LIBPQ_SCHEMES, ConnInfo, Form, normalize
 from pgconnect_cli.conninfo.params import (
     SCHEMA_ALIASES,
     corrected_value,
     is_known,
     merge_options,
-    normalize,
     search_path_option,
     shown_name,
     ssl_flag_meaning,
     suggest,
 )
-from pgconnect_cli.conninfo.parse import ParseError, as_text, looks_like_adonet, parse, split_scheme
+from pgconnect_cli.conninfo.parse import as_text, looks_like_adonet, parse
+from pgconnect_cli.conninfo.percent import encode_userinfo, is_ipv6
 
-_HEX = "0123456789abcdefABCDEF"
-_QUERY_KEY = re.compile(r"\?[A-Za-z_][A-Za-z0-9_]*=")
 _SCHEME_TYPOS = re.compile(r"^(?:postgress|postgresq|postgre|postgressql|postgesql|postgrsql|pgsql|pg|psql)$")
-
-
-@dataclass(frozen=True)
-class MeantSplit:
-    """A URI cut where its author meant: scheme, raw userinfo (None when absent), the rest."""
-
-    scheme: str
-    userinfo: str | None = field(repr=False)  # holds the password
-    rest: str = field(repr=False)  # where libpq misreads, it holds part of the password
-    libpq_userinfo: str | None = field(repr=False)  # where libpq cuts it, for comparison
-
-    @property
-    def misread(self) -> bool:
-        """libpq ends the userinfo somewhere else than the author meant."""
-        return self.userinfo != self.libpq_userinfo
-
-    @property
-    def raw_user(self) -> str | None:
-        if self.userinfo is None:
-            return None
-        return self.userinfo.split(":", 1)[0]
-
-    @property
-    def raw_password(self) -> str | None:
-        if self.userinfo is None or ":" not in self.userinfo:
-            return None
-        return self.userinfo.split(":", 1)[1]
-
-
-_PLAUSIBLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
-
-
-def _plausible_query(query: str) -> bool:
-    """`key=value` pairs with identifier keys, as people write query strings."""
-    for pair in query.split("&"):
-        key, eq, _ = pair.partition("=")
-        if pair and (not eq or not _PLAUSIBLE_KEY.fullmatch(key)):
-            return False
-    return True
-
-
-def _next_index(text: str, chars: str) -> list[int]:
-    """For every position, the index of the next character out of `chars` (len(text) if none)."""
-    n = len(text)
-    out = [n] * (n + 1)
-    for j in range(n - 1, -1, -1):
-        out[j] = j if text[j] in chars else out[j + 1]
-    return out
-
-
-def split_as_meant(raw: str) -> MeantSplit | None:
-    """Cut `scheme://userinfo@rest` at the `@` followed by the host list; None if not `x://` form.
-
-    The meant `@` is the first one after which come a host list (no further `@`, `#` or space),
-    an optional database name without `@` and a query of `key=value` pairs with identifier keys,
-    and before which no `/…?key=` already started a path and query. The positions of the next
-    separators are computed once, so a long string with many `@` stays linear.
-    """
-    scheme = split_scheme(raw)
-    if scheme is None:
-        return None
-    name, rest = scheme
-    ats = [i for i, c in enumerate(rest) if c == "@"]
-    slash = rest.find("/")
-    libpq_at = ats[0] if ats and (slash < 0 or ats[0] < slash) else None
-    meant_at = libpq_at
-    if ats:
-        n = len(rest)
-        next_stop, next_q = _next_index(rest, "/?"), _next_index(rest, "?")
-        next_at, next_odd = _next_index(rest, "@"), _next_index(rest, "@# ")
-        path_query = _QUERY_KEY.search(rest, slash) if slash >= 0 else None
-        queries: dict[int, bool] = {}
-        for i in ats:
-            if path_query is not None and path_query.end() <= i:
-                break  # this @ and every later one stand in the query string
-            end = next_stop[i + 1]
-            if next_odd[i + 1] < end:
-                continue  # the would-be host list holds an @, # or space
-            q = next_q[end]
-            if end < n and rest[end] == "/" and next_at[end + 1] < q:
-                continue  # the would-be database name holds an @
-            if q < n and not queries.setdefault(q, _plausible_query(rest[q + 1 :])):
-                continue
-            meant_at = i
-            break
-    return MeantSplit(
-        scheme=name,
-        userinfo=None if meant_at is None else rest[:meant_at],
-        rest=rest if meant_at is None else rest[meant_at + 1 :],
-        libpq_userinfo=None if libpq_at is None else rest[:libpq_at],
-    )
-
-
-def decode_lenient(value: str) -> str:
-    """Percent-decode when every `%` starts a valid escape; otherwise the text is taken literally."""
-    if "%" not in value:
-        return value
-    i = 0
-    while i < len(value):
-        if value[i] == "%":
-            pair = value[i + 1 : i + 3]
-            if len(pair) != 2 or any(c not in _HEX for c in pair) or pair == "00":
-                return value
-            i += 3
-        else:
-            i += 1
-    raw = value.encode("utf-8", "surrogateescape")
-    out = bytearray()
-    j = 0
-    while j < len(raw):
-        if raw[j] == 0x25:
-            out.append(int(raw[j + 1 : j + 3], 16))
-            j += 3
-        else:
-            out.append(raw[j])
-            j += 1
-    return out.decode("utf-8", "surrogateescape")
-
-
-def meant_credentials(split: MeantSplit) -> tuple[str | None, str | None]:
-    """The user and password as meant (decoded when they were encoded, literal otherwise)."""
-    user = split.raw_user
-    password = split.raw_password
-    return (
-        decode_lenient(user) if user else None,
-        decode_lenient(password) if password is not None else None,
-    )
-
-
-def _encode_userinfo(user: str | None, password: str | None) -> str:
-    out = pct(user, safe="") if user else ""
-    if password is not None:
-        out += ":" + pct(password, safe="")
-    return out + "@"
-
-
-@dataclass(frozen=True)
-class Reading:
-    """A URL parsed as its author meant it."""
-
-    conninfo: ConnInfo
-    misread: bool  # libpq would split the userinfo elsewhere, or cannot decode it
-    split: MeantSplit | None
-
-
-def read_as_meant(raw: str) -> Reading:
-    """Parse `raw`; when libpq would misread the user or password, parse what the author meant.
-
-    Raises ParseError when the rest of the string cannot be parsed either.
-    """
-    raw = as_text(raw)
-    split = split_as_meant(raw)
-    libpq_error: ParseError | None = None
-    try:
-        ci = parse(raw)
-    except ParseError as exc:
-        libpq_error = exc
-    userinfo_failed = libpq_error is not None and libpq_error.part in ("user name", "password")
-    if split is None or split.userinfo is None or not (split.misread or userinfo_failed):
-        if libpq_error is not None:
-            raise libpq_error
-        return Reading(ci, False, split)
-    user, password = meant_credentials(split)
-    rebuilt = f"{split.scheme}://{_encode_userinfo(user, password)}{split.rest}"
-    meant = parse(rebuilt)  # a ParseError here is about the host, database or query
-    return Reading(meant, True, split)
-
-
-# --- url fix -----------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -364,21 +190,11 @@ def unbracketed_ipv6(item: str) -> tuple[str, str | None] | None:
     if item.startswith("[") or item.count(":") < 2:
         return None
     address, _, port = item.rpartition(":")
-    if port.isdigit() and 1 <= int(port) <= 65535 and _is_ipv6(address):
+    if port.isdigit() and 1 <= int(port) <= 65535 and is_ipv6(address):
         return address, port
-    if _is_ipv6(item):
+    if is_ipv6(item):
         return item, None
     return None
-
-
-def _is_ipv6(text: str) -> bool:
-    import ipaddress
-
-    try:
-        ipaddress.IPv6Address(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _bracket_hosts(hosts: str) -> tuple[str, list[str]]:
@@ -552,46 +368,14 @@ def fix(raw: str) -> FixResult:
     changes += rest_changes
     user, password = meant_credentials(split)
     needs_encoding = split.userinfo is not None and (
-        split.misread or _has_raw_reserved(split.raw_user or "", split.raw_password)
+        split.misread or has_raw_reserved(split.raw_user or "", split.raw_password)
     )
     if needs_encoding:
         changes.append("percent-encoded the user and password")
-    userinfo = "" if split.userinfo is None else _encode_userinfo(user, password)
+    userinfo = "" if split.userinfo is None else encode_userinfo(user, password)
     ci = parse(f"{split.scheme}://{userinfo}{rest}")
     fixed, param_changes, remaining = apply_param_fixes(ci)
     changes += param_changes
     if not changes:
         return FixResult(raw, (), tuple(remaining))
     return FixResult(to_uri(fixed, scheme=split.scheme), tuple(changes), tuple(remaining))
-
-
-_RESERVED_USER = set("@:/?#[] ")
-_RESERVED_PASSWORD = set("@/?#[] :")
-
-
-def _bad_percent(value: str) -> bool:
-    return bool(re.search(r"%(?![0-9A-Fa-f]{2})|%00", value))
-
-
-def _has_raw_reserved(user: str, password: str | None) -> bool:
-    if any(c in _RESERVED_USER for c in user) or _bad_percent(user):
-        return True
-    if password is not None and (any(c in _RESERVED_PASSWORD for c in password) or _bad_percent(password)):
-        return True
-    return False
-
-
-def raw_reserved_characters(split: MeantSplit) -> list[str]:
-    """The reserved characters standing raw in the user or password (for the lint's detail)."""
-    found: list[str] = []
-    user = split.raw_user or ""
-    password = split.raw_password
-    for c in user:
-        if c in _RESERVED_USER and c not in found:
-            found.append(c)
-    for c in password or "":
-        if c in _RESERVED_PASSWORD and c not in found:
-            found.append(c)
-    if (_bad_percent(user) or (password is not None and _bad_percent(password))) and "%" not in found:
-        found.append("%")
-    return found

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from pgconnect_cli.conninfo.meant import split_as_meant
 from pgconnect_cli.conninfo.model import LIBPQ_KEYWORDS, PRISMA_ONLY_PARAMS, is_secret_keyword
 from pgconnect_cli.conninfo.parse import split_scheme
 
@@ -91,8 +92,6 @@ def _part(clean: str, i: int) -> str:
 
 
 def _uri_part(rest: str, i: int) -> str:
-    from pgconnect_cli.conninfo.fix import split_as_meant
-
     split = split_as_meant("postgresql://" + rest)
     start = 0
     if split is not None and split.userinfo is not None:

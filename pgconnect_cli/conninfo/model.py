@@ -1,7 +1,11 @@
-"""The parsed connection string: one immutable model used by every command."""
+"""The parsed connection string: one immutable model used by every command, and the keyword facts.
+
+A leaf: it imports nothing else from `conninfo`, so every other module can build on it.
+"""
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 from collections.abc import Iterator
@@ -64,6 +68,32 @@ PASSWORD_ALIASES: frozenset[str] = frozenset({"pass", "passwd", "pwd", "passphra
 _SECRET_ENDINGS = ("pass", "pwd", "passwd", "password", "secret", "token", "apikey", "passphrase")
 
 
+# Every parameter name pgc knows (libpq's and Prisma's); `requiressl` is an alias nobody should write.
+KNOWN_PARAMS: frozenset[str] = (LIBPQ_KEYWORDS | PRISMA_ONLY_PARAMS) - {"requiressl"}
+
+
+def normalize(name: str) -> str:
+    """connectTimeout, connect-timeout and CONNECT_TIMEOUT all become connecttimeout."""
+    return re.sub(r"[_\-\s]", "", name).lower()
+
+
+_BY_NORMAL: dict[str, str] = {normalize(k): k for k in KNOWN_PARAMS}
+
+
+def spelled_keyword(name: str) -> str | None:
+    """The known parameter `name` spells in another case or with other separators, else None."""
+    return _BY_NORMAL.get(normalize(name))
+
+
+def closest_keyword(name: str) -> tuple[str, float] | None:
+    """The known parameter closest to a misspelled `name` (difflib, cutoff 0.75), with the ratio."""
+    n = normalize(name)
+    candidates = difflib.get_close_matches(n, list(_BY_NORMAL), n=1, cutoff=0.75)
+    if not candidates:
+        return None
+    return _BY_NORMAL[candidates[0]], difflib.SequenceMatcher(None, n, candidates[0]).ratio()
+
+
 @functools.lru_cache(maxsize=1024)
 def is_secret_keyword(name: str) -> bool:
     """True for every parameter name whose value must be masked: libpq's secrets, their aliases,
@@ -81,10 +111,12 @@ def is_secret_keyword(name: str) -> bool:
         return True
     if len(normal) > 40:  # no keyword is that long; spare the close-match search
         return False
-    from pgconnect_cli.conninfo.params import suggest  # params imports this module
-
-    hint = suggest(name)
-    return hint is not None and hint.replacement is not None and hint.replacement in SECRET_KEYWORDS
+    # what `params.suggest` would offer instead: the same spelling rules, the same close match
+    meant = spelled_keyword(name)
+    if meant is None:
+        close = closest_keyword(name)
+        meant = close[0] if close else None
+    return meant in SECRET_KEYWORDS
 
 
 CORE_KEYWORDS = ("user", "password", "host", "port", "dbname")
@@ -231,9 +263,3 @@ class ConnInfo:
         return ConnInfo(
             raw="", form=self.form, scheme=self.scheme, options=tuple(opts.items()), duplicates=()
         )
-
-    def masked(self) -> str:
-        """The URI with the password replaced by ****: safe for reports, logs and JSON."""
-        from pgconnect_cli.conninfo.build import to_uri
-
-        return to_uri(self, mask=True)

@@ -9,9 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pgconnect_cli.conninfo.model import LIBPQ_KEYWORDS, PRISMA_ONLY_PARAMS
-
-KNOWN_PARAMS: frozenset[str] = (LIBPQ_KEYWORDS | PRISMA_ONLY_PARAMS) - {"requiressl"}
+from pgconnect_cli.conninfo.model import KNOWN_PARAMS, closest_keyword, normalize, spelled_keyword
 
 # Values libpq checks when it connects (conninfo-facts §1.6); anything else fails before any I/O.
 ENUM_VALUES: dict[str, frozenset[str]] = {
@@ -92,14 +90,6 @@ def shown_name(name: str) -> str:
     return "(a parameter with an unusual name)"
 
 
-def normalize(name: str) -> str:
-    """connectTimeout, connect-timeout and CONNECT_TIMEOUT all become connecttimeout."""
-    return re.sub(r"[_\-\s]", "", name).lower()
-
-
-_BY_NORMAL: dict[str, str] = {normalize(k): k for k in KNOWN_PARAMS}
-
-
 def is_known(name: str) -> bool:
     return name in KNOWN_PARAMS or name in ("ssl", "requiressl")
 
@@ -109,8 +99,8 @@ def suggest(name: str) -> Suggestion | None:
     n = normalize(name)
     if not n:
         return Suggestion(None, "an empty parameter name", True)
-    if n in _BY_NORMAL:
-        canonical = _BY_NORMAL[n]
+    canonical = spelled_keyword(name)
+    if canonical is not None:
         return Suggestion(canonical, f"the spelling libpq and Prisma use is {canonical}", True)
     if n in SCHEMA_ALIASES:
         return Suggestion("options", "libpq sets the schema with options=-c search_path=NAME", True)
@@ -119,12 +109,9 @@ def suggest(name: str) -> Suggestion | None:
         return Suggestion(target, f"libpq calls it {target}", True)
     if n in _NOTES:
         return Suggestion(None, _NOTES[n], False)
-    import difflib  # only for names nothing else matched
-
-    candidates = difflib.get_close_matches(n, list(_BY_NORMAL), n=1, cutoff=0.75)
-    if candidates:
-        canonical = _BY_NORMAL[candidates[0]]
-        ratio = difflib.SequenceMatcher(None, n, candidates[0]).ratio()
+    close = closest_keyword(name)
+    if close is not None:
+        canonical, ratio = close
         return Suggestion(canonical, f"did you mean {canonical}?", ratio >= 0.85)
     return None
 

@@ -175,18 +175,13 @@ def _parse_uri(s: str, scheme: str, rest: str) -> ConnInfo:
                     f'unexpected character "{rest[p]}" after an IPv6 host (expected ":" or "/")', "host"
                 )
         else:
-            start = p
-            while p < n and rest[p] not in ":/?,":
-                p += 1
+            start, p = p, _scan(rest, p, ":/?,")
             host = rest[start:p]
         prevchar = rest[p] if p < n else ""
         hostbuf.append(host)
         port = ""
         if prevchar == ":":
-            p += 1
-            start = p
-            while p < n and rest[p] not in "/?,":
-                p += 1
+            start, p = p + 1, _scan(rest, p + 1, "/?,")
             port = rest[start:p]
             prevchar = rest[p] if p < n else ""
         portbuf.append(port)
@@ -230,6 +225,14 @@ def _parse_uri(s: str, scheme: str, rest: str) -> ConnInfo:
         raw_userinfo=raw_userinfo,
         sequence=tuple(options),
     )
+
+
+def _scan(text: str, p: int, stops: str) -> int:
+    """The index of the first character out of `stops` at or after `p` (len(text) if none)."""
+    n = len(text)
+    while p < n and text[p] not in stops:
+        p += 1
+    return p
 
 
 def _parse_query(params: str) -> list[tuple[str, str]]:

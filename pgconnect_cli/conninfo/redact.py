@@ -1,25 +1,95 @@
-"""The one place that masks secrets in free text (server messages, exceptions, foreign URLs).
+"""The one place that masks secrets: in free text (server messages, exceptions, usage errors,
+strings that did not parse) with `mask_text`/`scrub`, and the one gatherer of the secrets a
+connection string holds (`url_secrets`), however it is read.
 
-Parsed URLs are masked by `conninfo.build` (`ConnInfo.masked()`); this module handles text that
-was never parsed: anything that may echo a URL or a key=value string, and known secret values.
+Parsed URLs are written out by `conninfo.build` (`masked_uri`), which puts `MASK` where
+`model.is_secret_keyword` says and passes every other value through `mask_text`.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import quote
 
-from pgconnect_cli.conninfo.build import MASK
+from pgconnect_cli.conninfo.meant import split_as_meant
 from pgconnect_cli.conninfo.model import is_secret_keyword
+from pgconnect_cli.conninfo.parse import ParseError, parse
+from pgconnect_cli.conninfo.percent import decode_lenient
 
-# A scheme is short (postgresql+asyncpg): bounded, a long word is not rescanned from each letter.
-_SCHEME_USER = r"(?P<prefix>[A-Za-z][A-Za-z0-9+.\-]{0,40}://[^:/@\s]*:)"
-# scheme://user:password@host — the password runs to the LAST '@' before the authority ends (at
-# `/`, `?`, `#` or the end of the line), like a URL parser reads it: spaces included.
-_URL_CREDENTIALS = re.compile(_SCHEME_USER + r"(?P<pw>[^/?#\r\n]*)@")
-# ... and a password holding `/`, `?` or `#` unencoded: to the last '@' of the whitespace-free token.
-_URL_CREDENTIALS_TOKEN = re.compile(_SCHEME_USER + r"(?P<pw>\S*)@")
+MASK = "****"
+
+# Where a URL's credentials start: `scheme://user:`. A scheme is short (postgresql+asyncpg):
+# bounded, so a long word is not rescanned from each letter.
+_SCHEME = r"[A-Za-z][A-Za-z0-9+.\-]{0,40}"
+_URL_USER = re.compile(_SCHEME + r"://[^:/@\s]*:")
+# Whatever a malformed string means, what follows `user:` before an `@` is a password: a scheme
+# with the wrong slashes (`postgresql:/`, `postgresql:://`, `postgresql//`) ...
+_BROKEN_URL_USER = re.compile(r"\b" + _SCHEME + r"(?::{1,2}/{0,3}|/{2,3})[^:/@\s]*:")
+# ... or none at all: `user:password@host` at the start of a word.
+_BARE_USER = re.compile(r"(?<![^\s\"'`(<=,;])[\w.%+\-]+:(?=[^\s/:])")
+
+
+@dataclass(frozen=True)
+class _Credentials:
+    """A password starts after `user` and runs to the LAST '@' before `ends` (or a space)."""
+
+    user: re.Pattern[str]
+    ends: str
+    at_space: bool = False  # a whitespace character ends it too
+    empty: bool = True  # `user:@host` counts (an empty password, nothing to hide but harmless)
+
+
+# In order: a well-formed URL, whose password runs to the last '@' before the authority ends (at
+# `/`, `?`, `#` or the end of the line), spaces included, as a URL parser reads it; one whose
+# password holds `/`, `?` or `#` unencoded (to the last '@' of the word); a broken scheme (to the
+# last '@' of the line: an unencoded `/ ` too); a bare `user:password@host` (likewise).
+_CREDENTIALS = (
+    _Credentials(_URL_USER, "/?#\r\n"),
+    _Credentials(_URL_USER, "", at_space=True),
+    _Credentials(_BROKEN_URL_USER, "\r\n", empty=False),
+    _Credentials(_BARE_USER, "\r\n", empty=False),
+)
+
+
+def _last_at(text: str, rule: _Credentials) -> list[int]:
+    """For every position, the last '@' at or after it before the password would end (-1: none).
+    Computed once per text, so a long text with many `user:` starts stays linear."""
+    out = [-1] * (len(text) + 1)
+    last = -1
+    for i in range(len(text) - 1, -1, -1):
+        c = text[i]
+        if c in rule.ends or (rule.at_space and c.isspace()):
+            last = -1
+        elif c == "@" and last < 0:
+            last = i
+        out[i] = last
+    return out
+
+
+def _mask_credentials(text: str, rule: _Credentials) -> str:
+    last_at: list[int] | None = None
+    masked = [m.start() for m in re.finditer(re.escape(MASK + "@"), text)]
+    out: list[str] = []
+    done = pos = 0
+    while (m := rule.user.search(text, pos)) is not None:
+        pos = m.start() + 1
+        if last_at is None:
+            last_at = _last_at(text, rule)
+        start, at = m.end(), last_at[m.end()]
+        if at < start or (at == start and not rule.empty) or m.start() < done:
+            continue
+        first_masked = bisect.bisect_left(masked, start)
+        if first_masked < len(masked) and masked[first_masked] < at + 1 - len(MASK):
+            continue  # it would run across a masked password: masking twice changes nothing
+        out.append(text[done:start] + MASK + "@")
+        done = pos = at + 1
+    out.append(text[done:])
+    return "".join(out)
+
+
 # A setting `key=value`; whether its value is masked is `model.is_secret_keyword`'s call, the
 # predicate every URL renderer uses too. A key starts after anything but a name character, or `--`.
 _KV_KEY = re.compile(r"(?:(?<=--)|(?<![\w.\-]))(?P<key>[A-Za-z_][\w.\-]*)[ \t]*=[ \t]*")
@@ -46,14 +116,12 @@ def _mask_settings(text: str) -> str:
     return "".join(out)
 
 
-def _masked_credentials(m: re.Match[str]) -> str:
-    return f"{m.group('prefix')}{MASK}@"
-
-
 def mask_text(text: str) -> str:
-    """Mask passwords in any URL or key=value fragment inside `text`."""
-    text = _URL_CREDENTIALS.sub(_masked_credentials, text)
-    text = _URL_CREDENTIALS_TOKEN.sub(_masked_credentials, text)
+    """Mask passwords in any URL or key=value fragment inside `text`, however malformed: the one
+    masking function behind every shown URL part, finding, usage error and pasted message."""
+    if "@" in text:
+        for rule in _CREDENTIALS:
+            text = _mask_credentials(text, rule)
     return _mask_settings(text)
 
 
@@ -88,24 +156,66 @@ def scrub_exception(exc: BaseException, secrets: Iterable[str | None] = ()) -> s
     return f"{type(exc).__name__}: {scrub(first, secrets)}" if first else type(exc).__name__
 
 
-def url_secrets(value: str) -> set[str]:
-    """Every string in a connection URL that is a secret or part of one, however the URL is read:
-    the password as libpq reads it and as its author meant it (raw, decoded, and the pieces libpq
-    cuts it into at `/ ? # @ :` when it is not encoded), and the values of secret settings.
-    For `scrub`: free text (an exception) may quote any of them."""
-    from pgconnect_cli.conninfo.fix import decode_lenient, split_as_meant
-    from pgconnect_cli.conninfo.parse import ParseError, parse
+# Every `name=value` in a query or key=value string (quoted or not); `is_secret_keyword` decides
+_SETTING = re.compile(r"\b(\w+)\s*=\s*('(?:[^'\\]|\\.)*'?|[^\s&]+)")
 
+
+def _password_forms(password: str) -> set[str]:
+    """The password raw and decoded, and the pieces libpq cuts it into at `/ ? # @ :` when unencoded
+    (as libpq decodes them too: without the spaces around)."""
     out: set[str] = set()
-    split = split_as_meant(value)
-    if split is not None and split.raw_password:
-        for password in (split.raw_password, decode_lenient(split.raw_password)):
-            out.add(password)
-            out.update(re.split(r"[/?#@:]", password))
+    for form in (password, decode_lenient(password)):
+        out.add(form)
+        for piece in re.split(r"[/?#@:]", form):
+            out.update((piece, piece.strip(" ")))
+    return out
+
+
+def url_secrets(value: str) -> set[str]:
+    """Every string in a connection string that is a secret or part of one, however it is read:
+    the password as libpq reads it and as its author meant it (raw, decoded, and its pieces),
+    the whole userinfo, and the values of secret settings (`password=`, `sslpassword=`, ADO.NET's
+    `Password=…;`, …). For `scrub`: free text (an exception, a usage error) may quote any of them.
+    The one gatherer: the URL lints, the CLI's error paths and the doctor all call it."""
+    out: set[str] = set()
+    body = value[5:] if value[:5].lower() == "jdbc:" else value
+    split = split_as_meant(body)
+    if split is not None:
+        for userinfo in (split.userinfo, split.libpq_userinfo):
+            if userinfo:
+                out.update((userinfo, decode_lenient(userinfo)))
+        for info in (split.userinfo, split.libpq_userinfo):
+            if info and ":" in info:
+                out |= _password_forms(info.split(":", 1)[1])
+    for m in _SETTING.finditer(value):
+        if is_secret_keyword(m.group(1)):
+            setting = m.group(2).strip("'")
+            out.update((setting, setting.split(";", 1)[0]))  # ADO.NET: Password=…;Next Key=…
     try:
         ci = parse(value)
     except ParseError:
         pass
     else:
-        out.update(v for k, v in ci.options if k == "password" or is_secret_keyword(k))
-    return {s for s in out if len(s) >= 3}
+        out.update(v for k, v in ci.options if is_secret_keyword(k))
+    return {s for s in out if len(s) >= 3 and s != MASK}
+
+
+def mask_unparsed(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """A printable form of a string that did not parse: everything before the host is masked."""
+    body = text[5:] if text.lower().startswith("jdbc:") else text
+    split = split_as_meant(body)
+    if split is not None:
+        shown = text[: len(text) - len(body)] + f"{split.scheme}://"
+        if split.userinfo is not None or "@" in split.rest:
+            rest = split.rest.rsplit("@", 1)[-1]
+            shown += f"{MASK}@{rest}"
+        else:
+            shown += split.rest
+        return scrub(shown, secrets)
+    # Not even a URI: it may be anything, the password itself included. Show its size only.
+    return unparseable_placeholder(text)
+
+
+def unparseable_placeholder(text: str) -> str:
+    """What is shown for input that is not a URI: never the text, which may be a password."""
+    return f"<unparseable input, {len(text)} characters>"

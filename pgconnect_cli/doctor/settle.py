@@ -86,11 +86,15 @@ def _url_context(target: Target, client: ClientContext) -> Context:
 
 
 def static_result(target: Target, client: ClientContext, project: Project | None) -> StaticResult:
+    from pgconnect_cli import clients
+
+    explicit = client.client.value if client.client is not None and client.source == "--client" else None
     checked = check_url(
         target.value,
         context=_url_context(target, client),
         client=client.client,
         prisma_major=project.prisma_major if project is not None else None,
+        answer=clients.detect(project, explicit=explicit),
     )
     return StaticResult(checked.url, checked.conninfo, checked.classification, checked.findings)
 

@@ -53,6 +53,7 @@ class _View:
 
 _VIEWS: dict[str, _View] = {
     "UrlCheck": _View("pgconnect_cli.render.url_human", "pgconnect_cli.render.url_json", "pgc url check"),
+    "PoolPlan": _View("pgconnect_cli.render.pool_human", "pgconnect_cli.render.pool_json", "pgc pool plan"),
     "DoctorReport": _View(
         "pgconnect_cli.render.doctor_human", "pgconnect_cli.render.doctor_json", "pgc doctor"
     ),

@@ -23,7 +23,7 @@ def _hosts(ci: ConnInfo) -> str:
         host = hp.host or "(default socket directory)"
         if ":" in host and not host.startswith("/"):
             host = f"[{host}]"
-        shown.append(f"{host}:{hp.port or 5432}")
+        shown.append(mask_text(f"{host}:{hp.port or 5432}"))
     return ", ".join(shown)
 
 
@@ -63,7 +63,7 @@ def parts(ci: ConnInfo, classification: Classification | None) -> list[tuple[str
         rows.append(("scheme", ci.scheme))
     else:
         rows.append(("form", "key=value"))
-    rows.append(("user", ci.user or "(none: libpq uses the operating-system user)"))
+    rows.append(("user", mask_text(ci.user) if ci.user else "(none: libpq uses the operating-system user)"))
     rows.append(("password", _password(ci)))
     rows.append(("host" if len(ci.hosts) == 1 else "hosts", _hosts(ci)))
     rows.append(("database", mask_text(ci.dbname) if ci.dbname else "(default: the user name)"))

@@ -25,9 +25,9 @@ def parts(ci: ConnInfo) -> dict[str, object]:
     return {
         "scheme": ci.scheme if ci.form is Form.URI else None,
         "form": ci.form.value,
-        "user": ci.user,
+        "user": mask_text(ci.user) if ci.user else ci.user,
         "password_set": bool(ci.password),
-        "hosts": [{"host": hp.host or None, "port": _port(hp.port)} for hp in ci.hosts],
+        "hosts": [{"host": mask_text(hp.host) or None, "port": _port(hp.port)} for hp in ci.hosts],
         "dbname": mask_text(ci.dbname) if ci.dbname else ci.dbname,
         "params": {
             k: (MASK if is_secret_keyword(k) else mask_text(v))

@@ -14,7 +14,7 @@ from typing import Protocol
 
 from pgconnect_cli import dotenv_file as df
 from pgconnect_cli.checks.envfile import PrismaAdvice, UrlLinter, lint_mode, lint_text, prisma_advice
-from pgconnect_cli.conninfo import ConnInfo, Form, ParseError, parse, to_uri
+from pgconnect_cli.conninfo import ConnInfo, Form, ParseError, masked_uri, parse, to_uri
 from pgconnect_cli.errors import FindingError, PgcError, UsageError
 from pgconnect_cli.findings import Finding, Severity
 from pgconnect_cli.gitignore import IgnoreResult, ensure_ignored
@@ -95,13 +95,15 @@ class InitRefused(FindingError):
 
 def url_linter(project: Project) -> UrlLinter:
     """`pgc url check`'s static checks, in the Prisma context when the project uses Prisma."""
+    from pgconnect_cli import clients
     from pgconnect_cli.checks.url import Context, check_url
 
     context = Context.PRISMA if project.uses_prisma else Context.APP
-    major = project.prisma_major if project.prisma_major is not None else (7 if project.prisma7 else None)
+    major = project.prisma_major  # the one answer (project.prisma_version)
+    answer = clients.detect(project)
 
     def lint(url: str) -> tuple[ConnInfo | None, Classification | None, Sequence[Finding]]:
-        c = check_url(url, context=context, client=project.primary_client, prisma_major=major)
+        c = check_url(url, context=context, client=project.primary_client, prisma_major=major, answer=answer)
         return c.conninfo, c.classification, c.findings
 
     return lint
@@ -190,7 +192,7 @@ def _encoded_on_write(f: Finding, ci: ConnInfo | None) -> Finding:
     if f.id != "password-unencoded" or ci is None:
         return f
     what = f.detail.split(":", 1)[0]
-    detail = f"{what}; written percent-encoded, read as {ci.masked()}"
+    detail = f"{what}; written percent-encoded, read as {masked_uri(ci)}"
     return replace(f, severity=Severity.INFO, detail=detail, fix="Check that host and database are right.")
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from psycopg.conninfo import conninfo_to_dict
 
-from pgconnect_cli.conninfo.fix import fix, read_as_meant, split_as_meant
+from pgconnect_cli.conninfo.fix import fix
+from pgconnect_cli.conninfo.meant import read_as_meant, split_as_meant
 from pgconnect_cli.conninfo.parse import ParseError
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from pgconnect_cli.cli import app
-from pgconnect_cli.conninfo.fix import MeantSplit, split_as_meant
+from pgconnect_cli.conninfo.meant import MeantSplit, split_as_meant
 from pgconnect_cli.conninfo.parse import parse, split_scheme
 
 runner = CliRunner()

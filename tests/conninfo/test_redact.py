@@ -69,7 +69,8 @@ def test_scrub_removes_known_secrets_and_masks_urls() -> None:
 def test_fix_and_conversion_results_hold_no_password_in_their_repr() -> None:
     from pgconnect_cli.conninfo import parse
     from pgconnect_cli.conninfo.convert import Target, convert
-    from pgconnect_cli.conninfo.fix import fix, split_as_meant
+    from pgconnect_cli.conninfo.fix import fix
+    from pgconnect_cli.conninfo.meant import split_as_meant
 
     url = "postgresql://app:Hx7pw/q@db.example.com/app"
     assert "Hx7pw" not in repr(fix(url))

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from pgconnect_cli.cli import app
 from pgconnect_cli.dotenv_file import MAX_ENV_BYTES, read_env_file
 from pgconnect_cli.errors import UsageError
-from pgconnect_cli.targets import read_dotenv
+from pgconnect_cli.targets import read_dotenv_document
 
 runner = CliRunner()
 DIRECT = "postgresql://app:pw@127.0.0.1:5432/app?sslmode=disable"
@@ -49,13 +49,13 @@ def test_read_env_file_refuses_a_file_over_the_cap(tmp_path: Path) -> None:
 def test_read_dotenv_refuses_a_file_over_the_cap(tmp_path: Path) -> None:
     _huge(tmp_path / ".env")
     with pytest.raises(UsageError, match="1 MiB"):
-        read_dotenv(tmp_path / ".env")
+        read_dotenv_document(tmp_path / ".env")
 
 
 def test_a_dotenv_at_the_cap_is_read(tmp_path: Path) -> None:
     line = f"DIRECT_URL={DIRECT}\n"
     (tmp_path / ".env").write_text(line + "#" * (MAX_ENV_BYTES - len(line) - 1) + "\n")
-    assert read_dotenv(tmp_path / ".env") == [("DIRECT_URL", DIRECT, 1)]
+    assert dict(read_dotenv_document(tmp_path / ".env").values()) == {"DIRECT_URL": DIRECT}
 
 
 @pytest.mark.parametrize("command", COMMANDS)

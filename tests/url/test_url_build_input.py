@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import pytest
 from typer.testing import CliRunner, Result
 
 from pgconnect_cli.cli import app
-from pgconnect_cli.cli import url as url_cli
 
 runner = CliRunner()
 
@@ -97,10 +95,3 @@ def test_no_password_without_a_terminal_is_fine_but_said_on_stderr() -> None:
 def test_no_password_flag_needs_no_note() -> None:
     result = build("--host", "db.example.com", "--user", "app", "--no-password")
     assert "no password" not in result.stderr
-
-
-def test_a_host_typed_at_the_prompt_with_a_port_is_split(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(url_cli, "_interactive", lambda: True)
-    result = build(input="db.example.com:6543\napp\n\nappdb\n")
-    assert result.exit_code == 0
-    assert result.stdout.splitlines()[-1] == "postgresql://app@db.example.com:6543/appdb?sslmode=require"

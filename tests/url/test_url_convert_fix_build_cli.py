@@ -7,7 +7,6 @@ from psycopg.conninfo import conninfo_to_dict
 from typer.testing import CliRunner, Result
 
 from pgconnect_cli.cli import app
-from pgconnect_cli.cli import url as url_cli
 
 runner = CliRunner()
 PRISMA_URL = (
@@ -191,19 +190,6 @@ def test_build_presets(args: list[str], expected: str) -> None:
 def test_build_preset_without_a_password_and_no_terminal_is_a_usage_error() -> None:
     result = pgc("build", "--provider", "prisma-postgres", "--user", "u")
     assert result.exit_code == 2 and "--password-stdin" in result.stderr
-
-
-def test_build_asks_on_a_terminal_with_the_password_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(url_cli, "_interactive", lambda: True)
-    result = pgc("build", input="db.example.com\napp\nsecret pw\nappdb\n")
-    assert result.exit_code == 0
-    # CliRunner echoes typed answers to stdout (a terminal would show them on the tty)
-    assert (
-        result.stdout.splitlines()[-1]
-        == "postgresql://app:secret%20pw@db.example.com:5432/appdb?sslmode=require"
-    )
-    assert "secret pw" not in result.stdout + result.stderr  # the password is not echoed
-    assert "Password:" in result.stderr
 
 
 def test_build_param_overrides_a_preset_parameter() -> None:

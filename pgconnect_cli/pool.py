@@ -1,0 +1,509 @@
+"""The connection budget: pure arithmetic and rules behind `pgc pool plan` (no I/O).
+
+The rules come from Prisma's connection-management docs and hold for any client: a long-running
+process starts from `physical_cpus * 2 + 1` connections, split between the instances that share
+one limit; a serverless function without an external pooler starts at 1. `total` is what the
+configuration makes (the configured pool × instances × concurrent functions); it is checked
+against the tightest limit that applies to the endpoint (a flag, the live server, the plan).
+
+Plan limits are rows of `providers.PROVIDER_ROWS`; nothing here holds a provider fact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+from pgconnect_cli.findings import Finding, finding
+
+# Under this share of the limit left free, the plan is a warning.
+HEADROOM_RATIO = 0.10
+
+
+class LimitSource(str, Enum):
+    PLAN = "plan"
+    SERVER = "server"
+    FLAG = "flag"
+    UNKNOWN = "unknown"
+
+
+class EndpointKind(str, Enum):
+    POOLED = "pooled"
+    DIRECT = "direct"
+
+
+# --- client pool settings ------------------------------------------------------------------------
+# TO MOVE into clients.py (the one client table, wip/checks) when it lands: each row's pool-size
+# setting, its default and where it is set. `pool_defaults()` is the interface the rest of pgc
+# reads, so moving the rows changes no caller.
+
+
+class PoolClient(str, Enum):
+    PRISMA_6 = "prisma-6"  # Prisma ORM <= 6 (Rust query engine): URL parameters
+    PRISMA_7 = "prisma-7"  # Prisma 7 with @prisma/adapter-pg: node-postgres's pool
+    NODE_POSTGRES = "pg"
+    POSTGRES_JS = "postgres.js"
+    PSYCOPG_POOL = "psycopg_pool"
+    SQLALCHEMY = "sqlalchemy"
+    ASYNCPG = "asyncpg"
+    PGX = "pgx"
+    RAILS = "rails"
+
+
+@dataclass(frozen=True)
+class PoolDefaults:
+    """One client's pool: the setting that sizes it, its default, where it is set."""
+
+    client: PoolClient
+    display: str
+    setting: str
+    default: str  # as the client's docs say it
+    where: str
+    fixed_default: int | None = None  # the default, when it does not depend on the CPUs
+    per_cpu: tuple[int, int] | None = None  # (a, b): a * cpus + b
+    at_least: int = 0  # max(at_least, …): pgx's max(4, cpus)
+
+
+_POOL_ROWS: tuple[PoolDefaults, ...] = (
+    PoolDefaults(
+        PoolClient.PRISMA_6,
+        "Prisma ORM <= 6",
+        "connection_limit",
+        "num_physical_cpus * 2 + 1",
+        "DATABASE_URL (query parameters)",
+        per_cpu=(2, 1),
+    ),
+    PoolDefaults(
+        PoolClient.PRISMA_7,
+        "Prisma 7 + @prisma/adapter-pg",
+        "max",
+        "10 (node-postgres)",
+        "where PrismaClient is created (the adapter)",
+        fixed_default=10,
+    ),
+    PoolDefaults(
+        PoolClient.NODE_POSTGRES, "node-postgres (pg)", "max", "10", "where the Pool is created", 10
+    ),
+    PoolDefaults(PoolClient.POSTGRES_JS, "postgres.js", "max", "10", "where postgres() is called", 10),
+    PoolDefaults(
+        PoolClient.PSYCOPG_POOL,
+        "psycopg_pool",
+        "max_size",
+        "min_size (4)",
+        "where the (Async)ConnectionPool is created",
+        4,
+    ),
+    PoolDefaults(
+        PoolClient.SQLALCHEMY,
+        "SQLAlchemy (QueuePool)",
+        "pool_size + max_overflow",
+        "5 + 10",
+        "where the engine is created",
+        15,
+    ),
+    PoolDefaults(PoolClient.ASYNCPG, "asyncpg", "max_size", "10", "where the pool is created", 10),
+    PoolDefaults(
+        PoolClient.PGX,
+        "Go pgx (pgxpool)",
+        "pool_max_conns",
+        "max(4, runtime.NumCPU())",
+        "DATABASE_URL (pgxpool reads it)",
+        per_cpu=(1, 0),
+        at_least=4,
+    ),
+    PoolDefaults(PoolClient.RAILS, "Rails / ActiveRecord", "pool", "5", "config/database.yml", 5),
+)
+
+
+def pool_defaults(client: PoolClient) -> PoolDefaults:
+    return next(row for row in _POOL_ROWS if row.client is client)
+
+
+def default_pool(client: PoolClient, cpus: int) -> int:
+    """The pool the client opens when nothing sets it, on a machine with `cpus` physical cores."""
+    row = pool_defaults(client)
+    if row.per_cpu is not None:
+        a, b = row.per_cpu
+        return max(row.at_least, a * cpus + b)
+    assert row.fixed_default is not None
+    return row.fixed_default
+
+
+# Prisma ORM <= 6 defaults (URL parameters), in seconds.
+PRISMA_POOL_TIMEOUT = 10
+PRISMA_CONNECT_TIMEOUT = 5
+
+# The Prisma CLI's own direct connections, per command (TO MOVE into clients.py, the Prisma row).
+PRISMA_CLI_DIRECT: tuple[tuple[str, int], ...] = (
+    ("migrate dev", 4),
+    ("migrate deploy", 2),
+    ("migrate reset", 2),
+    ("migrate diff", 2),
+    ("db push", 2),
+    ("migrate status", 1),
+    ("db pull", 1),
+    ("db execute", 1),
+    ("db seed", 1),
+)
+# What a production deploy runs against the direct URL while the app keeps its pools open.
+PRISMA_DEPLOY_COMMAND = "migrate deploy"
+
+
+def prisma_cli_peak(command: str = PRISMA_DEPLOY_COMMAND) -> int:
+    return dict(PRISMA_CLI_DIRECT)[command]
+
+
+def is_prisma(client: PoolClient | None) -> bool:
+    return client in (PoolClient.PRISMA_6, PoolClient.PRISMA_7)
+
+
+# --- the rules -----------------------------------------------------------------------------------
+
+
+def base_pool(cpus: int) -> int:
+    """The starting pool of one long-running process: `num_physical_cpus * 2 + 1`."""
+    return cpus * 2 + 1
+
+
+def recommend(
+    *, cpus: int, instances: int, serverless: bool, pooled: bool, concurrency: int, limit: int | None
+) -> int:
+    """The recommended pool of one instance (or one function).
+
+    Long-running: the base pool divided between the instances. Serverless: 1 without an
+    external pooler; the base pool with one. Either way no more than the limit's share of each
+    instance (and never less than 1: a pool of 0 cannot serve).
+    """
+    if serverless and not pooled:
+        share = 1
+    elif serverless:
+        share = base_pool(cpus)
+    else:
+        share = base_pool(cpus) // instances
+    if limit is not None:
+        share = min(share, limit // (instances * concurrency))
+    return max(1, share)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The number the total is checked against, and where it came from."""
+
+    connections: int | None
+    source: LimitSource
+    endpoint: EndpointKind | None
+    origin: str  # e.g. "Prisma Postgres pro plan, pooled", "max_connections 100 − 3 reserved"
+
+
+@dataclass(frozen=True)
+class LiveLimits:
+    """What the live server said (probes/limits.py reads it)."""
+
+    max_connections: int
+    superuser_reserved: int
+    reserved: int | None  # reserved_connections, PostgreSQL 16+
+    in_use: int  # client backends, pgc's own connection excluded
+    role_limit: int | None  # None: no limit (-1 in pg_roles)
+    database_limit: int | None
+    superuser: bool
+    server_version: str
+    through_pooler: bool  # the port dialed is not the server's port
+    server_port: int | None = None
+
+    @property
+    def slots(self) -> int:
+        """The connections a role without superuser (or pg_use_reserved_connections) may open."""
+        if self.superuser:
+            return self.max_connections
+        return self.max_connections - self.superuser_reserved - (self.reserved or 0)
+
+    @property
+    def tightest(self) -> tuple[int, str]:
+        """The smallest of the server's, the role's and the database's limits, and its origin."""
+        reserved = self.superuser_reserved + (self.reserved or 0)
+        candidates = [
+            (
+                self.slots,
+                f"max_connections {self.max_connections}"
+                + (f" − {reserved} reserved" if reserved and not self.superuser else ""),
+            )
+        ]
+        if self.role_limit is not None:
+            candidates.append((self.role_limit, f"the role's CONNECTION LIMIT {self.role_limit}"))
+        if self.database_limit is not None:
+            candidates.append((self.database_limit, f"the database's CONNECTION LIMIT {self.database_limit}"))
+        return min(candidates, key=lambda c: c[0])
+
+    @property
+    def free(self) -> int:
+        """Slots free right now (the server's count; pgc's own connection not counted)."""
+        return max(self.slots - self.in_use, 0)
+
+
+@dataclass(frozen=True)
+class PlanLimits:
+    """One provider plan's published limits (from the provider table)."""
+
+    provider: str  # display name
+    plan: str
+    direct: int | None
+    pooled: int | None
+    source: str  # url and date
+    note: str = ""
+
+
+def choose_limit(
+    *,
+    endpoint: EndpointKind | None,
+    flag: int | None,
+    plan: PlanLimits | None,
+    live: LiveLimits | None,
+) -> Limit:
+    """The limit `total` is checked against: the flag; else the tightest of the plan's limit for
+    the endpoint and, on a direct connection, the live server's. Through a pooler the server's
+    max_connections bounds the pooler's server connections, not the app's clients."""
+    if flag is not None:
+        return Limit(flag, LimitSource.FLAG, endpoint, f"--max-connections {flag}")
+    candidates: list[Limit] = []
+    if plan is not None:
+        kind = endpoint or EndpointKind.POOLED
+        value = plan.pooled if kind is EndpointKind.POOLED else plan.direct
+        if value is not None:
+            candidates.append(
+                Limit(
+                    value,
+                    LimitSource.PLAN,
+                    kind,
+                    f"{plan.provider} {plan.plan} plan, {kind.value} connections",
+                )
+            )
+    if live is not None and not live.through_pooler and endpoint is not EndpointKind.POOLED:
+        value, origin = live.tightest
+        candidates.append(Limit(value, LimitSource.SERVER, EndpointKind.DIRECT, f"the live server: {origin}"))
+    if not candidates:
+        return Limit(None, LimitSource.UNKNOWN, endpoint, "no limit known")
+    return min(candidates, key=lambda c: c.connections if c.connections is not None else 1 << 30)
+
+
+# --- settings per client -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Setting:
+    client: str
+    where: str
+    set: str
+
+
+def setting_for(client: PoolClient, n: int, *, pool_timeout: int = PRISMA_POOL_TIMEOUT) -> Setting:
+    """The exact text that sizes `client`'s pool at `n` connections per instance."""
+    row = pool_defaults(client)
+    text = {
+        PoolClient.PRISMA_6: f"connection_limit={n}&pool_timeout={pool_timeout}",
+        PoolClient.PRISMA_7: f"new PrismaPg({{ connectionString, max: {n} }})",
+        PoolClient.NODE_POSTGRES: f"new Pool({{ connectionString, max: {n} }})",
+        PoolClient.POSTGRES_JS: f"postgres(url, {{ max: {n} }})",
+        PoolClient.PSYCOPG_POOL: f"ConnectionPool(conninfo, min_size={min(4, n)}, max_size={n})",
+        PoolClient.SQLALCHEMY: f"create_engine(url, pool_size={n}, max_overflow=0)",
+        PoolClient.ASYNCPG: f"asyncpg.create_pool(dsn, min_size={min(10, n)}, max_size={n})",
+        PoolClient.PGX: f"pool_max_conns={n}",
+        PoolClient.RAILS: f"pool: {n}",
+    }[client]
+    return Setting(row.display, row.where, text)
+
+
+# --- the plan ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Inputs:
+    cpus: int
+    cpus_source: str  # "--cpus" or "this machine"
+    instances: int
+    serverless: bool
+    concurrency: int | None
+    pool_size: int | None  # the configured per-instance pool, when known
+    pool_size_source: str  # "--pool-size", "connection_limit in the URL", "the client's default", ""
+    client: PoolClient | None
+    client_source: str  # "--client", "the project", ""
+    provider: str | None
+    plan: str | None
+    endpoint: EndpointKind | None  # as given or classified from the URL
+    max_connections: int | None
+    url: str | None  # masked
+    pool_timeout: int = PRISMA_POOL_TIMEOUT
+
+
+@dataclass(frozen=True)
+class DirectBudget:
+    """The direct connections a Prisma project needs besides the app: the CLI's own."""
+
+    limit: int | None
+    limit_origin: str
+    prisma_cli: int  # what a deploy's `prisma migrate deploy` opens
+    command: str
+    app: int  # the app's connections on the direct endpoint (0 when it uses the pooler)
+
+    @property
+    def headroom(self) -> int | None:
+        return None if self.limit is None else self.limit - self.app - self.prisma_cli
+
+
+@dataclass(frozen=True)
+class Budget:
+    per_instance: int
+    total: int
+    limit: Limit
+    headroom: int | None
+    max_instances: int | None
+    pool_used: int  # the per-instance pool `total` is made of
+    direct: DirectBudget | None
+    findings: tuple[Finding, ...]
+
+
+def _units(inputs: Inputs) -> int:
+    """How many pools the configuration opens: instances × concurrent functions."""
+    return inputs.instances * ((inputs.concurrency or 1) if inputs.serverless else 1)
+
+
+def budget(inputs: Inputs, *, plan: PlanLimits | None, live: LiveLimits | None) -> Budget:
+    """The plan: the recommendation, the total, the limit, the headroom and the findings."""
+    limit = choose_limit(endpoint=inputs.endpoint, flag=inputs.max_connections, plan=plan, live=live)
+    pooled = inputs.endpoint is EndpointKind.POOLED or (live is not None and live.through_pooler)
+    concurrency = (inputs.concurrency or 1) if inputs.serverless else 1
+    per_instance = recommend(
+        cpus=inputs.cpus,
+        instances=inputs.instances,
+        serverless=inputs.serverless,
+        pooled=pooled,
+        concurrency=concurrency,
+        limit=limit.connections,
+    )
+    pool_used = inputs.pool_size if inputs.pool_size is not None else per_instance
+    units = _units(inputs)
+    total = pool_used * units
+    direct = _direct_budget(inputs, plan, live, limit, total)
+    extra = direct.prisma_cli if direct is not None and direct.app else 0
+    headroom = None if limit.connections is None else limit.connections - total - extra
+    per_pool = pool_used * (inputs.instances if inputs.serverless else 1)
+    max_instances = None if limit.connections is None else max(limit.connections - extra, 0) // per_pool
+    findings = _findings(inputs, limit, total, extra, headroom, per_instance, pool_used, max_instances)
+    return Budget(per_instance, total, limit, headroom, max_instances, pool_used, direct, findings)
+
+
+def _direct_budget(
+    inputs: Inputs, plan: PlanLimits | None, live: LiveLimits | None, limit: Limit, total: int
+) -> DirectBudget | None:
+    if not is_prisma(inputs.client):
+        return None
+    on_direct = limit.endpoint is EndpointKind.DIRECT or inputs.endpoint is EndpointKind.DIRECT
+    if on_direct and limit.connections is not None:
+        value: int | None = limit.connections
+        origin = limit.origin
+    elif plan is not None and plan.direct is not None:
+        value, origin = plan.direct, f"{plan.provider} {plan.plan} plan, direct connections"
+    elif live is not None and not live.through_pooler:
+        value, origin = live.tightest
+    else:
+        value, origin = None, "no direct limit known"
+    return DirectBudget(value, origin, prisma_cli_peak(), PRISMA_DEPLOY_COMMAND, total if on_direct else 0)
+
+
+def _what(inputs: Inputs) -> str:
+    if inputs.serverless:
+        functions = inputs.concurrency or 1
+        where = f" × {inputs.instances} instances" if inputs.instances > 1 else ""
+        return f"{functions} concurrent functions{where}"
+    return f"{inputs.instances} instance{'s' if inputs.instances != 1 else ''}"
+
+
+def _fix(inputs: Inputs, limit: Limit, extra: int, pool_used: int, fits: int | None) -> str:
+    assert limit.connections is not None
+    available = max(limit.connections - extra, 0)
+    units = _units(inputs)
+    share = available // units
+    steps: list[str] = []
+    if share >= 1:
+        clients = [inputs.client] if inputs.client is not None else [PoolClient.PRISMA_6]
+        shown = [setting_for(c, share, pool_timeout=inputs.pool_timeout) for c in clients]
+        sets = "; ".join(f"{s.set} ({s.where})" for s in shown)
+        steps.append(f"size each pool at {share} ({available} ÷ {units}): {sets}")
+    if fits is not None:
+        what = "concurrent functions" if inputs.serverless else "instances"
+        steps.append(f"or run at most {fits} {what} at a pool of {pool_used}")
+    if limit.endpoint is EndpointKind.DIRECT:
+        steps.append("or send app traffic through the pooled endpoint")
+    elif limit.source is LimitSource.PLAN:
+        steps.append("or move to a plan with more connections")
+    return "; ".join(steps) + "."
+
+
+def _findings(
+    inputs: Inputs,
+    limit: Limit,
+    total: int,
+    extra: int,
+    headroom: int | None,
+    per_instance: int,
+    pool_used: int,
+    fits: int | None,
+) -> tuple[Finding, ...]:
+    if limit.connections is None or headroom is None:
+        return ()
+    cli = f" plus {extra} for the Prisma CLI's `{PRISMA_DEPLOY_COMMAND}`" if extra else ""
+    made = f"{pool_used} per pool × {_what(inputs)} = {total}{cli}"
+    if headroom < 0:
+        return (
+            finding(
+                "connection-budget",
+                f"{made} connections; the limit is {limit.connections} ({limit.origin}): {-headroom} over.",
+                _fix(inputs, limit, extra, pool_used, fits),
+                severity="error",
+            ),
+        )
+    if limit.connections > 0 and headroom / limit.connections < HEADROOM_RATIO:
+        return (
+            finding(
+                "connection-budget",
+                f"{made} connections; the limit is {limit.connections} ({limit.origin}): only "
+                f"{headroom} left ({headroom / limit.connections:.0%}, under {HEADROOM_RATIO:.0%}); "
+                "a deploy that overlaps old and new instances, or an admin session, runs out.",
+                _fix(inputs, limit, extra, pool_used, fits),
+                severity="warning",
+                title="The planned connections leave under 10 % of the limit free",
+            ),
+        )
+    return ()
+
+
+def settings(
+    clients: Sequence[PoolClient], n: int, *, pool_timeout: int = PRISMA_POOL_TIMEOUT
+) -> tuple[Setting, ...]:
+    return tuple(setting_for(c, n, pool_timeout=pool_timeout) for c in clients)
+
+
+ALL_CLIENTS: tuple[PoolClient, ...] = tuple(row.client for row in _POOL_ROWS)
+
+
+def configured_over_live(
+    *, pool: int, pool_source: str, instances: int, live: LiveLimits, target: str
+) -> Finding | None:
+    """The doctor's `connection-budget`: the project's configured pool (the URL's
+    `connection_limit`, or the client's) × `--instances` against the live server's limit.
+    Through a pooler the server's limit is not the app's: no finding."""
+    if live.through_pooler:
+        return None
+    limit, origin = live.tightest
+    total = pool * instances
+    if total <= limit:
+        return None
+    fits = max(limit // instances, 0)
+    return finding(
+        "connection-budget",
+        f"{target}: a pool of {pool} ({pool_source}) × {instances} instances = {total} connections; "
+        f"the live server allows {limit} ({origin}).",
+        f"Size each pool at {fits} or fewer, or send app traffic through a pooler; "
+        "`pgc pool plan --url URL --instances N` shows the exact setting.",
+        severity="error",
+    )
