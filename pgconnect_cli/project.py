@@ -267,7 +267,7 @@ def detect(root: Path) -> Project:
         if path.name not in ("requirements.txt", "requirements-dev.txt") and (text := _read(path)) is not None
     ]
     note = ""
-    own = [m for m in manifests if m.name == "pyproject.toml" and OWN_PROJECT.search(m.text)]
+    own = [m for m in manifests if m.file == "pyproject.toml" and OWN_PROJECT.search(m.text)]
     if own:
         # pgc's own checkout (the README tour run in it): its dependencies are not an app's client
         manifests = [m for m in manifests if m not in own]
