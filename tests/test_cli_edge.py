@@ -59,8 +59,8 @@ def test_a_signal_while_waiting_ends_with_its_code_and_one_line(signum: int, cod
     assert (process.returncode, out, err) == (code, "", line)
 
 
-def _prompt_then_ctrl_c(*args: str) -> tuple[int, str]:
-    """Run pgc on a terminal, answer its first prompt with Ctrl-C; (exit code, what it printed)."""
+def _prompt_then(key: bytes, *args: str) -> tuple[int, str]:
+    """Run pgc on a terminal, answer its first prompt with `key`; (exit code, what it printed)."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: pgc on the pty, as on a person's terminal
         os.execv(sys.executable, [sys.executable, "-m", "pgconnect_cli", *args])
@@ -70,7 +70,7 @@ def _prompt_then_ctrl_c(*args: str) -> tuple[int, str]:
             ready, _, _ = select.select([fd], [], [], 60)
             assert ready, f"no prompt: {seen!r}"
             seen += os.read(fd, 4096)
-        os.write(fd, b"\x03")  # the terminal turns it into SIGINT
+        os.write(fd, key)  # Ctrl-C: the terminal sends SIGINT; Ctrl-D: the input ends
         while True:
             ready, _, _ = select.select([fd], [], [], 60)
             assert ready, f"no exit: {seen!r}"
@@ -88,18 +88,15 @@ def _prompt_then_ctrl_c(*args: str) -> tuple[int, str]:
 
 
 def test_ctrl_c_at_a_prompt_is_interrupted_130_not_aborted() -> None:
-    code, text = _prompt_then_ctrl_c("url", "build")
+    code, text = _prompt_then(b"\x03", "url", "build")
     assert code == 130
     assert "pgc: interrupted" in text and "Aborted" not in text
 
 
-def test_end_of_input_at_a_prompt_is_a_usage_error_not_aborted(monkeypatch: pytest.MonkeyPatch) -> None:
-    import pgconnect_cli.cli.url as url_cli
-
-    monkeypatch.setattr(url_cli, "_interactive", lambda: True)  # stdin is a terminal that ends
-    result = cli("url", "build", input="")
-    assert (result.exit_code, result.stderr.splitlines()[-1]) == (2, "pgc: error: no answer: the input ended")
-    assert "Aborted" not in result.stderr
+def test_end_of_input_at_a_prompt_is_a_usage_error_not_aborted() -> None:
+    code, text = _prompt_then(b"\x04", "url", "build")
+    assert code == 2
+    assert "pgc: error: no answer: the input ended" in text and "Aborted" not in text
 
 
 def test_writing_to_a_full_disk_is_one_line_exit_2() -> None:
