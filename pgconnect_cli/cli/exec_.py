@@ -106,6 +106,10 @@ def _execute(
             raise UsageError(f"no such option: {argv[0]} (the tool's own options go after the tool's name)")
         if not argv:
             raise UsageError(f"missing TOOL: pgc exec {USAGE}")
+        if url is not None and not url.strip():
+            # an empty --url (an unset variable in `--url "$DIRECT_URL"`) would run the tool
+            # against libpq's defaults: the local socket, another database than meant
+            raise UsageError("--url is empty (is the variable it came from set?)")
         if url is None:
             files = env_file if env_file is not None else [p for p in (Path(".env"),) if p.is_file()]
             discovery = discover_env(os.environ, files)
