@@ -291,7 +291,7 @@ def _adonet_pairs(s: str) -> list[tuple[str, str]]:
             # `Password=ab;cd;Database=db`: DbConnectionStringBuilder refuses the `cd` without `=`;
             # cutting the value there would hand on a different password, so refuse it too
             raise ParseError(
-                f"the value of {pairs[-1][0]} holds an unquoted `;`: quote it ({pairs[-1][0]}=\"…;…\")",
+                f'the value of {pairs[-1][0]} holds an unquoted `;`: quote it ({pairs[-1][0]}="…;…")',
                 "query",
             )
         j = eq + 1
