@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,11 +24,18 @@ _SCHEMES = ["postgresql://", "postgres://", "postgresql:://", "postgresql:/", "p
 _atoms = st.sampled_from(_ATOMS)
 
 
+def _stays_in_the_user_name(atom: str) -> bool:
+    return not any(c.isspace() or c in "?#@/" for c in atom)
+
+
 @st.composite
 def pasted(draw: st.DrawFn) -> str:
     """A URL-ish paste that carries SECRET where a password goes, however malformed the rest is."""
     scheme = draw(st.sampled_from(_SCHEMES))
-    before = "".join(draw(st.lists(_atoms, max_size=4)))
+    # between the user name and its `:` nothing that ends a word or the authority: there the text
+    # no longer says "user:password" (`user=app\t:x@h` is a setting named `:x@h`; in
+    # `postgresql://app?:x@h` the `:x@h` is the query)
+    before = "".join(draw(st.lists(_atoms.filter(_stays_in_the_user_name), max_size=4)))
     after = "".join(draw(st.lists(_atoms, max_size=8)))
     form = draw(st.sampled_from(["uri", "keyvalue", "query"]))
     if form == "uri":
@@ -44,7 +52,8 @@ def _assert_clean(code: int, out: str, err: str) -> None:
         assert shown not in out and shown not in err
 
 
-_SETTINGS = settings(max_examples=40, deadline=None)
+# derandomized: CI runs exactly the examples that were run here
+_SETTINGS = settings(max_examples=40, deadline=None, derandomize=True)
 
 
 @_SETTINGS
@@ -78,4 +87,14 @@ def test_env_check_answers_any_value_without_traceback_or_password(text: str, fm
 @given(pasted(), st.sampled_from(["human", "json", "junit"]))
 def test_offline_doctor_answers_any_url_without_traceback_or_password(text: str, fmt: str) -> None:
     result = cli("doctor", "--offline", "--no-environment", "--url", text, "--format", fmt)
+    _assert_clean(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap: url check rebuilds `app@` as the user and percent-encodes the last `@`, so "
+    "the one masking rule (password up to the last raw `@`) finds no end; issue 12 note",
+)
+def test_a_user_name_ending_in_at_before_the_colon_keeps_the_password_masked() -> None:
+    result = cli("url", "check", "--", f"postgresql://app@:{SECRET}@h /")
     _assert_clean(result.exit_code, result.stdout, result.stderr)

@@ -33,6 +33,8 @@ _BARE_USER = re.compile(r"(?<![^\s\"'`(<=,;])[^\s:\"'`<>()=,;]*:(?=[^\s/:])")
 # A user name that itself held `:` (`user=app@:secret@h` built back into a URL) shows it
 # percent-encoded: what follows that `%3A` is a password too.
 _URL_USER_ENCODED_COLON = re.compile(_SCHEME + r"://[^:/@\s]*?%3[Aa]")
+# ... or raw, right after an `@` or `/` typed into the user name (`postgresql://app@:secret@h`)
+_URL_USER_AT_COLON = re.compile(_SCHEME + r"://[^:\s]*[@/]:")
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ _CREDENTIALS = (
     _Credentials(_BROKEN_URL_USER, "\r\n", empty=False),
     _Credentials(_BARE_USER, "\r\n", empty=False),
     _Credentials(_URL_USER_ENCODED_COLON, "/?#\r\n", empty=False),
+    _Credentials(_URL_USER_AT_COLON, "\r\n", empty=False),
 )
 
 

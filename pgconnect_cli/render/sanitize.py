@@ -19,6 +19,8 @@ import re
 from enum import Enum
 from typing import Any, TypeVar
 
+from pgconnect_cli.conninfo.redact import mask_text
+
 T = TypeVar("T")
 
 _UNSAFE = re.compile(
@@ -56,7 +58,11 @@ def _walk(value: Any, depth: int) -> Any:
     if depth > 40:
         return value
     if isinstance(value, str):
-        return escape_controls(value) if not isinstance(value, Enum) else value
+        if isinstance(value, Enum):
+            return value
+        # the last guard of the one masking rule: a password that some finding quoted inside a
+        # misread user name, host or database never reaches a renderer
+        return escape_controls(mask_text(value))
     if isinstance(value, (int, float, bool, Enum)) or value is None:
         return value
     if isinstance(value, tuple):
