@@ -114,19 +114,9 @@ def _execute(
     raise typer.Exit(code)
 
 
-def exec_command(
-    ctx: typer.Context,
-    env_file: EnvFileOption = None,
-    url: UrlOption = None,
-    dry_run: DryRunOption = False,
-    allow_pooled: AllowPooledOption = False,
-    no_version_check: NoVersionCheckOption = False,
-) -> None:
-    """Run TOOL through the direct URL: psql, pg_dump, pg_restore, migrations, anything."""
-    _execute(list(ctx.args), env_file, url, dry_run, allow_pooled, no_version_check)
+def _command(*prefix: str) -> Callable[..., None]:
+    """A command that runs `prefix` then its own arguments through the direct URL."""
 
-
-def _short_form(tool: str) -> Callable[..., None]:
     def command(
         ctx: typer.Context,
         env_file: EnvFileOption = None,
@@ -135,8 +125,18 @@ def _short_form(tool: str) -> Callable[..., None]:
         allow_pooled: AllowPooledOption = False,
         no_version_check: NoVersionCheckOption = False,
     ) -> None:
-        _execute([tool, *ctx.args], env_file, url, dry_run, allow_pooled, no_version_check)
+        _execute([*prefix, *ctx.args], env_file, url, dry_run, allow_pooled, no_version_check)
 
+    return command
+
+
+exec_command = _command()
+exec_command.__name__ = "exec_command"
+exec_command.__doc__ = "Run TOOL through the direct URL: psql, pg_dump, pg_restore, migrations, anything."
+
+
+def _short_form(tool: str) -> Callable[..., None]:
+    command = _command(tool)
     command.__name__ = f"{tool}_command"
     command.__doc__ = f"Run {tool} through the direct URL (short for `pgc exec {tool}`)."
     return command
