@@ -7,7 +7,7 @@ import re
 import signal
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,17 +75,13 @@ class PgBouncer(Dialable):
         return self.certs.ca_cert if self.certs and self.spec.client_tls else None
 
     def endpoint(self) -> Endpoint:
-        up = self.upstream
-        return Endpoint(
-            self.host,
-            self.port,
-            up.role,
-            up.password,
-            up.database,
-            up.superuser,
-            up.superuser_password,
-            self.spec.client_tls,
-            self.ca_cert,
+        """The upstream's roles and database, reached at this pooler's address."""
+        return replace(
+            self.upstream.endpoint(),
+            host=self.host,
+            port=self.port,
+            tls=self.spec.client_tls,
+            ca_cert=self.ca_cert,
         )
 
     @property
