@@ -38,17 +38,16 @@ def libpq_url(
     return f"postgresql://{quote(user, safe='')}:{secret}@{host}:{port}/{quote(dbname, safe='')}?{query}"
 
 
-def connect_kwargs(
-    *, host: str, port: int, user: str, password: str, dbname: str, tls: bool, ca_cert: Path | None
-) -> dict[str, Any]:
+def connect_kwargs(e: Endpoint, dbname: str) -> dict[str, Any]:
+    """The superuser's keywords for a TCP connection to `e`."""
     # Explicit values for everything a stray PG* variable of the caller could change.
     kwargs: dict[str, Any] = {
-        "host": host,
-        "port": port,
-        "user": user,
-        "password": password,
+        "host": "127.0.0.1",
+        "port": e.port,
+        "user": e.superuser,
+        "password": e.superuser_password,
         "dbname": dbname,
-        "sslmode": "require" if tls else "disable",
+        "sslmode": "require" if e.tls else "disable",
         "gssencmode": "disable",
         "channel_binding": "prefer",
         "options": "",
@@ -56,8 +55,8 @@ def connect_kwargs(
         "connect_timeout": 10,
         "application_name": "pgc-lab",
     }
-    if tls and ca_cert is not None:
-        kwargs["sslrootcert"] = str(ca_cert)
+    if e.tls and e.ca_cert is not None:
+        kwargs["sslrootcert"] = str(e.ca_cert)
     return kwargs
 
 
@@ -107,16 +106,7 @@ class Dialable(ABC):
         """An autocommit superuser connection over TCP (the caller closes it)."""
         import psycopg
 
-        e = self.endpoint()
-        kwargs = connect_kwargs(
-            host="127.0.0.1",
-            port=e.port,
-            user=e.superuser,
-            password=e.superuser_password,
-            dbname=dbname,
-            tls=e.tls,
-            ca_cert=e.ca_cert,
-        )
+        kwargs = connect_kwargs(self.endpoint(), dbname)
         return psycopg.connect(autocommit=True, **kwargs)
 
 
