@@ -10,6 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
 class Severity(str, Enum):
@@ -36,9 +39,12 @@ class Finding:
     detail: str = ""
     fix: str = ""
     line: int | None = None  # the line of the file the finding is about (a .env line)
+    # Accepted by the user (`--ignore ID`, `ignore = [...]` in [tool.pgc]): still shown, marked
+    # as ignored, but it counts neither for `ok` nor for the exit code. Set by `ignore()` only.
+    ignored: bool = False
 
-    def to_dict(self) -> dict[str, str | int]:
-        out: dict[str, str | int] = {
+    def to_dict(self) -> dict[str, str | int | bool]:
+        out: dict[str, str | int | bool] = {
             "id": self.id,
             "severity": self.severity.value,
             "title": self.title,
@@ -47,6 +53,8 @@ class Finding:
         }
         if self.line is not None:
             out["line"] = self.line
+        if self.ignored:
+            out["ignored"] = True
         return out
 
 
@@ -1077,6 +1085,18 @@ _SPECS = (
         "network fault.",
         "Raise the limit (`ulimit -n 4096`) or check fewer URLs in one run.",
     ),
+    # --- the URL's settings, CI preflight (ciflags helper) -------------------------------------
+    _spec(
+        "connect-timeout-disabled",
+        "warning",
+        "url",
+        "connect_timeout=0 turns the connection timeout off",
+        "libpq reads a zero or negative connect_timeout as `wait indefinitely` (psycopg waits 130 s); "
+        "Prisma reads 0 as no timeout. A host that drops packets (a firewall, a stopped instance) then "
+        "hangs the app, a migration or a deploy for minutes instead of failing in seconds.",
+        "Give a number of seconds, e.g. connect_timeout=10 (libpq's minimum is 2; 10-15 covers a "
+        "serverless database waking up).",
+    ),
     # --- .env files, second tranche (env helper) -------------------------------------------
     _spec(
         "env-example-real-password",
@@ -1148,8 +1168,62 @@ def finding(
 
 
 def exit_code_for(findings: Iterable[Finding], *, strict: bool = False) -> int:
-    """0 fine (warnings allowed); 1 an error finding, or any warning with --strict."""
+    """0 fine (warnings allowed); 1 an error finding, or any warning with --strict. Ignored
+    findings (`Finding.ignored`) never count."""
     for f in findings:
+        if f.ignored:
+            continue
         if f.severity is Severity.ERROR or (strict and f.severity is Severity.WARNING):
             return 1
     return 0
+
+
+def closest_id(text: str) -> str | None:
+    """The catalogue id nearest to `text` (a misspelt `--ignore` value), or None."""
+    import difflib
+
+    close = difflib.get_close_matches(text.strip().lower(), CATALOGUE, n=1, cutoff=0.5)
+    return close[0] if close else None
+
+
+def unknown_ids(ids: Iterable[str]) -> list[str]:
+    return [i for i in ids if i not in CATALOGUE]
+
+
+def ignore(value: T, ids: Iterable[str]) -> T:
+    """`value` (a result: dataclasses, tuples, lists of them) with every Finding whose id is in
+    `ids` marked `ignored`. The one place findings are accepted; renderers and `exit_code_for`
+    read the mark, nothing is dropped."""
+    wanted = frozenset(ids)
+    if not wanted:
+        return value
+    return _mark(value, wanted, 0)  # type: ignore[no-any-return]
+
+
+def _mark(value: Any, ids: frozenset[str], depth: int) -> Any:
+    import dataclasses
+
+    if depth > 40 or isinstance(value, (str, bytes, int, float, Enum)) or value is None:
+        return value
+    if isinstance(value, Finding):
+        return dataclasses.replace(value, ignored=True) if value.id in ids else value
+    if isinstance(value, (tuple, list)) and not hasattr(value, "_fields"):
+        items = [_mark(v, ids, depth + 1) for v in value]
+        if all(a is b for a, b in zip(items, value, strict=True)):
+            return value
+        return tuple(items) if isinstance(value, tuple) else items
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for f in dataclasses.fields(value):
+            if f.init and hasattr(value, f.name):
+                old = getattr(value, f.name)
+                new = _mark(old, ids, depth + 1)
+                if new is not old:
+                    changes[f.name] = new
+        if not changes:
+            return value
+        try:
+            return dataclasses.replace(value, **changes)
+        except (TypeError, ValueError):
+            return value
+    return value

@@ -60,6 +60,8 @@ class Project:
     node_packages: Mapping[str, str] = field(default_factory=dict)  # package.json: name → range
     manifests: tuple[Manifest, ...] = ()
     sources: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # (file, text), bounded
+    # Why no client was taken from a file that names one (pgc's own source tree), for the report
+    note: str = ""
 
     @property
     def uses_prisma(self) -> bool:
@@ -80,6 +82,10 @@ class Project:
     @property
     def prisma7(self) -> bool:
         return (self.prisma_major or 0) >= 7
+
+
+# `name = "pgconnect-cli"` in a pyproject.toml's [project] table: pgc's own source tree
+OWN_PROJECT = re.compile(r'(?m)^\s*name\s*=\s*["\']pgconnect-cli["\']')
 
 
 def _read(path: Path, limit: int = 1 << 20) -> str | None:
@@ -260,6 +266,12 @@ def detect(root: Path) -> Project:
         for path in sorted(root.glob(pattern))[:10]
         if path.name not in ("requirements.txt", "requirements-dev.txt") and (text := _read(path)) is not None
     ]
+    note = ""
+    own = [m for m in manifests if m.file == "pyproject.toml" and OWN_PROJECT.search(m.text)]
+    if own:
+        # pgc's own checkout (the README tour run in it): its dependencies are not an app's client
+        manifests = [m for m in manifests if m not in own]
+        note = "pyproject.toml is pgc's own source tree, not an app; pass --client"
     clients: list[Client] = []
     if schema is not None or config is not None or any(p in packages for p in _PRISMA_PACKAGES):
         clients.append(Client.PRISMA)
@@ -290,6 +302,7 @@ def detect(root: Path) -> Project:
         node_packages=packages,
         manifests=tuple(manifests),
         sources=_sources(root) if is_project else (),
+        note=note if not clients else "",
     )
 
 

@@ -53,14 +53,35 @@ class Section:
     url: str | None = None  # masked
     findings: tuple[Finding, ...] = ()
     checks: tuple[CheckResult, ...] = field(default=())
+    file: str | None = None  # the file the section's URL came from (a .env), as given
+    line: int | None = None  # its line in `file`: annotations point there
 
 
 def summary(findings: Sequence[Finding]) -> dict[str, int]:
-    return {
-        "errors": sum(f.severity is Severity.ERROR for f in findings),
-        "warnings": sum(f.severity is Severity.WARNING for f in findings),
-        "infos": sum(f.severity is Severity.INFO for f in findings),
+    """Counts of the findings that count, by severity, and (`ignored`, when there are any) of those
+    accepted with `--ignore` (`Finding.ignored`)."""
+    counted = [f for f in findings if not f.ignored]
+    out = {
+        "errors": sum(f.severity is Severity.ERROR for f in counted),
+        "warnings": sum(f.severity is Severity.WARNING for f in counted),
+        "infos": sum(f.severity is Severity.INFO for f in counted),
     }
+    if len(counted) < len(findings):  # the key is there when something was ignored (additive)
+        out["ignored"] = len(findings) - len(counted)
+    return out
+
+
+def ignored_ids(findings: Iterable[Finding]) -> list[str]:
+    """The ids of the ignored findings, each once, in order of appearance."""
+    return list(dict.fromkeys(f.id for f in findings if f.ignored))
+
+
+def ignored_note(findings: Iterable[Finding]) -> str:
+    """`2 ignored: env-syntax, sslmode-missing` (empty when none is): what the tally leaves out."""
+    items = [f for f in findings if f.ignored]
+    if not items:
+        return ""
+    return f"{len(items)} ignored: {', '.join(ignored_ids(items))}"
 
 
 def plural(n: int, word: str) -> str:

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Make sure the PostgreSQL server, PgBouncer and openssl are on this machine.
+# Make sure the PostgreSQL server, PgBouncer, openssl and zsh (the completion test types TAB in a
+# real zsh) are on this machine.
 # Installs them with apt when running as root on Debian/Ubuntu; otherwise prints the command.
 set -eu
 
@@ -16,6 +17,7 @@ have_pg || missing="$missing postgresql"
 have_bouncer || missing="$missing pgbouncer"
 command -v openssl >/dev/null 2>&1 || missing="$missing openssl"
 command -v psql >/dev/null 2>&1 || missing="$missing postgresql-client"
+command -v zsh >/dev/null 2>&1 || missing="$missing zsh"
 
 [ -z "$missing" ] && exit 0
 

@@ -585,6 +585,7 @@ def _value_findings(ci: ConnInfo, context: Context) -> list[Finding]:
             found.append(
                 finding("param-value-invalid", detail, f"Write a whole number{unit}, e.g. {key}=10.")
             )
+    found += _timeout_disabled(values.get("connect_timeout"))
     port = values.get("port")
     if port is not None:
         found += _port_findings(ci, port)
@@ -603,6 +604,14 @@ def _value_findings(ci: ConnInfo, context: Context) -> list[Finding]:
         detail = f"pgbouncer={_short(pgbouncer)}: Prisma accepts only true or false and refuses to connect."
         found.append(finding("param-value-invalid", detail, "Write pgbouncer=true."))
     return found
+
+
+def _timeout_disabled(value: str | None) -> list[Finding]:
+    """connect_timeout=0 (or negative): libpq and Prisma then wait without a limit."""
+    if value is None or not re.fullmatch(r"\s*-?\d+\s*", value) or int(value) > 0:
+        return []
+    detail = f"connect_timeout={value.strip()}: no connection timeout; a dropped port hangs for minutes."
+    return [finding("connect-timeout-disabled", detail)]
 
 
 def _port_findings(ci: ConnInfo, port: str) -> list[Finding]:

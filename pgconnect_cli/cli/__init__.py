@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from contextlib import suppress
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 
@@ -267,4 +267,30 @@ def main() -> None:
         from typer._completion_classes import completion_init
 
         completion_init()
-    sys.exit(run(sys.argv[1:]))
+    leave(run(sys.argv[1:]))
+
+
+def leave(code: int) -> NoReturn:
+    """Exit with `code` without the interpreter's teardown (freeing every object: tens of ms).
+
+    Safe because nothing is left for it to do: every cleanup of pgc (temporary passfiles and
+    `.env` copies, children) runs in `finally` blocks inside `run`; what others registered with
+    atexit runs here explicitly, non-daemon threads are joined, and stdout and stderr are flushed
+    (a failed flush is reported as `run` reports a failed write).
+    """
+    import atexit
+
+    if "threading" in sys.modules:
+        import threading
+
+        for thread in threading.enumerate():
+            if thread is not threading.main_thread() and not thread.daemon:
+                thread.join()
+    atexit._run_exitfuncs()
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        code = _output_failed(exc)
+    with suppress(Exception):
+        sys.stderr.flush()
+    os._exit(code)

@@ -28,6 +28,49 @@ NoColorOption = Annotated[
 StrictOption = Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")]
 
 
+def _complete_ids(incomplete: str) -> list[str]:
+    from pgconnect_cli.findings import CATALOGUE
+
+    return [i for i in CATALOGUE if i.startswith(incomplete)]
+
+
+IgnoreOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ignore",
+        metavar="ID",
+        help="Accept this finding: shown as ignored, it fails nothing (repeatable; also `ignore` in "
+        "\\[tool.pgc] of pyproject.toml or .pgc.toml).",
+        autocompletion=_complete_ids,
+    ),
+]
+QuietOption = Annotated[
+    bool, typer.Option("--quiet", "-q", help="Human output: only the problems and the tally.")
+]
+
+
+def report_settings(ignore: list[str] | None, strict: bool) -> tuple[tuple[str, ...], bool]:
+    """The settings every report command shares, from its flags and the project's settings file
+    (`config.load`): the finding ids to accept, and whether warnings fail. Bad input exits 2."""
+    from pgconnect_cli.config import load
+
+    try:
+        settings = load()
+        return ignore_ids(ignore, settings.ignore), strict or bool(settings.strict)
+    except PgcError as err:
+        fail(err)
+
+
+def ignore_ids(flags: list[str] | None, configured: Iterable[str] = ()) -> tuple[str, ...]:
+    """The finding ids to accept: `--ignore` values (each checked against the catalogue, a usage
+    error naming the closest id) and the settings file's `ignore`."""
+    from pgconnect_cli.config import check_ids
+
+    given = [i.strip() for i in flags or []]
+    check_ids(given)
+    return tuple(dict.fromkeys([*given, *configured]))
+
+
 # The output format of the running command, once known: an error before the result is then a
 # `pgc.error/v1` document on stdout too (for programs), not only a line on stderr (for people).
 # Kept on the command's click context, so that it lives exactly as long as one invocation.

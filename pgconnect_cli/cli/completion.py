@@ -27,7 +27,20 @@ def script(shell: Shell) -> str:
     from typer._completion_shared import get_completion_script
 
     text = get_completion_script(prog_name="pgc", complete_var="_PGC_COMPLETE", shell=shell.value)
+    if shell is Shell.zsh:
+        text = text.replace(_ZSH_REGISTER, _ZSH_AUTOLOAD)
     return text.rstrip("\n") + "\n"
+
+
+# Installed as `_pgc` in $fpath, the file is the body of an autoloaded function that zsh runs on
+# on every TAB: registering the real function there (typer's `compdef` line) completes nothing
+# on the first TAB. Run as `_pgc`, complete at once, every time; sourced or eval'ed, register it.
+_ZSH_REGISTER = "compdef _pgc_completion pgc"
+_ZSH_AUTOLOAD = """if [[ "${funcstack[1]}" == _pgc ]]; then
+  _pgc_completion "$@"
+else
+  compdef _pgc_completion pgc
+fi"""
 
 
 def completion(

@@ -10,19 +10,22 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from pgconnect_cli.cli._common import (
-    FormatOption,
+    IgnoreOption,
     JsonOption,
     NoColorOption,
     OutputFormat,
+    QuietOption,
     StrictOption,
     apply_no_color,
     fail,
+    ignore_ids,
     pick_format,
 )
 from pgconnect_cli.errors import PgcError, UsageError
 from pgconnect_cli.project import Client
 
 if TYPE_CHECKING:
+    from pgconnect_cli.config import Settings
     from pgconnect_cli.doctor import DoctorReport
 
 TITLE = "pgc doctor"
@@ -49,14 +52,29 @@ def doctor(
         Client | None,
         typer.Option(
             "--client",
-            help="The app's database client; sets severities and fixes. Default: detected from the "
-            "project (prisma/schema.prisma, prisma.config.ts, package.json, pyproject.toml).",
+            help="The app's database client; sets severities and fixes. Default: `client` in \\[tool.pgc], "
+            "else detected from the project (prisma/schema.prisma, prisma.config.ts, package.json, "
+            "pyproject.toml).",
             case_sensitive=False,
         ),
     ] = None,
     timeout: Annotated[
-        float, typer.Option("--timeout", metavar="SECONDS", help="Time limit of each network step.")
-    ] = 5.0,
+        float | None,
+        typer.Option(
+            "--timeout",
+            metavar="SECONDS",
+            help="Time limit of each network step. Default: `timeout` in \\[tool.pgc], else 5.",
+        ),
+    ] = None,
+    wait: Annotated[
+        float,
+        typer.Option(
+            "--wait",
+            metavar="SECONDS",
+            help="First wait up to SECONDS until each server answers on TCP (a database container "
+            "still starting), like pg_isready -t; then check.",
+        ),
+    ] = 0.0,
     resolver: Annotated[
         str | None, typer.Option("--resolver", metavar="IP[:PORT]", help="Ask this DNS server.")
     ] = None,
@@ -66,8 +84,26 @@ def doctor(
     ] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Static checks only: no network.")] = False,
     strict: StrictOption = False,
+    ignore: IgnoreOption = None,
+    ci: Annotated[
+        bool,
+        typer.Option(
+            "--ci",
+            help="For CI jobs: never interactive, no spinner; the github format when GITHUB_ACTIONS=true "
+            "and no --format is given.",
+        ),
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show evidence and timings.")] = False,
-    fmt: FormatOption = OutputFormat.human,
+    quiet: QuietOption = False,
+    fmt: Annotated[
+        OutputFormat | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="Output format. Default: human (github with --ci inside GitHub Actions).",
+            case_sensitive=False,
+        ),
+    ] = None,
     json_flag: JsonOption = False,
     no_color: NoColorOption = False,
 ) -> None:
@@ -78,26 +114,36 @@ def doctor(
     (or on a warning, with --strict), 2 on bad input.
     """
     apply_no_color(no_color)
+    if fmt is None:
+        in_actions = ci and os.environ.get("GITHUB_ACTIONS") == "true"
+        fmt = OutputFormat.github if in_actions and not json_flag else OutputFormat.human
     output = pick_format(fmt, json_flag)
     _preload(output)
     try:
+        from pgconnect_cli import config
+        from pgconnect_cli.findings import ignore as accept
+
+        settings = config.load()
         report = _diagnose(
             url or [],
             env_file,
             no_environment=no_environment,
             client=client,
             timeout=timeout,
+            wait=wait,
             resolver=resolver,
             resolve=resolve or [],
             offline=offline,
             strict=strict,
-            show_progress=output is OutputFormat.human,
+            settings=settings,
+            show_progress=output is OutputFormat.human and not ci,
         )
+        report = accept(report, ignore_ids(ignore, settings.ignore))
     except PgcError as err:
         fail(err)
     from pgconnect_cli.render.emit import emit
 
-    emit(report, output, verbose=verbose, title=TITLE)
+    emit(report, output, verbose=verbose, quiet=quiet, title=TITLE)
     raise typer.Exit(report.exit_code)
 
 
@@ -107,19 +153,30 @@ def _diagnose(
     *,
     no_environment: bool,
     client: Client | None,
-    timeout: float,
+    timeout: float | None,
+    wait: float,
     resolver: str | None,
     resolve: list[str],
     offline: bool,
     strict: bool,
+    settings: Settings,
     show_progress: bool,
 ) -> DoctorReport:
     from pgconnect_cli import doctor, project, targets
     from pgconnect_cli.checks.envfile import syntax_findings
     from pgconnect_cli.probes.dns import ResolverConfig
 
-    if not 0 < timeout <= 300:
+    if timeout is not None and not 0 < timeout <= 300:
         raise UsageError(f"--timeout {timeout:g}: give a number of seconds above 0, at most 300")
+    if not 0 <= wait <= 3600:
+        raise UsageError(f"--wait {wait:g}: give a number of seconds from 0 to 3600")
+    if timeout is None:
+        timeout = settings.timeout if settings.timeout is not None else doctor.DEFAULT_TIMEOUT
+    client_source = "--client"
+    if client is None and settings.client is not None:
+        client = Client(settings.client)
+        client_source = settings.path.name if settings.path is not None else "settings"
+    strict = strict or bool(settings.strict)
     nameserver, port = doctor.parse_resolver(resolver) if resolver else (None, 53)
     config = ResolverConfig(nameserver=nameserver, port=port, pins=doctor.parse_pins(resolve))
     files = list(env_files or [])
@@ -138,7 +195,14 @@ def _diagnose(
         where = ", ".join(str(f) for f in files) if files else "the environment or ./.env"
         raise UsageError(f"no PostgreSQL URL found in {where}: set DATABASE_URL, or pass --url or --env-file")
     options = doctor.DoctorOptions(
-        timeout=timeout, resolver=config, offline=offline, strict=strict, client=client, home=Path.home()
+        timeout=timeout,
+        resolver=config,
+        offline=offline,
+        strict=strict,
+        client=client,
+        home=Path.home(),
+        wait=wait,
+        client_source=client_source,
     )
     detected = project.detect(Path.cwd())
     if show_progress and not offline and sys.stderr.isatty():

@@ -10,14 +10,17 @@ import typer
 
 from pgconnect_cli.cli._common import (
     FormatOption,
+    IgnoreOption,
     JsonOption,
     NoColorOption,
     OutputFormat,
+    QuietOption,
     StrictOption,
     apply_no_color,
     fail,
     pick_format,
     read_stdin_line,
+    report_settings,
 )
 from pgconnect_cli.errors import PgcError, UsageError
 
@@ -28,6 +31,12 @@ app = typer.Typer(help="Write and check .env files with DATABASE_URL and DIRECT_
 
 # kept in step with usecases.env_init.PROVIDER_CHOICES (a test checks it); here for --help only
 PROVIDERS_HELP = "neon, supabase, prisma-postgres, azure, generic, local"
+
+
+def _complete_provider(incomplete: str) -> list[str]:
+    """`env init --provider <TAB>`: the preset names (nothing imported: completion stays fast)."""
+    return [p for p in PROVIDERS_HELP.split(", ") if p.startswith(incomplete)]
+
 
 FileOption = Annotated[
     str, typer.Option("--file", metavar="PATH", help="The .env file (`/dev/stdin` reads a stream).")
@@ -88,7 +97,10 @@ def init(
     provider: Annotated[
         str | None,
         typer.Option(
-            "--provider", metavar="PROVIDER", help=f"Provider preset when asking for parts: {PROVIDERS_HELP}."
+            "--provider",
+            metavar="PROVIDER",
+            help=f"Provider preset when asking for parts: {PROVIDERS_HELP}.",
+            autocompletion=_complete_provider,
         ),
     ] = None,
     region: Annotated[
@@ -145,16 +157,21 @@ def check(
     fmt: FormatOption = OutputFormat.human,
     json_flag: JsonOption = False,
     strict: StrictOption = False,
+    ignore: IgnoreOption = None,
+    quiet: QuietOption = False,
     no_color: NoColorOption = False,
 ) -> None:
     """Lint a .env: syntax, duplicates, quoting hazards, mode, git-ignore, and its PostgreSQL URLs."""
+    from pgconnect_cli.findings import ignore as accept
     from pgconnect_cli.render.emit import emit
     from pgconnect_cli.usecases.env_check import run_check
 
     apply_no_color(no_color)
+    output = pick_format(fmt, json_flag)
+    ids, strict = report_settings(ignore, strict)
     try:
-        result = run_check(_path(file), strict=strict)
+        result = accept(run_check(_path(file), strict=strict), ids)
     except PgcError as err:
         fail(err)
-    emit(result, pick_format(fmt, json_flag), strict=strict, title=result.title)
+    emit(result, output, strict=strict, quiet=quiet, title=result.title)
     raise typer.Exit(result.exit_code)

@@ -65,6 +65,28 @@ def _say(severity: str, text: str) -> None:
     sys.stderr.write(prefix + error_line(text) + "\n")
 
 
+def _command_class() -> type:
+    """pgc exec's click command: it knows where the tool's words begin, for completion and for
+    `pgc exec -- -mytool` (a tool whose name starts with a dash, after `--`)."""
+    from typer import _click as click  # typer's own copy of click
+    from typer.core import TyperCommand
+
+    class ExecCommand(TyperCommand):
+        def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+            after = args[args.index("--") + 1 :] if "--" in args else None  # the parser eats `args`
+            rest = super().parse_args(ctx, args)
+            ctx.meta["pgc.tool_after_dashdash"] = bool(after) and list(ctx.args) == after
+            return rest
+
+        def shell_complete(self, ctx: click.Context, incomplete: str) -> list[Any]:
+            # From the tool's name on, every word is the tool's: pgc offers none of its options
+            if ctx.args:
+                return []
+            return super().shell_complete(ctx, incomplete)
+
+    return ExecCommand
+
+
 def _execute(
     argv: list[str],
     env_file: list[Path] | None,
@@ -72,16 +94,22 @@ def _execute(
     dry_run: bool,
     allow_pooled: bool,
     no_version_check: bool,
+    *,
+    after_dashdash: bool = False,
 ) -> None:
     from pgconnect_cli import exec as pgc_exec
     from pgconnect_cli.checks.envfile import syntax_findings
     from pgconnect_cli.targets import discover_env
 
     try:
-        if argv and argv[0].startswith("-"):
+        if argv and argv[0].startswith("-") and not after_dashdash:
             raise UsageError(f"no such option: {argv[0]} (the tool's own options go after the tool's name)")
         if not argv:
             raise UsageError(f"missing TOOL: pgc exec {USAGE}")
+        if url is not None and not url.strip():
+            # an empty --url (an unset variable in `--url "$DIRECT_URL"`) would run the tool
+            # against libpq's defaults: the local socket, another database than meant
+            raise UsageError("--url is empty (is the variable it came from set?)")
         if url is None:
             files = env_file if env_file is not None else [p for p in (Path(".env"),) if p.is_file()]
             discovery = discover_env(os.environ, files)
@@ -125,7 +153,10 @@ def _command(*prefix: str) -> Callable[..., None]:
         allow_pooled: AllowPooledOption = False,
         no_version_check: NoVersionCheckOption = False,
     ) -> None:
-        _execute([*prefix, *ctx.args], env_file, url, dry_run, allow_pooled, no_version_check)
+        # after `--` a tool may start with "-"; with a prefix the first word is the tool anyway
+        after_dashdash = bool(ctx.meta.get("pgc.tool_after_dashdash"))
+        argv = [*prefix, *ctx.args]
+        _execute(argv, env_file, url, dry_run, allow_pooled, no_version_check, after_dashdash=after_dashdash)
 
     return command
 
@@ -155,10 +186,18 @@ def _settings(help_names: list[str]) -> dict[str, Any]:
 def register(app: typer.Typer) -> None:
     """Attach `pgc exec` and its short forms to the root command."""
     app.command(
-        "exec", context_settings=_settings(["-h", "--help"]), options_metavar=USAGE, help=HELP, epilog=EPILOG
+        "exec",
+        cls=_command_class(),
+        context_settings=_settings(["-h", "--help"]),
+        options_metavar=USAGE,
+        help=HELP,
+        epilog=EPILOG,
     )(exec_command)
     # `-h` is psql's and pg_dump's --host: the short forms keep it for the tool
     for tool in ("psql", "pg_dump", "pg_restore"):
-        app.command(tool, context_settings=_settings(["--help"]), options_metavar="[OPTIONS] [ARGS]...")(
-            _short_form(tool)
-        )
+        app.command(
+            tool,
+            cls=_command_class(),
+            context_settings=_settings(["--help"]),
+            options_metavar="[OPTIONS] [ARGS]...",
+        )(_short_form(tool))

@@ -13,12 +13,15 @@ import typer
 
 from pgconnect_cli.cli._common import (
     FormatOption,
+    IgnoreOption,
     JsonOption,
     NoColorOption,
     OutputFormat,
+    QuietOption,
     StrictOption,
     apply_no_color,
     pick_format,
+    report_settings,
 )
 from pgconnect_cli.cli._url_io import EnvOption, ModeOption, UrlArgument, pairs, pool_mode, product, raw_url
 from pgconnect_cli.cli.url_build import build
@@ -65,6 +68,8 @@ def check(
     json_: JsonOption = False,
     no_color: NoColorOption = False,
     strict: StrictOption = False,
+    ignore: IgnoreOption = None,
+    quiet: QuietOption = False,
 ) -> None:
     """Parse and lint one URL: its parts (password masked), provider, pooled or direct, findings.
 
@@ -73,11 +78,13 @@ def check(
     apply_no_color(no_color)
     chosen = pick_format(fmt, json_)
     raw = raw_url(url, env)
+    ids, strict = report_settings(ignore, strict)
     from pgconnect_cli.checks.url import Context, check_url
+    from pgconnect_cli.findings import ignore as accept
     from pgconnect_cli.render.emit import emit
 
-    result = check_url(raw, context=Context(for_.value))
-    emit(result, chosen, strict=strict)
+    result = accept(check_url(raw, context=Context(for_.value)), ids)
+    emit(result, chosen, strict=strict, quiet=quiet)
     raise typer.Exit(result.exit_code(strict=strict))
 
 

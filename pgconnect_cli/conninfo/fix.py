@@ -23,7 +23,7 @@ from pgconnect_cli.conninfo.params import (
     ssl_flag_meaning,
     suggest,
 )
-from pgconnect_cli.conninfo.parse import as_text, looks_like_adonet, parse
+from pgconnect_cli.conninfo.parse import ParseError, as_text, looks_like_adonet, parse
 from pgconnect_cli.conninfo.percent import encode_userinfo, is_ipv6
 
 _SCHEME_TYPOS = re.compile(r"^(?:postgress|postgresq|postgre|postgressql|postgesql|postgrsql|pgsql|pg|psql)$")
@@ -287,6 +287,13 @@ def _adonet_pairs(s: str) -> list[tuple[str, str]]:
         if eq < 0:
             break
         key = s[i:eq].strip().strip(";").strip()
+        if ";" in key and pairs:
+            # `Password=ab;cd;Database=db`: DbConnectionStringBuilder refuses the `cd` without `=`;
+            # cutting the value there would hand on a different password, so refuse it too
+            raise ParseError(
+                f'the value of {pairs[-1][0]} holds an unquoted `;`: quote it ({pairs[-1][0]}="…;…")',
+                "query",
+            )
         j = eq + 1
         while j < n and s[j] == " ":
             j += 1

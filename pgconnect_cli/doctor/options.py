@@ -22,8 +22,10 @@ class DoctorOptions:
     offline: bool = False
     strict: bool = False
     client: Client | None = None
+    client_source: str = "--client"  # where `client` came from: the flag, or the settings file
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
     home: Path | None = None
+    wait: float = 0.0  # --wait: seconds to wait for the servers to answer on TCP before the checks
 
 
 def _ip(text: str) -> str | None:

@@ -22,7 +22,7 @@ class ClientContext:
     @property
     def label(self) -> str:
         if self.client is None:
-            return "unknown"
+            return f"unknown ({self.source})" if self.source else "unknown"
         return f"{self.client.value} ({self.source})" if self.source else self.client.value
 
 
@@ -94,6 +94,7 @@ class DoctorReport:
     offline: bool = False
     timeout: float = DEFAULT_TIMEOUT
     elapsed_ms: float = 0.0
+    waited_ms: float | None = None  # --wait: how long the servers took to answer; None without it
 
     def all_findings(self) -> list[Finding]:
         return [f for t in self.targets for f in t.finding_list] + list(self.findings)

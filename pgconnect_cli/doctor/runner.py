@@ -500,7 +500,7 @@ def run(
     `file_findings` are about the files the targets came from (`env-syntax`); they join the pair's
     and the project's findings. `shadowed` lists .env values the targets hide from loaders."""
     started = time.monotonic()
-    client = settling.client_context(options.client, project)
+    client = settling.client_context(options.client, project, options.client_source)
     statics = [settling.static_result(t, client, project) for t in targets]
     skips = [settling.skip_reason(s, offline=options.offline) for s in statics]
     effs = [_effective(s, options, client.client) for s in statics]
@@ -509,11 +509,17 @@ def run(
             skips[i] = f"skipped: service {eff.service.name} is in no service file (service-not-found)"
     passfile = None if options.offline else _pass_file(options)
     observations: list[Observations | None] = [None] * len(targets)
+    waited = 0.0
+    if options.wait > 0 and not options.offline:  # --wait: until the servers answer on TCP
+        from pgconnect_cli.doctor.wait import wait
+
+        cis = [s.ci for s, skip in zip(statics, skips, strict=True) if not skip and s.ci is not None]
+        waited = wait(cis, options.wait, options.resolver)
     ipv6 = True
     known: Sequence[ClientTool] | None = tools
     if not options.offline:
         warmup = _Warmup(need_tools=tools is None)
-        runner = _Runner(options, started, len(targets))
+        runner = _Runner(options, started + waited, len(targets))
         ipv6 = runner.ipv6
         groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
         for i, (static, skip) in enumerate(zip(statics, skips, strict=True)):
@@ -535,7 +541,7 @@ def run(
         for progress in {id(p): p for p in progresses.values()}.values():
             progress.finished.wait(max(runner.end - time.monotonic(), 0.0))
         for i, progress in progresses.items():
-            observations[i] = progress.snapshot(runner.end - started, limit)
+            observations[i] = progress.snapshot(runner.end - started - waited, limit)
         if tools is None and any(o is not None and o.server is not None for o in observations):
             known = warmup.tools(runner.end)
     texts: tuple[str | None, str | None] = (None, None)
@@ -561,4 +567,8 @@ def run(
         passfile=passfile,
     )
     report = settling.settle(inputs, facts)
-    return replace(report, elapsed_ms=(time.monotonic() - started) * 1000)
+    return replace(
+        report,
+        elapsed_ms=(time.monotonic() - started) * 1000,
+        waited_ms=waited * 1000 if options.wait > 0 and not options.offline else None,
+    )

@@ -44,11 +44,13 @@ from pgconnect_cli.targets import DIRECT_NAMES, Expected, Shadowed, Source, Targ
 # --------------------------------------------------------------------------- client
 
 
-def client_context(explicit: Client | None, project: Project | None) -> ClientContext:
+def client_context(
+    explicit: Client | None, project: Project | None, explicit_source: str = "--client"
+) -> ClientContext:
     if explicit is not None:
-        return ClientContext(explicit, "--client")
+        return ClientContext(explicit, explicit_source)
     if project is None or project.primary_client is None:
-        return ClientContext(None, "")
+        return ClientContext(None, project.note if project is not None else "")
     client = project.primary_client
     source = "the project files"
     if client is Client.PRISMA:

@@ -32,9 +32,10 @@ def _ms(ms: float | None) -> str:
 
 
 class _Writer:
-    def __init__(self, verbose: bool) -> None:
+    def __init__(self, verbose: bool, quiet: bool = False) -> None:
         self.console = stdout()
         self.verbose = verbose
+        self.quiet = quiet  # only problems: no passing rows, no info findings
         self.sym = symbols()
         self.width = max(self.console.width, 60)
 
@@ -55,6 +56,8 @@ class _Writer:
             self.console.print(Text(chunk, style=style))
 
     def status_line(self, status: Status, layer: str, summary: str, ms: float | None) -> None:
+        if self.quiet and status in (Status.PASS, Status.SKIP):
+            return
         text = Text("  ")
         text.append(self.sym[status.value], style=_STYLE[status])
         text.append(f" {layer:<{_LAYER_WIDTH}} ")
@@ -64,12 +67,16 @@ class _Writer:
         self.console.print(text)
 
     def finding(self, f: Finding, indent: int) -> None:
+        if self.quiet and not printer.problem(f):
+            return
         printer.print_finding(
             self.console, f, indent=indent, brief=f.severity is Severity.INFO and not self.verbose
         )
 
 
 def _target(w: _Writer, t: TargetReport) -> None:
+    if w.quiet and not any(printer.problem(f) for f in t.finding_list):
+        return
     head = Text(t.name, style="bold")
     head.append(f"  ({t.origin})", style="dim")
     w.line(head)
@@ -83,7 +90,8 @@ def _target(w: _Writer, t: TargetReport) -> None:
         )
     static = [tf for tf in t.findings if tf.layer == "url"]
     row = url_check(t)
-    summary = row.summary + ("; " + printer.tally(tf.finding for tf in static) if static else "")
+    counted = [tf.finding for tf in static if not tf.finding.ignored]
+    summary = row.summary + ("; " + printer.tally(counted) if counted else "")
     w.status_line(row.status, "url", summary, None)
     for tf in static:
         w.finding(tf.finding, 6)
@@ -126,18 +134,22 @@ def _tally(report: DoctorReport) -> Text:
     return Text(f"No problems found ({printer.tally(findings)}) in {scope}.", style="green")
 
 
-def render(report: DoctorReport, *, verbose: bool = False) -> None:
-    """Print the report to stdout."""
-    w = _Writer(verbose)
+def render(report: DoctorReport, *, verbose: bool = False, quiet: bool = False) -> None:
+    """Print the report to stdout; `quiet`: only the problems and the tally."""
+    w = _Writer(verbose, quiet)
     mode = "static checks only (--offline)" if report.offline else f"timeout {report.timeout:g} s"
-    w.line(Text(f"pgc doctor · client: {report.client.label} · {mode}", style="bold"))
-    w.line()
+    if report.waited_ms is not None:
+        mode += f" · waited {report.waited_ms / 1000:.1f} s for the servers"
+    if not quiet:
+        w.line(Text(f"pgc doctor · client: {report.client.label} · {mode}", style="bold"))
+        w.line()
     for t in report.targets:
         _target(w, t)
-    if report.findings:
+    if any(printer.problem(f) for f in report.findings) or (report.findings and not quiet):
         about_pair = all(CATALOGUE[f.id].layer == "pair" for f in report.findings)
         w.line(Text("Pair" if about_pair else "Pair and project", style="bold"))
         for f in report.findings:
             w.finding(f, 2)
         w.line()
     w.line(_tally(report))
+    printer.print_ignored(w.console, report.all_findings())

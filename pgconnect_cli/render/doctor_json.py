@@ -42,6 +42,7 @@ def document(report: DoctorReport) -> dict[str, Any]:
         "summary": report.summary,
         "client": report.client.client.value if report.client.client else None,
         "elapsed_ms": round(report.elapsed_ms, 1),
+        "waited_ms": None if report.waited_ms is None else round(report.waited_ms, 1),
         "targets": [_target(t) for t in report.targets],
         "findings": [f.to_dict() for f in report.findings],
     }
@@ -54,7 +55,7 @@ def render(report: DoctorReport) -> str:
 
 def url_check(t: TargetReport) -> CheckResult:
     """The static layer of a target as a check row, like the live layers (markdown, junit)."""
-    static = [tf.finding for tf in t.findings if tf.layer == "url"]
+    static = [tf.finding for tf in t.findings if tf.layer == "url" and not tf.finding.ignored]
     severities = {f.severity for f in static}
     status = Status.FAIL if Severity.ERROR in severities else Status.PASS
     if status is Status.PASS and Severity.WARNING in severities:
@@ -68,7 +69,14 @@ def url_check(t: TargetReport) -> CheckResult:
 def sections(report: DoctorReport) -> list[Section]:
     """The report as generic sections (github, junit, markdown): the url layer first in each target."""
     out = [
-        Section(name=t.name, url=t.url, findings=t.finding_list, checks=(url_check(t), *t.checks))
+        Section(
+            name=t.name,
+            url=t.url,
+            findings=t.finding_list,
+            checks=(url_check(t), *t.checks),
+            file=t.path,
+            line=t.line,
+        )
         for t in report.targets
     ]
     pair = tuple(f for f in report.findings if CATALOGUE[f.id].layer == "pair")

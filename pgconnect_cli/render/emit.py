@@ -137,11 +137,13 @@ def emit(
     *,
     strict: bool = False,
     verbose: bool = False,
+    quiet: bool = False,
     title: str | None = None,
 ) -> None:
     """Print `result` on stdout in `fmt`: the one dispatch of every report.
 
-    `strict` makes warnings count against `ok` (JSON); `verbose` shows evidence (human);
+    `strict` makes warnings count against `ok` (JSON); `verbose` shows evidence (human); `quiet`
+    shows only the problems and the tally (human);
     `title` names the run in github/junit/markdown (default: the command, e.g. `pgc doctor`).
     """
     from pgconnect_cli.render.sanitize import sanitize
@@ -149,7 +151,10 @@ def emit(
     view = _view(result)
     result = sanitize(result)  # the one point: no control character reaches a renderer
     if fmt is OutputFormat.human:
-        _module(view.human).render(result, verbose=verbose)
+        if quiet:
+            _module(view.human).render(result, verbose=verbose, quiet=True)
+        else:
+            _module(view.human).render(result, verbose=verbose)
         return
     text = render_text(result, fmt, strict=strict, title=title)
     sys.stdout.write(text if text.endswith("\n") else text + "\n")

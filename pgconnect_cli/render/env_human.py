@@ -108,17 +108,34 @@ def print_prisma(advice: PrismaAdvice | None, out: Console) -> None:
 # --- env check --------------------------------------------------------------------------------
 
 
-def render(check: EnvCheck, *, verbose: bool = False) -> None:
-    """`pgc env check` for people (the human view `render.emit` calls)."""
+def render(check: EnvCheck, *, verbose: bool = False, quiet: bool = False) -> None:
+    """`pgc env check` for people (the human view `render.emit` calls); `quiet`: only the
+    problems and the tally."""
+    from pgconnect_cli.render.findings import print_ignored, problem
+
     out = stdout()
     report = check.report
     sym = symbols()
     n_urls = len(report.urls)
+    label = str(check.file)
+    if quiet:
+        print_findings([f for f in report.file_findings if problem(f)], out, file=label)
+        for u in report.urls:
+            if any(problem(f) for f in u.findings):
+                out.print(f"{u.name} (line {u.line})  {u.url}")
+                print_findings([f for f in u.findings if problem(f)], out, indent="  ", file=label)
+        print_findings([f for f in report.pair_findings if problem(f)], out)
+        for e in check.examples:
+            if any(problem(f) for f in e.findings):
+                out.print(f"{e.file}: committed example")
+                print_findings([f for f in e.findings if problem(f)], out, indent="  ", file=str(e.file))
+        _tally(check, sym)
+        print_ignored(out, check.findings)
+        return
     out.print(
         f"{check.file}: {report.keys} key{'s' * (report.keys != 1)}, "
         f"{n_urls} PostgreSQL URL{'s' * (n_urls != 1)}"
     )
-    label = str(check.file)
     print_findings(report.file_findings, out, file=label)
     for u in report.urls:
         c = u.classification
@@ -134,5 +151,12 @@ def render(check: EnvCheck, *, verbose: bool = False) -> None:
     for e in check.examples:
         out.print(f"{e.file}: committed example")
         print_findings(e.findings, out, indent="  ", file=str(e.file))
-    clean = not any(f.severity.value != "info" for f in check.findings)
-    out.print(f"{sym['pass']} no problems found; {tally(check.findings)}" if clean else tally(check.findings))
+    _tally(check, sym)
+    print_ignored(out, check.findings)
+
+
+def _tally(check: EnvCheck, sym: dict[str, str]) -> None:
+    from pgconnect_cli.render.findings import clean
+
+    counts = tally(check.findings)
+    stdout().print(f"{sym['pass']} no problems found; {counts}" if clean(check.findings) else counts)

@@ -14,17 +14,29 @@ from rich.text import Text
 
 from pgconnect_cli.findings import Finding, Severity
 from pgconnect_cli.render.console import symbols
-from pgconnect_cli.report import SEVERITY_GLYPH, Status, plural, tally
+from pgconnect_cli.report import SEVERITY_GLYPH, Status, ignored_note, plural, tally
 
-__all__ = ["plural", "print_finding", "print_findings", "tally"]
+__all__ = ["plural", "print_finding", "print_findings", "print_ignored", "tally"]
 
 STATUS_STYLE = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "red", Status.SKIP: "dim"}
 SEVERITY_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
 def clean(findings: Iterable[Finding]) -> bool:
-    """No error and no warning: the report says "no problems found"."""
-    return not any(f.severity is not Severity.INFO for f in findings)
+    """No error and no warning that counts: the report says "no problems found"."""
+    return not any(f.severity is not Severity.INFO and not f.ignored for f in findings)
+
+
+def problem(f: Finding) -> bool:
+    """An error or warning that counts: what `--quiet` still shows."""
+    return f.severity is not Severity.INFO and not f.ignored
+
+
+def print_ignored(console: Console, findings: Iterable[Finding], *, indent: int = 0) -> None:
+    """The dimmed line under the tally naming the ignored findings (nothing when there are none)."""
+    note = ignored_note(findings)
+    if note:
+        console.print(Text(" " * indent + note, style="dim"))
 
 
 def glyph(severity: Severity) -> str:
@@ -55,7 +67,10 @@ def print_finding(
     console: Console, f: Finding, *, indent: int = 0, brief: bool = False, file: str = ""
 ) -> None:
     """`[✗] id: title (file:line)`, then detail and fix 4 columns in; `brief` prints the first
-    line only; `(file:line)` when the finding is about a line of `file`."""
+    line only; `(file:line)` when the finding is about a line of `file`. An ignored finding is
+    not drawn here: `print_ignored` names it under the tally."""
+    if f.ignored:
+        return
     head = Text(" " * indent)
     head.append(glyph(f.severity), style=SEVERITY_STYLE[f.severity])
     head.append(" ")
@@ -89,7 +104,7 @@ def print_findings(
 
 
 def status_of(findings: Iterable[Finding]) -> Status:
-    severities = {f.severity for f in findings}
+    severities = {f.severity for f in findings if not f.ignored}
     if Severity.ERROR in severities:
         return Status.FAIL
     if Severity.WARNING in severities:

@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from pgconnect_cli.findings import Severity
+from pgconnect_cli.findings import Finding, Severity
 from pgconnect_cli.render import markdown
 from pgconnect_cli.render.sanitize import escape_controls
 from pgconnect_cli.report import Section
@@ -31,12 +31,23 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def _where(section: Section, f: Finding) -> str:
+    """`file=.env,line=3,` when the finding is about a line of a file (its own line, else the line
+    the section's URL came from); GitHub then shows it on that line. Nothing without a line."""
+    line = f.line if f.line is not None else section.line
+    if not section.file or line is None:
+        return ""
+    return f"file={escape_property(escape_controls(section.file))},line={line},"
+
+
 def render(sections: Sequence[Section], title: str) -> str:
     lines: list[str] = []
     shown = dict.fromkeys(Severity, 0)
     hidden = dict.fromkeys(Severity, 0)
     for section in sections:
         for f in section.findings:
+            if f.ignored:  # accepted: named in the tally line, never an annotation
+                continue
             if shown[f.severity] >= MAX_PER_KIND:
                 hidden[f.severity] += 1
                 continue
@@ -45,7 +56,8 @@ def render(sections: Sequence[Section], title: str) -> str:
             head, detail, fix = escape_controls(f.title), escape_controls(f.detail), escape_controls(f.fix)
             message = head + (f": {detail}" if detail else "") + (f"\nFix: {fix}" if fix else "")
             annotation_title = escape_property(escape_controls(f"{section.name}: {f.id}"))
-            lines.append(f"::{_COMMAND[f.severity]} title={annotation_title}::{escape_data(message)}")
+            where = _where(section, f)
+            lines.append(f"::{_COMMAND[f.severity]} {where}title={annotation_title}::{escape_data(message)}")
     for severity, count in hidden.items():
         if count:
             word = _COMMAND[severity] + ("s" if count > 1 else "")

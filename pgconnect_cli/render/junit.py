@@ -29,6 +29,9 @@ def _slug(name: str) -> str:
 def _finding_case(suite: ET.Element, classname: str, f: Finding) -> tuple[int, int]:
     case = ET.SubElement(suite, "testcase", classname=classname, name=_x(f"{f.id}: {f.title}"), time="0")
     body = (_x(f.detail) + ("\nFix: " + _x(f.fix) if f.fix else "")).strip()
+    if f.ignored:
+        ET.SubElement(case, "skipped", message=f"ignored {f.severity.value}")
+        return 0, 1
     if f.severity is Severity.ERROR:
         failure = ET.SubElement(case, "failure", message=_x(f.title), type=_x(f.id))
         failure.text = body

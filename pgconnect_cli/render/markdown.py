@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from pgconnect_cli.findings import Finding, Severity
 from pgconnect_cli.render.sanitize import escape_controls
-from pgconnect_cli.report import GLYPHS, SEVERITY_GLYPH, Section, Status
+from pgconnect_cli.report import GLYPHS, SEVERITY_GLYPH, Section, Status, ignored_note
 from pgconnect_cli.report import tally as report_tally
 
 _STATUS = {s: GLYPHS[s.value] for s in Status}
@@ -37,11 +37,14 @@ def _code(text: str) -> str:
 
 
 def tally(findings: Sequence[Finding]) -> str:
-    return report_tally(findings)
+    """The one tally, then the ignored findings (`; 1 ignored: id`) when there are any."""
+    note = ignored_note(findings)
+    return report_tally(findings) + (f"; {note}" if note else "")
 
 
 def _finding(f: Finding) -> list[str]:
-    lines = [f"- {_SEVERITY[f.severity]} **{f.id}** ({f.severity.value}): {_cell(f.title)}"]
+    kind = f"{f.severity.value}, ignored" if f.ignored else f.severity.value
+    lines = [f"- {_SEVERITY[f.severity]} **{f.id}** ({kind}): {_cell(f.title)}"]
     if f.detail:
         lines.append(f"  <br>{_cell(f.detail)}")
     if f.fix:
@@ -51,8 +54,9 @@ def _finding(f: Finding) -> list[str]:
 
 def render(sections: Sequence[Section], title: str) -> str:
     findings = [f for s in sections for f in s.findings]
-    worst = GLYPHS["fail" if any(f.severity is Severity.ERROR for f in findings) else "pass"]
-    if worst == GLYPHS["pass"] and any(f.severity is Severity.WARNING for f in findings):
+    counted = [f for f in findings if not f.ignored]
+    worst = GLYPHS["fail" if any(f.severity is Severity.ERROR for f in counted) else "pass"]
+    if worst == GLYPHS["pass"] and any(f.severity is Severity.WARNING for f in counted):
         worst = GLYPHS["warn"]
     out = [f"### {worst} {_cell(title)}: {tally(findings)}", ""]
     for section in sections:

@@ -44,9 +44,21 @@ def _password(ci: ConnInfo) -> str:
     return "(none: .pgpass or PGPASSWORD)"
 
 
+def postgres_scheme(ci: ConnInfo) -> bool:
+    """libpq's schemes and key=value, SQLAlchemy's postgresql+driver://, Prisma's prisma+postgres://."""
+    scheme = ci.scheme.lower()
+    return (
+        ci.is_libpq_scheme or scheme.startswith(("postgresql+", "postgres+")) or scheme == "prisma+postgres"
+    )
+
+
 def parts(ci: ConnInfo, classification: Classification | None) -> list[tuple[str, str]]:
     """(label, value) rows: the URL's parts with secrets masked, then the provider."""
     rows: list[tuple[str, str]] = []
+    if not postgres_scheme(ci):
+        # mysql://, https://: libpq's defaults (port 5432, the operating-system user) say nothing
+        # about such a URL, so no part is guessed
+        return [("scheme", f"{ci.scheme}: not PostgreSQL (no parts guessed)")]
     if ci.form is Form.URI:
         rows.append(("scheme", ci.scheme))
     else:
@@ -76,15 +88,20 @@ def print_findings(findings: Sequence[Finding], console: Console, *, indent: int
     printer.print_findings(console, findings, indent=indent, ordered=True)
 
 
-def render(check: UrlCheck, console: Console | None = None, *, verbose: bool = False) -> None:
+def render(
+    check: UrlCheck, console: Console | None = None, *, verbose: bool = False, quiet: bool = False
+) -> None:
+    """The URL, its parts, the findings, the tally; `quiet`: only the problems and the tally."""
     out = console or stdout()
-    out.print(Text(check.url, style="bold"))
-    if check.conninfo is not None:
-        print_parts(parts(check.conninfo, check.classification), out)
-    out.print()
     context = f"(checked for: {check.context.value})"
-    if check.findings:
-        printer.print_findings(out, check.findings, ordered=True)
+    shown = [f for f in check.findings if printer.problem(f)] if quiet else list(check.findings)
+    if not quiet:
+        out.print(Text(check.url, style="bold"))
+        if check.conninfo is not None:
+            print_parts(parts(check.conninfo, check.classification), out)
+        out.print()
+    if any(not f.ignored for f in shown):
+        printer.print_findings(out, shown, ordered=True)
         out.print()
     if printer.clean(check.findings):
         line = Text(symbols()["pass"], style="green")
@@ -92,3 +109,4 @@ def render(check: UrlCheck, console: Console | None = None, *, verbose: bool = F
         out.print(line)
     else:
         out.print(Text(f"{printer.tally(check.findings)} {context}"))
+    printer.print_ignored(out, check.findings)

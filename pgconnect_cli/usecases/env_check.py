@@ -52,11 +52,12 @@ class EnvCheck:
     def sections(self) -> list[Section]:
         """The file's findings, each URL's, the pair's, each example's: what the generic renderers read."""
         report = self.report
-        sections = [Section(str(self.file), None, report.file_findings)]
-        sections += [Section(u.name, u.url, u.findings) for u in report.urls]
+        path = str(self.file)  # annotations point at the line of the file a finding is about
+        sections = [Section(path, None, report.file_findings, file=path)]
+        sections += [Section(u.name, u.url, u.findings, file=path, line=u.line) for u in report.urls]
         if report.pair_findings:
             sections.append(Section("pair", None, report.pair_findings))
-        sections += [Section(str(e.file), None, e.findings) for e in self.examples]
+        sections += [Section(str(e.file), None, e.findings, file=str(e.file)) for e in self.examples]
         return sections
 
 

@@ -144,3 +144,20 @@ def test_fix_changes_never_contain_the_password() -> None:
 def test_fix_cannot_repair_garbage() -> None:
     with pytest.raises(ParseError):
         fix("this is not a url")
+
+
+def test_an_unquoted_semicolon_in_an_adonet_password_is_refused_not_truncated() -> None:
+    import pytest
+
+    from pgconnect_cli.conninfo.fix import fix
+    from pgconnect_cli.conninfo.parse import ParseError
+
+    with pytest.raises(ParseError) as caught:
+        fix("Host=h;Username=u;Password=ab;cd;Database=db;Ssl Mode=Require")
+    assert "Password" in caught.value.message and "ab" not in caught.value.message.replace("about", "")
+
+
+def test_a_quoted_semicolon_in_an_adonet_password_is_kept() -> None:
+    from pgconnect_cli.conninfo.fix import fix
+
+    assert fix('Host=h;Username=u;Password="ab;cd";Database=db').text == "postgresql://u:ab%3Bcd@h/db"

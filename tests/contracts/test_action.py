@@ -10,9 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from pgconnect_cli.cli import app
 from tests.fakes import closed_port
 from tests.helpers import write_env
 
@@ -32,19 +30,11 @@ def _script(name: str) -> ModuleType:
 run_action = _script("run_action")
 SPEC: dict[str, Any] = yaml.safe_load(ACTION.read_text(encoding="utf-8"))
 STEPS = {step.get("id"): step for step in SPEC["runs"]["steps"]}
-# `pgc doctor --ci` picks the github format inside GitHub Actions; where this branch has no `--ci`
-# yet, the action's doctor step runs without it and the format comes through `args`.
-HAS_CI_FLAG = "--ci" in CliRunner().invoke(app, ["doctor", "--help"]).stdout
-FORMAT_ARGS = "" if HAS_CI_FLAG else "--format github"
 
 
 @pytest.fixture
-def action(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    if HAS_CI_FLAG:
-        return ACTION
-    copy = tmp_path_factory.mktemp("action") / "action.yml"
-    copy.write_text(ACTION.read_text(encoding="utf-8").replace("doctor --ci ", "doctor "), encoding="utf-8")
-    return copy
+def action() -> Path:
+    return ACTION
 
 
 def _run(action: Path, workdir: Path, **inputs: str) -> Any:
@@ -112,7 +102,7 @@ def test_args_with_an_unbalanced_quote_exit_2_with_an_annotation(action: Path, t
 
 
 def test_no_url_anywhere_exits_2(action: Path, tmp_path: Path) -> None:
-    run = _run(action, tmp_path, args=f"--no-environment {FORMAT_ARGS}")
+    run = _run(action, tmp_path, args="--no-environment")
     assert run.exit_code == 2
     assert run.outputs == {"exit-code": "2"}
 
@@ -124,7 +114,7 @@ def test_healthy_pair_passes_and_writes_the_step_summary(
     action: Path, tmp_path: Path, pooled_url: str, direct_url: str
 ) -> None:
     write_env(tmp_path / ".env", DATABASE_URL=f"{pooled_url}&pgbouncer=true", DIRECT_URL=direct_url)
-    run = _run(action, tmp_path, args=f"--no-environment --client prisma {FORMAT_ARGS}")
+    run = _run(action, tmp_path, args="--no-environment --client prisma")
     assert run.exit_code == 0, run.stdout + run.stderr
     assert run.outputs == {"exit-code": "0"}
     assert _ids(run, "error") == set()
@@ -136,7 +126,7 @@ def test_refused_app_url_fails_with_an_error_annotation(
 ) -> None:
     refused = f"postgresql://app:pw@127.0.0.1:{closed_port()}/app?sslmode=disable"
     write_env(tmp_path / ".env", DATABASE_URL=refused, DIRECT_URL=direct_url)
-    run = _run(action, tmp_path, args=f"--no-environment {FORMAT_ARGS}")
+    run = _run(action, tmp_path, args="--no-environment")
     assert run.exit_code == 1
     assert run.outputs == {"exit-code": "1"}
     assert "tcp-refused" in _ids(run, "error")
@@ -147,7 +137,7 @@ def test_annotations_name_a_file_only_with_a_line(action: Path, tmp_path: Path, 
     write_env(
         tmp_path / ".env", DATABASE_URL=f"postgresql://a:b@127.0.0.1:{closed_port()}/x", DIRECT_URL=direct_url
     )
-    run = _run(action, tmp_path, args=f"--no-environment {FORMAT_ARGS}")
+    run = _run(action, tmp_path, args="--no-environment")
     assert run.annotations
     for a in run.annotations:
         assert a.command in ("error", "warning", "notice")
@@ -158,7 +148,7 @@ def test_annotations_name_a_file_only_with_a_line(action: Path, tmp_path: Path, 
 
 def test_warnings_pass_unless_strict_is_true(action: Path, tmp_path: Path, pooled_url: str) -> None:
     write_env(tmp_path / ".env", DATABASE_URL=pooled_url)  # pooled, no direct URL, the client unknown
-    args = f"--no-environment {FORMAT_ARGS}"
+    args = "--no-environment"
     relaxed, strict = _run(action, tmp_path, args=args), _run(action, tmp_path, args=args, strict="true")
     assert _ids(relaxed, "warning") and not _ids(relaxed, "error")
     assert (relaxed.exit_code, strict.exit_code) == (0, 1)
@@ -174,7 +164,7 @@ def test_env_file_input_names_the_file_to_read(
     run = _run(
         action,
         tmp_path,
-        args=f"--no-environment --client prisma {FORMAT_ARGS}",
+        args="--no-environment --client prisma",
         **{"env-file": "deploy/production.env"},
     )
     assert run.exit_code == 0, run.stdout + run.stderr
@@ -182,6 +172,39 @@ def test_env_file_input_names_the_file_to_read(
 
 
 def test_args_keep_a_quoted_word_whole(action: Path, tmp_path: Path, direct_url: str) -> None:
-    run = _run(action, tmp_path, args=f"--no-environment --url 'DIRECT_URL={direct_url}' {FORMAT_ARGS}")
+    run = _run(action, tmp_path, args=f"--no-environment --url 'DIRECT_URL={direct_url}'")
     assert run.exit_code == 0, run.stdout + run.stderr
     assert "DIRECT_URL" in run.summary
+
+
+def test_annotations_point_at_the_env_line_the_url_came_from(action: Path, tmp_path: Path) -> None:
+    refused = f"postgresql://app:pw@127.0.0.1:{closed_port()}/app?sslmode=disable"
+    (tmp_path / ".env").write_text(f'# the app\nAPP_NAME=shop\nDATABASE_URL="{refused}"\n')
+    run = _run(action, tmp_path, args="--no-environment")
+    refusals = [a for a in run.annotations if a.properties.get("title", "").endswith("tcp-refused")]
+    assert [(a.properties["file"], a.properties["line"]) for a in refusals] == [(".env", "3")]
+
+
+def test_url_given_on_the_command_line_names_no_file(action: Path, tmp_path: Path) -> None:
+    refused = f"postgresql://app:pw@127.0.0.1:{closed_port()}/app?sslmode=disable"
+    run = _run(action, tmp_path, args=f"--no-environment --url DATABASE_URL={refused}")
+    assert run.annotations and all("file" not in a.properties for a in run.annotations)
+
+
+def test_ignore_in_args_accepts_a_failing_finding(action: Path, tmp_path: Path, direct_url: str) -> None:
+    refused = f"postgresql://app:pw@127.0.0.1:{closed_port()}/app?sslmode=disable"
+    write_env(tmp_path / ".env", DATABASE_URL=refused, DIRECT_URL=direct_url)
+    run = _run(action, tmp_path, args="--no-environment --ignore tcp-refused")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert "tcp-refused" not in _ids(run, "error")
+    assert "1 ignored: tcp-refused" in run.stdout
+    assert "ignored" in run.summary
+
+
+def test_ignore_in_a_pgc_toml_is_honoured(action: Path, tmp_path: Path, direct_url: str) -> None:
+    refused = f"postgresql://app:pw@127.0.0.1:{closed_port()}/app?sslmode=disable"
+    write_env(tmp_path / ".env", DATABASE_URL=refused, DIRECT_URL=direct_url)
+    (tmp_path / ".pgc.toml").write_text('ignore = ["tcp-refused"]\n')
+    run = _run(action, tmp_path, args="--no-environment")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert "tcp-refused" not in _ids(run, "error")

@@ -36,7 +36,7 @@ FROZEN: dict[str, tuple[set[str], set[str]]] = {
         {"schema", "url", "valid", "parts", "provider", "endpoint", "pool_mode", "findings"},
     ),
     "pgc.doctor/v1": (
-        {"schema", "ok", "summary", "client", "elapsed_ms", "targets", "findings"},
+        {"schema", "ok", "summary", "client", "elapsed_ms", "waited_ms", "targets", "findings"},
         {"schema", "ok", "summary", "targets", "findings"},
     ),
     "pgc.env/v1": (

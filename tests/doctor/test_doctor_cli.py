@@ -155,7 +155,7 @@ def test_prisma_project_is_detected_as_the_client(doctor_json: DoctorJson, prism
 
 # --------------------------------------------------------------------------- the JSON contract
 
-DOCUMENT_KEYS = ["schema", "ok", "summary", "client", "elapsed_ms", "targets", "findings"]
+DOCUMENT_KEYS = ["schema", "ok", "summary", "client", "elapsed_ms", "waited_ms", "targets", "findings"]
 TARGET_KEYS = [
     "name",
     "source",

@@ -350,7 +350,7 @@ def test_check_github_format_annotates_each_finding(tmp_path: Path) -> None:
     _write(tmp_path / ".env", "A=1\nA=2\n")
     result = _check("--format", "github")
     assert result.exit_code == 0
-    assert result.stdout.startswith("::warning title=.env%3A env-duplicate-key::")
+    assert result.stdout.startswith("::warning file=.env,line=1,title=.env%3A env-duplicate-key::")
 
 
 def test_check_junit_format_is_xml_with_one_case_per_finding(tmp_path: Path) -> None:

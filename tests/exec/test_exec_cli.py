@@ -245,3 +245,11 @@ def test_a_dotenv_value_hidden_by_the_environment_is_noted(
     assert "PGPORT=5999" in result.stdout
     assert "pgc: .env:1 sets DIRECT_URL to another URL, ignored: the environment wins" in result.stderr
     assert SECRET not in result.stderr
+
+
+def test_an_empty_url_is_a_usage_error_not_the_local_socket() -> None:
+    from tests.helpers import cli
+
+    result = cli("exec", "--url", "", "--dry-run", "psql")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith("pgc: error: --url is empty")
