@@ -142,22 +142,9 @@ def _execute(
     raise typer.Exit(code)
 
 
-def exec_command(
-    ctx: typer.Context,
-    env_file: EnvFileOption = None,
-    url: UrlOption = None,
-    dry_run: DryRunOption = False,
-    allow_pooled: AllowPooledOption = False,
-    no_version_check: NoVersionCheckOption = False,
-) -> None:
-    """Run TOOL through the direct URL: psql, pg_dump, pg_restore, migrations, anything."""
-    after_dashdash = bool(ctx.meta.get("pgc.tool_after_dashdash"))
-    _execute(
-        list(ctx.args), env_file, url, dry_run, allow_pooled, no_version_check, after_dashdash=after_dashdash
-    )
+def _command(*prefix: str) -> Callable[..., None]:
+    """A command that runs `prefix` then its own arguments through the direct URL."""
 
-
-def _short_form(tool: str) -> Callable[..., None]:
     def command(
         ctx: typer.Context,
         env_file: EnvFileOption = None,
@@ -166,8 +153,21 @@ def _short_form(tool: str) -> Callable[..., None]:
         allow_pooled: AllowPooledOption = False,
         no_version_check: NoVersionCheckOption = False,
     ) -> None:
-        _execute([tool, *ctx.args], env_file, url, dry_run, allow_pooled, no_version_check)
+        # after `--` a tool may start with "-"; with a prefix the first word is the tool anyway
+        after_dashdash = bool(ctx.meta.get("pgc.tool_after_dashdash"))
+        argv = [*prefix, *ctx.args]
+        _execute(argv, env_file, url, dry_run, allow_pooled, no_version_check, after_dashdash=after_dashdash)
 
+    return command
+
+
+exec_command = _command()
+exec_command.__name__ = "exec_command"
+exec_command.__doc__ = "Run TOOL through the direct URL: psql, pg_dump, pg_restore, migrations, anything."
+
+
+def _short_form(tool: str) -> Callable[..., None]:
+    command = _command(tool)
     command.__name__ = f"{tool}_command"
     command.__doc__ = f"Run {tool} through the direct URL (short for `pgc exec {tool}`)."
     return command

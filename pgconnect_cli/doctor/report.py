@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 
 from pgconnect_cli.doctor.observations import HostAttempt, Observations
 from pgconnect_cli.doctor.options import DEFAULT_TIMEOUT
-from pgconnect_cli.findings import CATALOGUE, Finding, exit_code_for
+from pgconnect_cli.findings import Finding, exit_code_for
 from pgconnect_cli.project import Client
-from pgconnect_cli.report import CheckResult, Section, summary
+from pgconnect_cli.report import CheckResult, summary
 from pgconnect_cli.targets import Expected, Source
 
 SCHEMA = "pgc.doctor/v1"
@@ -110,16 +110,3 @@ class DoctorReport:
     @property
     def ok(self) -> bool:
         return self.exit_code == 0
-
-    def sections(self) -> list[Section]:
-        """The report as generic sections (github, junit, markdown renderers)."""
-        out = [
-            Section(name=t.name, url=t.url, findings=t.finding_list, checks=t.checks) for t in self.targets
-        ]
-        pair = tuple(f for f in self.findings if CATALOGUE[f.id].layer == "pair")
-        project = tuple(f for f in self.findings if CATALOGUE[f.id].layer != "pair")
-        if pair:
-            out.append(Section(name="pair", findings=pair))
-        if project:
-            out.append(Section(name="project", findings=project))
-        return out

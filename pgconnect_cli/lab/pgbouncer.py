@@ -7,7 +7,7 @@ import re
 import signal
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,7 +31,7 @@ from pgconnect_cli.lab.system import (
     run_tool,
     write_private,
 )
-from pgconnect_cli.lab.urls import LAB_HOST, connect_kwargs, libpq_url, verify_connect
+from pgconnect_cli.lab.urls import LAB_HOST, Dialable, Endpoint, verify_connect
 from pgconnect_cli.providers import PoolMode
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ class BouncerSpec:
 
 
 @dataclass(frozen=True)
-class PgBouncer:
+class PgBouncer(Dialable):
     """A running PgBouncer in front of `upstream`. `stop()` stops it and removes its directory."""
 
     directory: Path
@@ -74,23 +74,14 @@ class PgBouncer:
     def ca_cert(self) -> Path | None:
         return self.certs.ca_cert if self.certs and self.spec.client_tls else None
 
-    def url(
-        self,
-        *,
-        user: str | None = None,
-        password: str | None = None,
-        dbname: str | None = None,
-        mask: bool = False,
-    ) -> str:
-        return libpq_url(
-            user=user or self.upstream.role,
-            password=self.upstream.password if password is None else password,
+    def endpoint(self) -> Endpoint:
+        """The upstream's roles and database, reached at this pooler's address."""
+        return replace(
+            self.upstream.endpoint(),
             host=self.host,
             port=self.port,
-            dbname=dbname or self.upstream.database,
             tls=self.spec.client_tls,
             ca_cert=self.ca_cert,
-            mask=mask,
         )
 
     @property
@@ -102,18 +93,7 @@ class PgBouncer:
 
     def connect_admin(self) -> psycopg.Connection[tuple[Any, ...]]:
         """The admin console (database `pgbouncer`, simple queries only: `SHOW POOLS`)."""
-        import psycopg
-
-        kwargs = connect_kwargs(
-            host="127.0.0.1",
-            port=self.port,
-            user=self.upstream.superuser,
-            password=self.upstream.superuser_password,
-            dbname="pgbouncer",
-            tls=self.spec.client_tls,
-            ca_cert=self.ca_cert,
-        )
-        return psycopg.connect(autocommit=True, **kwargs)
+        return self._connect_superuser("pgbouncer")
 
     def stop(self) -> None:
         stop_pgbouncer_dir(self.directory)

@@ -34,7 +34,7 @@ from pgconnect_cli.lab.system import (
     server_identity,
     write_private,
 )
-from pgconnect_cli.lab.urls import LAB_HOST, connect_kwargs, libpq_url, verify_connect
+from pgconnect_cli.lab.urls import LAB_HOST, Dialable, Endpoint, verify_connect
 
 if TYPE_CHECKING:
     import psycopg
@@ -74,7 +74,7 @@ class Passwords:
 
 
 @dataclass(frozen=True)
-class PostgresServer:
+class PostgresServer(Dialable):
     """A running PostgreSQL cluster started by the lab. `stop()` stops it and removes its directory."""
 
     directory: Path
@@ -114,24 +114,17 @@ class PostgresServer:
     def ca_cert(self) -> Path | None:
         return self.certs.ca_cert if self.certs else None
 
-    def url(
-        self,
-        *,
-        user: str | None = None,
-        password: str | None = None,
-        dbname: str | None = None,
-        mask: bool = False,
-    ) -> str:
-        """A libpq URL to this server: verify-full against the lab CA with TLS, else sslmode=disable."""
-        return libpq_url(
-            user=user or self.role,
-            password=self.password if password is None else password,
-            host=self.host,
-            port=self.port,
-            dbname=dbname or self.database,
-            tls=self.spec.tls,
-            ca_cert=self.ca_cert,
-            mask=mask,
+    def endpoint(self) -> Endpoint:
+        return Endpoint(
+            self.host,
+            self.port,
+            self.role,
+            self.password,
+            self.database,
+            self.superuser,
+            self.superuser_password,
+            self.spec.tls,
+            self.ca_cert,
         )
 
     @property
@@ -143,18 +136,7 @@ class PostgresServer:
 
     def connect_admin(self, dbname: str = "postgres") -> psycopg.Connection[tuple[Any, ...]]:
         """An autocommit superuser connection over TCP (the caller closes it)."""
-        import psycopg
-
-        kwargs = connect_kwargs(
-            host="127.0.0.1",
-            port=self.port,
-            user=self.superuser,
-            password=self.superuser_password,
-            dbname=dbname,
-            tls=self.spec.tls,
-            ca_cert=self.ca_cert,
-        )
-        return psycopg.connect(autocommit=True, **kwargs)
+        return self._connect_superuser(dbname)
 
     def create_role(self, name: str, password: str, *, superuser: bool = False) -> Role:
         """Create (or reset) a login role; the password travels only as a SCRAM verifier.
@@ -221,19 +203,6 @@ class PostgresServer:
             superuser=str(data.get("superuser", SUPERUSER)),
             host=str(data.get("host", LAB_HOST)),
         )
-
-
-class Dialable(Protocol):
-    """A lab server or pooler a role's URL can point at."""
-
-    def url(
-        self,
-        *,
-        user: str | None = None,
-        password: str | None = None,
-        dbname: str | None = None,
-        mask: bool = False,
-    ) -> str: ...
 
 
 @dataclass(frozen=True)

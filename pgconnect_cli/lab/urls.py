@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from pgconnect_cli.lab.errors import LabError
 from pgconnect_cli.lab.system import one_line
+
+if TYPE_CHECKING:
+    import psycopg
 
 LAB_HOST = "localhost"
 
@@ -33,17 +38,16 @@ def libpq_url(
     return f"postgresql://{quote(user, safe='')}:{secret}@{host}:{port}/{quote(dbname, safe='')}?{query}"
 
 
-def connect_kwargs(
-    *, host: str, port: int, user: str, password: str, dbname: str, tls: bool, ca_cert: Path | None
-) -> dict[str, Any]:
+def connect_kwargs(e: Endpoint, dbname: str) -> dict[str, Any]:
+    """The superuser's keywords for a TCP connection to `e`."""
     # Explicit values for everything a stray PG* variable of the caller could change.
     kwargs: dict[str, Any] = {
-        "host": host,
-        "port": port,
-        "user": user,
-        "password": password,
+        "host": "127.0.0.1",
+        "port": e.port,
+        "user": e.superuser,
+        "password": e.superuser_password,
         "dbname": dbname,
-        "sslmode": "require" if tls else "disable",
+        "sslmode": "require" if e.tls else "disable",
         "gssencmode": "disable",
         "channel_binding": "prefer",
         "options": "",
@@ -51,9 +55,59 @@ def connect_kwargs(
         "connect_timeout": 10,
         "application_name": "pgc-lab",
     }
-    if tls and ca_cert is not None:
-        kwargs["sslrootcert"] = str(ca_cert)
+    if e.tls and e.ca_cert is not None:
+        kwargs["sslrootcert"] = str(e.ca_cert)
     return kwargs
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """What a lab URL or admin connection is made of; the passwords stay out of its repr."""
+
+    host: str
+    port: int
+    role: str
+    password: str = field(repr=False)
+    database: str
+    superuser: str
+    superuser_password: str = field(repr=False)
+    tls: bool
+    ca_cert: Path | None
+
+
+class Dialable(ABC):
+    """A lab server or pooler a role's URL can point at."""
+
+    @abstractmethod
+    def endpoint(self) -> Endpoint: ...
+
+    def url(
+        self,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        dbname: str | None = None,
+        mask: bool = False,
+    ) -> str:
+        """A libpq URL: verify-full against the lab CA with TLS, else sslmode=disable."""
+        e = self.endpoint()
+        return libpq_url(
+            user=user or e.role,
+            password=e.password if password is None else password,
+            host=e.host,
+            port=e.port,
+            dbname=dbname or e.database,
+            tls=e.tls,
+            ca_cert=e.ca_cert,
+            mask=mask,
+        )
+
+    def _connect_superuser(self, dbname: str) -> psycopg.Connection[tuple[Any, ...]]:
+        """An autocommit superuser connection over TCP (the caller closes it)."""
+        import psycopg
+
+        kwargs = connect_kwargs(self.endpoint(), dbname)
+        return psycopg.connect(autocommit=True, **kwargs)
 
 
 def verify_connect(url: str, *, what: str) -> None:

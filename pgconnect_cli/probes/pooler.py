@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from pgconnect_cli.conninfo.redact import scrub
@@ -183,20 +184,14 @@ def _done(
     error: str = "",
     refused: str = "",
 ) -> PoolerObservation:
-    return PoolerObservation(
+    return replace(
+        base,
         kind=kind,
-        dialed_port=base.dialed_port,
-        server_port=base.server_port,
-        local_port=base.local_port,
-        client_port=base.client_port,
-        key_pid=base.key_pid,
-        backend_pid=base.backend_pid,
         rounds=tuple(rounds or ()),
         reconnect_pid=reconnect_pid,
         reconnect_backend_age_s=reconnect_age,
         extra_connections=extra,
         error=error,
         refused=refused,
-        started=base.started,
         finished=time.monotonic(),
     )

@@ -7,7 +7,7 @@ asked (CI, a pipe), so whatever is missing becomes a usage error naming the flag
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
@@ -249,6 +249,23 @@ def _ask_direct(asker: Asker, pooled: ConnInfo) -> ConnInfo:
         asker.tell(f"  that URL goes through a pooler; {DIRECT_KEY} must reach the server directly")
 
 
+def _ask_underived(
+    asker: Asker | None,
+    exc: DerivationError,
+    what: str,
+    flag: str,
+    other_key: str,
+    other: ConnInfo,
+    ask: Callable[[Asker], ConnInfo],
+) -> tuple[str, ConnInfo]:
+    """The `what` URL that cannot be derived from `other`: asked for, or a usage error without a terminal."""
+    if asker is None:
+        raise UsageError(f"missing {flag}: the {what} URL cannot be derived ({exc.reason})") from None
+    asker.tell(f"The {what} URL cannot be derived: {exc.reason}.")
+    entered = ask(asker)
+    return (f"same as {other_key}" if entered is other else "entered", entered)
+
+
 def _add_pgbouncer_flag(ci: ConnInfo, project: Project) -> ConnInfo:
     """Prisma ≤6 needs pgbouncer=true through a transaction pooler (prepared statements)."""
     if project.uses_prisma and not project.prisma7 and classify(ci).is_transaction_pooler:
@@ -288,25 +305,23 @@ def _resolve_pair(
                 how += ", pgbouncer=true added for Prisma"
             given[POOLED_KEY] = (how, flagged)
         except DerivationError as exc:
-            if asker is None:
-                raise UsageError(
-                    f"missing --database-url: the pooled URL cannot be derived ({exc.reason})"
-                ) from None
-            asker.tell(f"The pooled URL cannot be derived: {exc.reason}.")
-            entered = _ask_url(asker, POOLED_KEY, direct)
-            given[POOLED_KEY] = (f"same as {DIRECT_KEY}" if entered is direct else "entered", entered)
+            given[POOLED_KEY] = _ask_underived(
+                asker,
+                exc,
+                "pooled",
+                "--database-url",
+                DIRECT_KEY,
+                direct,
+                lambda a: _ask_url(a, POOLED_KEY, direct),
+            )
     if DIRECT_KEY not in given:
         pooled = given[POOLED_KEY][1]
         try:
             given[DIRECT_KEY] = (f"derived from {POOLED_KEY}", derive_direct(pooled))
         except DerivationError as exc:
-            if asker is None:
-                raise UsageError(
-                    f"missing --direct-url: the direct URL cannot be derived ({exc.reason})"
-                ) from None
-            asker.tell(f"The direct URL cannot be derived: {exc.reason}.")
-            entered = _ask_direct(asker, pooled)
-            given[DIRECT_KEY] = (f"same as {POOLED_KEY}" if entered is pooled else "entered", entered)
+            given[DIRECT_KEY] = _ask_underived(
+                asker, exc, "direct", "--direct-url", POOLED_KEY, pooled, lambda a: _ask_direct(a, pooled)
+            )
     pooled_url = ResolvedUrl(POOLED_KEY, given[POOLED_KEY][1], given[POOLED_KEY][0])
     direct_url = ResolvedUrl(DIRECT_KEY, given[DIRECT_KEY][1], given[DIRECT_KEY][0])
     return pooled_url, direct_url, findings
