@@ -736,6 +736,49 @@ _SPECS = (
         "not allowed in statement pooling mode`): every ORM and migration tool uses them.",
         "Use a transaction- or session-mode pool (pool_mode=transaction), or the direct URL.",
     ),
+    # --- the server doctor (issue 11): states the live checks see that no id above names ---------
+    _spec(
+        "schema-missing",
+        "error",
+        "server",
+        "The schema the migrations target does not exist",
+        "Prisma's `schema=` or the URL's search_path names a schema the database does not have: "
+        "tables land elsewhere (the next schema on search_path) or the migration fails. Prisma "
+        "Migrate creates the schema only when the role may CREATE on the database.",
+        "CREATE SCHEMA <schema> AUTHORIZATION <role>; or correct the schema name in the URL.",
+    ),
+    _spec(
+        "migration-objects-not-owned",
+        "warning",
+        "server",
+        "The migrations will meet objects another role owns",
+        "Tables in the migration schema belong to another role: ALTER TABLE and DROP need ownership "
+        "(`must be owner of table …`), and a migration tool's own table (_prisma_migrations, "
+        "alembic_version, …) that the role cannot write makes every run fail.",
+        "REASSIGN OWNED BY <old role> TO <role>; (as a superuser), ALTER TABLE … OWNER TO <role>;, or "
+        "GRANT <old role> TO <role>;",
+    ),
+    _spec(
+        "require-auth-refused",
+        "error",
+        "auth",
+        "The URL's require_auth refuses the server's authentication method",
+        "libpq's require_auth lists the methods the client accepts; the server asked for another one "
+        '(`authentication method requirement "md5" failed: server requested SASL authentication`), '
+        "so libpq gave up before sending anything.",
+        "Set require_auth to the method the server uses (scram-sha-256 for SASL), or drop it; or change "
+        "the server's pg_hba.conf method if that is what is wrong.",
+    ),
+    _spec(
+        "host-unreachable-in-list",
+        "warning",
+        "tcp",
+        "A host of the multi-host URL cannot be reached",
+        "libpq tries the hosts of `host=a,b` in order (load_balance_hosts=random shuffles them) and goes "
+        "on past one it cannot reach: the URL works, with one failover fewer, and every connection that "
+        "tries the dead host first waits for it (connect_timeout).",
+        "Bring the host back, or remove it from the host list.",
+    ),
     # --- failure modes no live check sees: matched in pasted messages by `pgc explain` -----------
     _spec(
         "session-dropped",

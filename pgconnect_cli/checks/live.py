@@ -8,6 +8,7 @@ observation is already scrubbed of secrets.
 from __future__ import annotations
 
 import ipaddress
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +23,10 @@ from pgconnect_cli.doctor.observations import (
     DnsMethod,
     DnsObservation,
     DnsOutcome,
+    HostAttempt,
+    HostOutcome,
     Layer,
+    MigrationFacts,
     Observations,
     PoolerKind,
     PoolerObservation,
@@ -45,6 +49,14 @@ SLOW_CONNECT_RATIO = 0.5
 LIBPQ_MIN_CONNECT_TIMEOUT = 2
 # Connect timeouts clients use when the URL sets none (seconds); libpq and psycopg wait forever.
 CLIENT_CONNECT_TIMEOUT: dict[Client, int] = {Client.PRISMA: 5}
+# Where each client sets its own connect timeout (besides libpq's connect_timeout in the URL).
+CLIENT_CONNECT_TIMEOUT_SETTING: dict[Client, str] = {
+    Client.PRISMA: "connect_timeout=15 (and pool_timeout) in the URL",
+    Client.NODE_POSTGRES: "connectionTimeoutMillis in the Pool or Client options (default 0, no limit)",
+    Client.POSTGRES_JS: "connect_timeout in postgres() options (seconds, default 30)",
+    Client.PSYCOPG: "connect_timeout in the URL or psycopg.connect(connect_timeout=…)",
+    Client.ASYNCPG: "timeout= of asyncpg.connect()/create_pool() (default 60 s)",
+}
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,7 @@ class LiveContext:
     expected_direct: bool = False  # the variable is meant for migrations (DIRECT_URL, …)
     prisma_tls: bool = False  # the URL sets TLS in Prisma's words (sslaccept, sslidentity)
     loopback: bool = False  # the URL names this machine: localhost, 127.0.0.0/8, ::1, a Unix socket
+    shadow_database_url: bool = False  # the Prisma project sets shadowDatabaseUrl
 
 
 def is_loopback_host(host: str) -> bool:
@@ -335,6 +348,16 @@ def tls_layer(obs: TlsObservation, pol: TlsPolicy, ctx: LiveContext) -> LayerRes
             f"Check host and port in {ctx.name}: PostgreSQL answers SSLRequest with S or N.",
         )
         return _result("tls", f"{port} is not PostgreSQL", [f], ms=obs.ms, evidence=evidence)
+    if not obs.handshake and obs.verification in (Verification.NOT_REQUESTED, Verification.OK) and pol.direct:
+        f = finding(
+            "tls-handshake-failed",
+            f"sslnegotiation=direct sends the TLS handshake as the very first bytes, and {port} closed the "
+            f"connection on it ({obs.error or 'no handshake'}): PostgreSQL before 17 (and poolers and "
+            "proxies that expect SSLRequest) read those bytes as a malformed startup packet.",
+            f"Remove sslnegotiation=direct from {ctx.name} (the default, sslnegotiation=postgres, asks with "
+            "SSLRequest first and works with every server), or upgrade the server to PostgreSQL 17+.",
+        )
+        return _result("tls", "the server does not accept direct TLS", [f], ms=obs.ms, evidence=evidence)
     if not obs.handshake and obs.verification in (Verification.NOT_REQUESTED, Verification.OK):
         f = finding(
             "tls-handshake-failed",
@@ -394,11 +417,19 @@ def _verify_failed(
             "the URL trusts."
         )
         private = cert is not None and cert.self_issued
+        if pol.cafile_source == "system":
+            detail += (
+                " sslrootcert=system trusts only the public CAs of this machine's trust store; this "
+                "certificate comes from a private CA."
+            )
         fix = (
             f"Point sslrootcert in {ctx.name} at the CA certificate that issued the server's certificate "
             f"({issuer})"
             + (
-                "."
+                ": download that CA certificate and set sslrootcert=/path/to/ca.pem (keep "
+                "sslmode=verify-full)."
+                if pol.cafile_source == "system"
+                else "."
                 if private
                 else "; where the chain is public (Let's Encrypt, as Neon uses), "
                 "sslmode=verify-full&sslrootcert=system "
@@ -504,6 +535,14 @@ def _refused_login(obs: AuthObservation, ctx: LiveContext, kind: ConnectFailure)
 class ConnectFailure(str, Enum):
     CLEARTEXT_REFUSED = "cleartext-refused"  # our require_auth refused a cleartext password request
     MD5_REFUSED = "md5-refused"  # our require_auth refused an MD5 request
+    REQUIRE_AUTH = "require-auth"  # the URL's own require_auth refused the server's method
+    CHANNEL_BINDING = "channel-binding"
+    CLIENT_CERT = "client-cert"
+    NOLOGIN = "nologin"
+    NO_CONNECT = "no-connect"
+    NOT_ACCEPTING = "not-accepting"
+    ROLE_LIMIT = "role-limit"
+    POOLER_DATABASE = "pooler-database"  # PgBouncer: no such database
     AUTH = "auth"
     NO_PASSWORD = "no-password"
     TENANT = "tenant"
@@ -526,6 +565,17 @@ _FAILURE_RULES: tuple[tuple[ConnectFailure, re.Pattern[str]], ...] = tuple(
     for kind, pattern in (
         (ConnectFailure.CLEARTEXT_REFUSED, r"requirement .* failed: server requested a cleartext password"),
         (ConnectFailure.MD5_REFUSED, r"requirement .* failed: server requested a hashed password"),
+        (ConnectFailure.REQUIRE_AUTH, r"authentication method requirement .* failed"),
+        (ConnectFailure.CHANNEL_BINDING, r"channel binding (is )?required"),
+        (
+            ConnectFailure.CLIENT_CERT,
+            r"requires a valid client certificate|certificate required|certificate authentication failed",
+        ),
+        (ConnectFailure.NOLOGIN, r"is not permitted to log in"),
+        (ConnectFailure.NO_CONNECT, r"permission denied for database|does not have CONNECT privilege"),
+        (ConnectFailure.NOT_ACCEPTING, r"is not currently accepting connections"),
+        (ConnectFailure.ROLE_LIMIT, r"too many connections for role"),
+        (ConnectFailure.POOLER_DATABASE, r"no such database"),
         (ConnectFailure.TLS_UNSUPPORTED, r"server does not support SSL"),
         (
             ConnectFailure.TLS_VERIFY,
@@ -540,7 +590,7 @@ _FAILURE_RULES: tuple[tuple[ConnectFailure, re.Pattern[str]], ...] = tuple(
             r"password authentication failed|SASL authentication failed|authentication failed",
         ),
         (ConnectFailure.TENANT, r"Tenant or user not found"),
-        (ConnectFailure.DATABASE_MISSING, r'database "[^"]*" does not exist|no such database'),
+        (ConnectFailure.DATABASE_MISSING, r'database "[^"]*" does not exist'),
         (
             ConnectFailure.TOO_MANY,
             r"too many clients|remaining connection slots|no more connections allowed|"
@@ -568,7 +618,14 @@ class LoginCause:
 
 
 # What a login that timed out through a pooler can be explained by.
-LOGIN_CAUSES = ("database-missing", "auth-failed", "hba-rejected")
+LOGIN_CAUSES = (
+    "database-missing",
+    "auth-failed",
+    "hba-rejected",
+    "role-nologin",
+    "database-no-connect-privilege",
+    "database-not-allowing-connections",
+)
 
 
 def login_timed_out_obs(obs: Observations) -> bool:
@@ -614,9 +671,10 @@ def login_timed_out(limit: str, ctx: LiveContext, cause: LoginCause | None = Non
         "open a server connection (check database and role): PgBouncer keeps its client waiting and logs "
         "`server login failed` when the server behind it does not know them. Otherwise the server is "
         "starting, overloaded or waking up.",
-        f"Check the database name and the user in {ctx.name}: the direct URL to the same database shows "
-        "the server's own error (`pgc doctor` checks both). If the server was only starting, run the "
-        "doctor again: a connection that succeeds slowly is reported as slow-connect.",
+        f"Raise connect_timeout in {ctx.name} (e.g. connect_timeout=15){_client_timeout_fix(ctx)}: a "
+        "compute waking up holds the first login for seconds. Run the doctor again with a longer "
+        "--timeout: a login that then succeeds slowly is reported as slow-connect; one that still hangs "
+        "through a pooler is answered by the direct URL to the same database (`pgc doctor` checks both).",
     )
 
 
@@ -646,7 +704,125 @@ def server_message(message: str) -> str:
     return " ".join(text.split())
 
 
-def auth_layer(obs: AuthObservation, ctx: LiveContext, cause: LoginCause | None = None) -> LayerResult:
+_REQUIRED_METHOD = re.compile(r'requirement "([^"]+)" failed: server (.*)', re.IGNORECASE)
+_SERVER_METHODS = (
+    ("SASL", "scram-sha-256"),
+    ("hashed password", "md5"),
+    ("cleartext password", "password"),
+    ("GSSAPI", "gss"),
+    ("SSPI", "sspi"),
+    ("did not complete authentication", "none"),
+    ("no authentication", "none"),
+)
+
+
+def _role_state(
+    obs: AuthObservation, ctx: LiveContext, kind: ConnectFailure, said: str
+) -> tuple[Finding, str] | None:
+    """The server's refusal for a state of the role, the database or the auth method: its id and
+    the exact change, or None for the other failures."""
+    role = _ident(obs.user or "<role>")
+    db = _ident(obs.dbname or obs.user or "<db>")
+    if kind is ConnectFailure.NOLOGIN:
+        return finding(
+            "role-nologin",
+            f"The server knows {obs.user} but refuses it: {said}. The role has NOLOGIN (a group role, or "
+            "one made with CREATE ROLE, which defaults to NOLOGIN).",
+            f"ALTER ROLE {role} LOGIN; (as a superuser or a role with CREATEROLE), or use a login role that "
+            f"is a member of it in {ctx.name}.",
+        ), f"role {obs.user} may not log in"
+    if kind is ConnectFailure.NO_CONNECT:
+        return finding(
+            "database-no-connect-privilege",
+            f"{said} (SQLSTATE {obs.sqlstate or '42501'}): CONNECT on {obs.dbname} was revoked from PUBLIC "
+            f"and not granted to {obs.user}.",
+            f"GRANT CONNECT ON DATABASE {db} TO {role}; (as the database's owner or a superuser)",
+        ), f"{obs.user} lacks CONNECT on {obs.dbname}"
+    if kind is ConnectFailure.NOT_ACCEPTING:
+        return finding(
+            "database-not-allowing-connections",
+            f"{said}: the database has ALLOW_CONNECTIONS false, for every role, superusers included (a "
+            "template, or a database being migrated or dropped).",
+            f"ALTER DATABASE {db} ALLOW_CONNECTIONS true; or point {ctx.name} at another database.",
+        ), f"database {obs.dbname} does not accept connections"
+    if kind is ConnectFailure.ROLE_LIMIT:
+        return finding(
+            "role-connection-limit",
+            f"{said}: the role's CONNECTION LIMIT is used up by its other sessions (app instances each "
+            "holding a pool, a pooler's server connections).",
+            f"Lower the pool size per instance or use the pooled URL; where you own the server: ALTER ROLE "
+            f"{role} CONNECTION LIMIT <n>; (SELECT rolconnlimit FROM pg_roles shows it).",
+        ), f"role {obs.user} has no connection left"
+    if kind is ConnectFailure.CLIENT_CERT:
+        return finding(
+            "client-certificate-required",
+            f"{said}: pg_hba.conf admits this connection only with a client certificate (`cert`, or "
+            "clientcert=verify-ca/verify-full), and the URL gives none.",
+            f"Add sslcert=/path/to/client.crt&sslkey=/path/to/client.key to {ctx.name} (the key file mode "
+            f"0600; the certificate's CN is the role, {obs.user}), issued by the CA the server trusts "
+            "(ssl_ca_file).",
+        ), "the server requires a client certificate"
+    if kind is ConnectFailure.POOLER_DATABASE:
+        return finding(
+            "pgbouncer-database-unknown",
+            f"{said}: PgBouncer has no entry for {obs.dbname} in its [databases] section (and no `*` "
+            "fallback). The database may well exist on the server.",
+            f"Add `{obs.dbname} = host=… port=… dbname=…` to PgBouncer's [databases] section (or a `* = "
+            "host=…` fallback; with auth_query, auth_dbname), then reload PgBouncer. CREATE DATABASE on the "
+            "server does not help.",
+        ), f"the pooler does not know database {obs.dbname}"
+    if kind is ConnectFailure.CHANNEL_BINDING:
+        if "did not offer" in said:
+            why = (
+                "the other side offered no SCRAM-SHA-256-PLUS: PgBouncer never does (it terminates TLS "
+                "itself), nor does a server without TLS"
+            )
+            fix = (
+                f"Drop channel_binding=require from {ctx.name} (or use channel_binding=prefer) and keep "
+                "sslmode=verify-full for the server's identity; or connect to PostgreSQL directly."
+            )
+        else:
+            why = (
+                "the server authenticated with a method that cannot bind (an MD5 password, `password`, "
+                "`trust`): the role's password is stored as MD5 or pg_hba.conf names md5"
+            )
+            fix = (
+                f"Set {obs.user}'s password again with password_encryption=scram-sha-256 (\\password "
+                "in psql) and use scram-sha-256 in pg_hba.conf; or drop channel_binding=require from "
+                f"{ctx.name}."
+            )
+        return finding(
+            "channel-binding-unsupported", f"channel_binding=require, and {why}: {said}.", fix
+        ), "channel binding required but not offered"
+    if kind is ConnectFailure.REQUIRE_AUTH and obs.guard is AuthGuard.URL:
+        match = _REQUIRED_METHOD.search(said)
+        wanted = match.group(1) if match else "the URL's"
+        asked = match.group(2) if match else said
+        method = next((m for key, m in _SERVER_METHODS if key.lower() in asked.lower()), None)
+        uses = f"the server uses {method}" if method else f"the server asked for another method ({asked})"
+        return finding(
+            "require-auth-refused",
+            f"require_auth={wanted} in {ctx.name} refuses what the server asks for: {said}; {uses}.",
+            (
+                f"Set require_auth={method} (or a list that includes it) in {ctx.name}, or drop "
+                "require_auth; change the server's pg_hba.conf method instead if the server is what is "
+                "wrong."
+            )
+            if method and method != "none"
+            else f"Drop require_auth from {ctx.name}, or make the server ask for {wanted} in pg_hba.conf.",
+        ), f"require_auth={wanted} refused the server's method"
+    return None
+
+
+def auth_layer(
+    obs: AuthObservation,
+    ctx: LiveContext,
+    cause: LoginCause | None = None,
+    *,
+    accepted_by: str | None = None,
+) -> LayerResult:
+    """`accepted_by`: another target with the same user, password and database that logged in
+    (the server accepts what the pooler refused)."""
     tls = "TLS" if obs.ssl_in_use else "no TLS"
     who = f"{obs.user or '(default user)'} to database {obs.dbname or '(default)'}"
     evidence = [
@@ -667,6 +843,22 @@ def auth_layer(obs: AuthObservation, ctx: LiveContext, cause: LoginCause | None 
         " pgc made exactly one attempt and does not retry: providers ban addresses after repeated failures."
     )
     user = obs.user or "(default)"
+    state = _role_state(obs, ctx, kind, said)
+    if state is not None:
+        f, summary = state
+        return _result("auth", summary, [f], ms=obs.ms, evidence=evidence)
+    if kind is ConnectFailure.AUTH and accepted_by is not None:
+        f = finding(
+            "pgbouncer-database-unknown",
+            f"The pooler rejected user {user} ({said}), but the server itself accepts the same user and "
+            f"password for database {obs.dbname or user} ({accepted_by} logged in). PgBouncer with "
+            "auth_query answers a database missing from its [databases] section as a failed "
+            "authentication.",
+            f"Add {obs.dbname or user} to PgBouncer's [databases] section (or a `* = host=…` fallback), or "
+            "set auth_dbname to a database it lists for auth_query; then reload PgBouncer. The database "
+            "exists: CREATE DATABASE does not help.",
+        )
+        return _result("auth", "the pooler does not know the database", [f], ms=obs.ms, evidence=evidence)
     if kind in (ConnectFailure.AUTH, ConnectFailure.NO_PASSWORD, ConnectFailure.TENANT):
         if kind is ConnectFailure.NO_PASSWORD:
             detail = f"The server asks for a password and {ctx.name} has none: {said}."
@@ -674,11 +866,23 @@ def auth_layer(obs: AuthObservation, ctx: LiveContext, cause: LoginCause | None 
             detail = f"Supavisor does not know the user {user}: {said}. It routes by postgres.<project-ref>."
         else:
             detail = f"The server rejected user {user}: {said}."
+        expired = (
+            " If the password is right, the role's password may have expired (VALID UNTIL in the past): "
+            "the server answers exactly the same and only its log says why."
+            if kind is ConnectFailure.AUTH
+            else ""
+        )
         f = finding(
             "auth-failed",
-            detail + once,
+            detail + once + expired,
             f"Check the user and password in {ctx.name} (reserved characters must be percent-encoded: "
-            "`pgc url fix`); for Supabase's pooler the user is postgres.<project-ref>.",
+            "`pgc url fix`); for Supabase's pooler the user is postgres.<project-ref>."
+            + (
+                f" An expired password: ALTER ROLE {_ident(user)} VALID UNTIL 'infinity'; (as a superuser; "
+                "SELECT rolvaliduntil FROM pg_roles shows it)."
+                if expired
+                else ""
+            ),
         )
         return _result("auth", f"authentication failed for {user}", [f], ms=obs.ms, evidence=evidence)
     if kind is ConnectFailure.DATABASE_MISSING:
@@ -781,6 +985,20 @@ def server_layer(
             )
     if facts.role_conn_limit is not None and facts.role_conn_limit >= 0:
         parts.append(f"role limit {facts.role_conn_limit}")
+        used = facts.role_in_use
+        if used is not None and used >= facts.role_conn_limit:
+            role = facts.current_user or "the role"
+            findings.append(
+                finding(
+                    "role-connection-limit",
+                    f"{role} has CONNECTION LIMIT {facts.role_conn_limit} and {used} session(s) on the "
+                    "server (this check's own, or its pooler's, included): the next connection fails with "
+                    f'`too many connections for role "{role}"`.',
+                    f"Raise it where you own the server (ALTER ROLE {_ident(role)} CONNECTION LIMIT <n>;), "
+                    "or keep the app's pool per instance within it.",
+                    severity=Severity.WARNING,
+                )
+            )
     if facts.db_conn_limit is not None and facts.db_conn_limit >= 0:
         parts.append(f"database limit {facts.db_conn_limit}")
     major = facts.major
@@ -796,22 +1014,268 @@ def server_layer(
     old = old_tools(tools, facts)
     if old and report_old and major is not None:
         findings.append(client_tools_old([(t.name, t.version or "") for t in old], facts.version, major))
+    if facts.in_recovery is not None:
+        evidence.append(
+            f"pg_is_in_recovery() {str(facts.in_recovery).lower()}, transaction_read_only "
+            f"{'on' if facts.read_only else 'off'}"
+        )
+    read_only = read_only_finding(facts, ctx)
+    if read_only is not None:
+        findings.append(read_only)
+        parts.append("read-only" + (" (hot standby)" if facts.in_recovery else ""))
+    if facts.migration is not None:
+        evidence.append(_migration_evidence(facts.migration))
+    if ctx.expected_direct and not facts.in_recovery:
+        findings += migration_findings(facts, ctx)
     return _result("server", "; ".join(parts), findings, ms=facts.ms, evidence=evidence)
+
+
+def host_list_findings(hosts: Sequence[HostAttempt], attrs: str, ctx: LiveContext) -> list[Finding]:
+    """A multi-host URL judged by where libpq lands: the hosts it passed over on the way, and a
+    walk that found no host target_session_attrs accepts."""
+    if len(hosts) < 2:
+        return []
+    out: list[Finding] = []
+    landed = next((h for h in hosts if h.outcome is HostOutcome.LANDED), None)
+    dead = [h for h in hosts if h.outcome is HostOutcome.UNREACHABLE]
+    where = landed and f"{landed.host}:{landed.port}"
+    for h in dead:
+        out.append(
+            finding(
+                "host-unreachable-in-list",
+                f"{h.host}:{h.port}, one of the {len(hosts)} hosts in {ctx.name}, cannot be reached "
+                f"({h.detail}). "
+                + (
+                    f"libpq goes on to the next host and lands on {where}: the URL works, with one "
+                    "failover fewer."
+                    if landed
+                    else "libpq goes on to the next host."
+                ),
+                f"Bring {h.host}:{h.port} back, or remove it from the host list in {ctx.name}.",
+                severity=Severity.WARNING,
+            )
+        )
+    wrong = [h for h in hosts if h.outcome is HostOutcome.WRONG_SESSION]
+    if landed is None and wrong and not any(h.outcome is HostOutcome.REFUSED_LOGIN for h in hosts):
+        said = "; ".join(f"{h.host}:{h.port}: {h.detail}" for h in wrong)
+        if attrs in ("read-write", "primary"):
+            out.append(
+                finding(
+                    "read-only-transaction",
+                    f"target_session_attrs={attrs} in {ctx.name}, and no host in the list can write "
+                    f"({said}): libpq fails with `session is read-only`.",
+                    f"Add the primary (the writer endpoint) to the host list in {ctx.name}.",
+                )
+            )
+        else:
+            out.append(
+                finding(
+                    "connect-failed",
+                    f"target_session_attrs={attrs} in {ctx.name}, and no host in the list is such a "
+                    f"server ({said}): libpq fails after trying every host.",
+                    f"Add a matching server to {ctx.name}, or relax target_session_attrs "
+                    "(prefer-standby, any).",
+                )
+            )
+    return out
+
+
+def hosts_evidence(hosts: Sequence[HostAttempt], attrs: str) -> list[str]:
+    if len(hosts) < 2:
+        return []
+    lines = [f"libpq's walk (target_session_attrs={attrs}):"]
+    for h in hosts:
+        lines.append(f"  {h.host}:{h.port} {h.outcome.value}" + (f" ({h.detail})" if h.detail else ""))
+    return lines
+
+
+def with_findings(result: LayerResult, extra: Sequence[Finding], evidence: Sequence[str] = ()) -> LayerResult:
+    """`result` with more findings of the same layer; a layer that ran takes their status."""
+    if not extra and not evidence:
+        return result
+    findings = (*result.findings, *extra)
+    check = result.check
+    status = check.status if check.status is Status.SKIP else _status(findings)
+    return LayerResult(
+        CheckResult(check.layer, status, check.summary, check.ms, (*check.evidence, *evidence)),
+        findings,
+        proceed=result.proceed,
+    )
+
+
+def session_attrs_mismatch(attrs: str, facts: ServerFacts) -> str:
+    """Why libpq would not keep this session under target_session_attrs ("" when it would), from
+    the same facts libpq reads (transaction_read_only, pg_is_in_recovery())."""
+    read_only = bool(facts.read_only or facts.in_recovery)
+    if attrs == "read-write" and read_only:
+        return "session is read-only"
+    if attrs == "read-only" and not read_only:
+        return "session is not read-only"
+    if attrs == "primary" and facts.in_recovery:
+        return "server is in hot standby mode"
+    if attrs == "standby" and not facts.in_recovery:
+        return "server is not in hot standby mode"
+    return ""
+
+
+def read_only_finding(facts: ServerFacts, ctx: LiveContext) -> Finding | None:
+    """A login whose sessions cannot write: an error for the URL meant for migrations, info for
+    the app's URL (an app may only read; its writes would fail)."""
+    if not facts.in_recovery and not facts.read_only:
+        return None
+    role = facts.current_user or "the role"
+    where = f"{ctx.host}:{ctx.port}"
+    if facts.in_recovery:
+        detail = (
+            f"pg_is_in_recovery() is true: {where} is a hot standby (a read replica, a reader endpoint). "
+            "Every write fails with `cannot execute … in a read-only transaction`."
+        )
+        fix = (
+            f"Point {ctx.name} at the primary (the writer endpoint)"
+            + (
+                ", where migrations can write."
+                if ctx.expected_direct
+                else " if the app writes; a replica is fine for reads."
+            )
+            + " With several hosts, target_session_attrs=read-write makes libpq pick the primary."
+        )
+    else:
+        setting = (
+            "default_transaction_read_only=on (set for the role or the database)"
+            if facts.default_read_only
+            else "transaction_read_only is on"
+        )
+        detail = (
+            f"{role} logs in to a primary, but its sessions are read-only: {setting}. Every write fails "
+            "with `cannot execute … in a read-only transaction`."
+        )
+        fix = (
+            f"ALTER ROLE {_ident(role)} SET default_transaction_read_only = off; (or ALTER DATABASE … SET, "
+            f"wherever it was set), or use a role that may write in {ctx.name}."
+        )
+    if ctx.expected_direct:
+        return finding("read-only-transaction", f"{ctx.name} is meant for migrations. {detail}", fix)
+    return finding(
+        "read-only-transaction",
+        f"{detail} Fine for an app that only reads.",
+        fix,
+        severity=Severity.INFO,
+    )
+
+
+def _ident(name: str) -> str:
+    """A SQL identifier as a fix should spell it: quoted unless it is a plain lower-case name."""
+    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _migration_evidence(m: MigrationFacts) -> str:
+    state = "exists" if m.exists else "does not exist"
+    create = "CREATE granted" if m.can_create else "no CREATE"
+    return (
+        f"migration schema {m.schema} ({m.source}): {state}, owner {m.owner or '-'}, {create}; "
+        f"CREATEDB {'yes' if m.createdb else 'no'}; tables owned by other roles: {m.not_owned_count}"
+    )
+
+
+def migration_findings(facts: ServerFacts, ctx: LiveContext) -> list[Finding]:
+    """Will the first migration on the URL meant for migrations work? Read live, never written."""
+    m = facts.migration
+    if m is None or facts.superuser:
+        return []
+    role = _ident(facts.current_user or "<role>")
+    schema = _ident(m.schema)
+    out: list[Finding] = []
+    if not m.exists:
+        made = (
+            "Prisma Migrate creates it (the role has CREATE on the database); other tools do not."
+            if m.can_create_schema
+            else "The role has no CREATE on the database either, so no tool can create it."
+        )
+        out.append(
+            finding(
+                "schema-missing",
+                f"{ctx.name} names schema {m.schema} ({m.source}), and the database {facts.database} has no "
+                f"schema of that name. {made}",
+                f"CREATE SCHEMA {schema} AUTHORIZATION {role}; or correct the schema in {ctx.name}"
+                + ("" if m.source != "schema=" else " (Prisma's schema= parameter)")
+                + ".",
+                severity=Severity.WARNING if m.can_create_schema else Severity.ERROR,
+            )
+        )
+    elif not m.can_create:
+        pg15 = (
+            " PostgreSQL 15 revoked CREATE on schema public from PUBLIC: only its owner (pg_database_owner)"
+            " and roles granted CREATE may create tables there."
+            if m.schema == "public"
+            else ""
+        )
+        out.append(
+            finding(
+                "schema-create-denied",
+                f"{facts.current_user} may not create objects in schema {m.schema} (owner {m.owner}): "
+                f"the first migration fails with `permission denied for schema {m.schema}`.{pg15}",
+                f"GRANT CREATE ON SCHEMA {schema} TO {role}; (as {m.owner or 'the owner'}), or "
+                f"ALTER SCHEMA {schema} OWNER TO {role};",
+            )
+        )
+    if m.migration_table is not None and not m.migration_table_writable:
+        out.append(
+            finding(
+                "migration-objects-not-owned",
+                f"{facts.current_user} cannot write {m.schema}.{m.migration_table}, the migration tool's own "
+                "table: every migration run fails recording itself.",
+                f"ALTER TABLE {schema}.{_ident(m.migration_table)} OWNER TO {role}; (or REASSIGN OWNED BY "
+                f"<old role> TO {role}; as a superuser)",
+                severity=Severity.ERROR,
+            )
+        )
+    elif m.not_owned_count:
+        names = ", ".join(m.not_owned) + (" …" if m.not_owned_count > len(m.not_owned) else "")
+        out.append(
+            finding(
+                "migration-objects-not-owned",
+                f"{m.not_owned_count} object(s) in schema {m.schema} belong to another role ({names}): a "
+                f"migration that alters or drops them fails with `must be owner of table …`.",
+                f"REASSIGN OWNED BY <their owner> TO {role}; (as a superuser), or ALTER TABLE … OWNER TO "
+                f"{role}; for each, or GRANT <their owner> TO {role};",
+                severity=Severity.WARNING,
+            )
+        )
+    if ctx.client is Client.PRISMA and not ctx.shadow_database_url and not m.createdb:
+        out.append(
+            finding(
+                "shadow-database-create-denied",
+                f"{facts.current_user} has no CREATEDB: `prisma migrate dev` cannot create its shadow "
+                "database (P3014). `prisma migrate deploy` does not need one.",
+                f"ALTER ROLE {role} CREATEDB; or set shadowDatabaseUrl in the datasource to a second, "
+                "empty database; use `prisma migrate deploy` outside development.",
+                severity=Severity.WARNING,
+            )
+        )
+    return out
 
 
 # --------------------------------------------------------------------------- pooler
 
 
-def pooler_layer(obs: PoolerObservation, suspected_pooled: bool) -> LayerResult:
+def pooler_layer(
+    obs: PoolerObservation, suspected_pooled: bool, ctx: LiveContext | None = None
+) -> LayerResult:
     evidence = [
         f"port dialed {obs.dialed_port}, inet_server_port() {obs.server_port}",
         f"local port {obs.local_port}, inet_client_port() {obs.client_port}",
         f"BackendKeyData pid {obs.key_pid}, pg_backend_pid() {obs.backend_pid}",
     ]
-    if obs.concurrent_pids:
-        evidence.append(
-            "pg_backend_pid() of three concurrent clients: " + ", ".join(map(str, obs.concurrent_pids))
-        )
+    for i, (before, held, after) in enumerate(obs.rounds, 1):
+        if held is None:
+            evidence.append(f"round {i}: client A moved from {obs.backend_pid} to {before}")
+            continue
+        seen = f"client A on {before}, client B's open transaction on {held}"
+        evidence.append(f"round {i}: {seen}" + (f", then A on {after}" if after is not None else ""))
+    if obs.refused:
+        evidence.append(f"BEGIN on a second client: {obs.refused}")
     if obs.reconnect_pid is not None:
         age = (
             f", backend age {obs.reconnect_backend_age_s:.2f} s"
@@ -824,13 +1288,34 @@ def pooler_layer(obs: PoolerObservation, suspected_pooled: bool) -> LayerResult:
     text = {
         PoolerKind.NONE: "nothing between client and server (ports and backend pid match)",
         PoolerKind.PROXY: "a 1:1 proxy in the path (backend pid matches, ports differ): no pooling",
-        PoolerKind.TRANSACTION: "transaction pooling: concurrent clients share a server connection",
-        PoolerKind.SESSION: "session pooling: a new client got a released server connection",
+        PoolerKind.TRANSACTION: "transaction pooling: two clients used the same server connection in turn",
+        PoolerKind.STATEMENT: "statement pooling: the pooler refuses transaction blocks (BEGIN)",
+        PoolerKind.SESSION: "session pooling: a client keeps its server connection; a new client got a "
+        "released one",
     }[obs.kind]
-    pooled = obs.kind in (PoolerKind.TRANSACTION, PoolerKind.SESSION)
-    if suspected_pooled and not pooled:
+    if suspected_pooled and not obs.kind.pooled:
         text += "; the host name suggested a pooler"
-    return _result("pooler", text, ms=obs.ms, evidence=evidence)
+    findings: list[Finding] = []
+    if obs.kind is PoolerKind.STATEMENT:
+        findings.append(statement_pooling(obs, ctx))
+    return _result("pooler", text, findings, ms=obs.ms, evidence=evidence)
+
+
+def statement_pooling(obs: PoolerObservation, ctx: LiveContext | None) -> Finding:
+    """A statement-mode pool: every client that opens a transaction fails (every ORM does)."""
+    name = ctx.name if ctx is not None else "the URL"
+    who = (
+        f"{ctx.client.value} ({ctx.client_source}) wraps its writes and migrations in transactions"
+        if ctx is not None and ctx.client is not None
+        else "ORMs, migration tools and most drivers' transaction helpers open transactions"
+    )
+    return finding(
+        "statement-pooling",
+        f"Confirmed live: the pooler behind {name} refused BEGIN on a second client ({obs.refused}). "
+        f"{who}: each fails with `transaction blocks not allowed in statement pooling mode`.",
+        f"Set pool_mode=transaction (or session) for this database in pgbouncer.ini and reload it, or "
+        f"point {name} at a transaction-mode pool or at the server itself.",
+    )
 
 
 # --------------------------------------------------------------------------- prepared statements
@@ -924,21 +1409,55 @@ def effective_connect_timeout(ctx: LiveContext) -> tuple[float, str]:
     return ctx.timeout, "--timeout"
 
 
-def latency_layer(obs: AuthObservation, ctx: LiveContext) -> LayerResult:
+def _client_timeout_fix(ctx: LiveContext) -> str:
+    if ctx.client is not None and ctx.client in CLIENT_CONNECT_TIMEOUT_SETTING:
+        return f" and the client's own: {ctx.client.value}: {CLIENT_CONNECT_TIMEOUT_SETTING[ctx.client]}"
+    known = "; ".join(f"{c.value}: {v}" for c, v in CLIENT_CONNECT_TIMEOUT_SETTING.items())
+    return f" and the client's own timeout ({known})"
+
+
+def latency_layer(obs: AuthObservation, ctx: LiveContext, tls: TlsObservation | None = None) -> LayerResult:
+    """The login's time, and the first connection's wait before it: a server that took seconds to
+    answer SSLRequest (a compute waking up) makes the app's first connection that much slower."""
     limit, source = effective_connect_timeout(ctx)
+    wait = tls.wait_ms if tls is not None else 0.0
+    first = wait + obs.ms
+    cold = wait >= max(obs.ms, 200.0)
     share = obs.ms / 1000 / limit if limit > 0 else 0.0
     summary = f"connected in {_ms(obs.ms)}, {share:.0%} of {_secs(limit)} ({source})"
+    if cold:
+        first_share = first / 1000 / limit if limit > 0 else 0.0
+        summary += f"; the first connection waited {_ms(wait)} more ({first_share:.0%})"
+        share = first_share
     if share < SLOW_CONNECT_RATIO:
         return _result("latency", summary, ms=obs.ms)
     prisma = ctx.client is Client.PRISMA
-    suggested = max(15, int(limit * 3))
+    suggested = max(15, math.ceil(first / 1000 * 3)) if cold else max(15, int(limit * 3))
+    fix = f"Raise connect_timeout in {ctx.name}, e.g. connect_timeout={suggested}" + (
+        f", and pool_timeout={suggested} for Prisma." if prisma else "."
+    )
+    if not cold:
+        f = finding(
+            "slow-connect",
+            f"Connecting (TCP, TLS and authentication) took {_ms(obs.ms)}, {share:.0%} of the effective "
+            f"connect timeout of {_secs(limit)} ({source}). A slower moment (a cold start, a compute "
+            "waking up) will exceed it.",
+            fix,
+        )
+        return _result("latency", summary, [f], ms=obs.ms)
+    over = share >= 1.0
     f = finding(
         "slow-connect",
-        f"Connecting (TCP, TLS and authentication) took {_ms(obs.ms)}, {share:.0%} of the effective connect "
-        f"timeout of {_secs(limit)} ({source}). A slower moment (a cold start, a compute waking up) will "
-        "exceed it.",
-        f"Raise connect_timeout in {ctx.name}, e.g. connect_timeout={suggested}"
-        + (f", and pool_timeout={suggested} for Prisma." if prisma else "."),
+        f"The first connection waited {_ms(wait)} for the server's answer to SSLRequest (a compute waking "
+        f"up, a cold start), then the login took {_ms(obs.ms)}: {_ms(first)} in all, {share:.0%} of the "
+        f"effective connect timeout of {_secs(limit)} ({source})."
+        + (
+            " The app's first connection after an idle period fails with `timeout expired`."
+            if over
+            else " A longer wake-up will exceed it."
+        ),
+        f"Raise connect_timeout in {ctx.name}, e.g. connect_timeout={suggested}{_client_timeout_fix(ctx)}.",
+        severity=Severity.ERROR if over else Severity.WARNING,
     )
     return _result("latency", summary, [f], ms=obs.ms)
 

@@ -139,6 +139,7 @@ def _direct_is_pooled(direct: PairUrl) -> Finding:
     mode = direct.pool_mode or PoolMode.UNKNOWN
     severity = {
         PoolMode.TRANSACTION: Severity.ERROR,
+        PoolMode.STATEMENT: Severity.ERROR,
         PoolMode.SESSION: Severity.INFO,
         PoolMode.UNKNOWN: Severity.WARNING,
     }[mode]

@@ -219,6 +219,13 @@ class TlsObservation(Timed):
     budget: float = 0.0
     started: float = 0.0
     finished: float = 0.0
+    answered: float = 0.0  # when the SSLRequest answer came (0: none, or sslnegotiation=direct)
+
+    @property
+    def wait_ms(self) -> float:
+        """How long the server took to answer SSLRequest: the first connection's wait (a compute
+        waking up holds it), whatever the login after it took."""
+        return (self.answered - self.started) * 1000 if self.answered else 0.0
 
 
 # --------------------------------------------------------------------------- login and server
@@ -259,6 +266,23 @@ class AuthObservation(Timed):
 
 
 @dataclass(frozen=True)
+class MigrationFacts:
+    """What the first migration on this login will meet in its target schema (read-only queries)."""
+
+    schema: str  # the schema migrations create their tables in
+    source: str  # where that name comes from: "schema=", "search_path", "current_schema()"
+    exists: bool
+    can_create: bool = False  # has_schema_privilege(…, 'CREATE'), or the schema is the role's
+    owner: str | None = None
+    can_create_schema: bool = False  # CREATE on the database: the schema could be created
+    createdb: bool = False  # the role may CREATE DATABASE (Prisma's shadow database)
+    not_owned: tuple[str, ...] = ()  # tables in the schema owned by a role this one is not (first few)
+    not_owned_count: int = 0
+    migration_table: str | None = None  # a known migration tool's table found in the schema
+    migration_table_writable: bool = True
+
+
+@dataclass(frozen=True)
 class ServerFacts(Timed):
     version: str | None = None  # "15.18"
     version_num: int | None = None
@@ -266,11 +290,18 @@ class ServerFacts(Timed):
     reserved: int | None = None
     in_use: int | None = None
     role_conn_limit: int | None = None  # -1: no limit
+    role_in_use: int | None = None  # the role's sessions on the server (a pooler's included)
     db_conn_limit: int | None = None
     backend_pid: int | None = None
     server_port: int | None = None  # inet_server_port(); None over a Unix socket
     client_port: int | None = None  # inet_client_port()
     superuser: bool | None = None
+    in_recovery: bool | None = None  # pg_is_in_recovery(): a hot standby, a read replica
+    read_only: bool | None = None  # transaction_read_only of the login's sessions
+    default_read_only: bool | None = None  # default_transaction_read_only (a role or database setting)
+    current_user: str | None = None
+    database: str | None = None
+    migration: MigrationFacts | None = None
     error: str = ""  # the query failed (scrubbed): the login worked, queries do not
     sqlstate: str | None = None
     started: float = 0.0
@@ -286,6 +317,7 @@ class ServerFacts(Timed):
 
 class PoolerKind(str, Enum):
     TRANSACTION = "transaction"
+    STATEMENT = "statement"  # PgBouncer pool_mode=statement: BEGIN is refused
     SESSION = "session"
     PROXY = "proxy"
     NONE = "none"
@@ -293,7 +325,7 @@ class PoolerKind(str, Enum):
 
     @property
     def pooled(self) -> bool:
-        return self in (PoolerKind.TRANSACTION, PoolerKind.SESSION)
+        return self in (PoolerKind.TRANSACTION, PoolerKind.STATEMENT, PoolerKind.SESSION)
 
     @property
     def direct(self) -> bool:
@@ -310,10 +342,12 @@ class PoolerObservation(Timed):
     client_port: int | None = None
     key_pid: int | None = None
     backend_pid: int | None = None
-    concurrent_pids: tuple[int, ...] = ()  # main, second, third client, all connected at once
+    # (client A's pid before, client B's pid inside its open transaction, A's pid after) per round
+    rounds: tuple[tuple[int, int | None, int | None], ...] = ()
     reconnect_pid: int | None = None
     reconnect_backend_age_s: float | None = None
     extra_connections: int = 0
+    refused: str = ""  # the pooler's answer to BEGIN, when it refused transaction blocks
     error: str = ""
     started: float = 0.0
     finished: float = 0.0
@@ -368,6 +402,27 @@ class ProbeCrash:
     message: str
 
 
+class HostOutcome(str, Enum):
+    """What libpq's walk of a multi-host URL did at one host."""
+
+    LANDED = "landed"  # the connection stays here
+    UNREACHABLE = "unreachable"  # no address, no TCP connection, or no TLS: libpq goes on
+    REFUSED_LOGIN = "login-failed"  # the server refused the login: libpq stops the walk here
+    WRONG_SESSION = "wrong-session"  # connected, but not what target_session_attrs asks: libpq goes on
+    NOT_TRIED = "not-tried"  # the walk ended before this host
+
+
+@dataclass(frozen=True)
+class HostAttempt:
+    """One host of the URL's host list, in the order libpq tries them."""
+
+    host: str
+    port: int
+    outcome: HostOutcome
+    detail: str = ""
+    address: str | None = None
+
+
 @dataclass(frozen=True)
 class Observations:
     """Everything the probes saw of one target; `cut` names the layer the run's deadline ended."""
@@ -387,6 +442,9 @@ class Observations:
     crash: ProbeCrash | None = None
     # the target waited for a free descriptor slot and the deadline came before it was dialed
     not_dialed: DescriptorLimit | None = None
+    # every host of the URL's list as libpq walks them; the layers above are the last one tried
+    hosts: tuple[HostAttempt, ...] = ()
+    session_attrs: str = "any"  # target_session_attrs (URL, else PGTARGETSESSIONATTRS)
 
     @property
     def answer(self) -> TlsAnswer | None:

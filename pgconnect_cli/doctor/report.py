@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pgconnect_cli.doctor.observations import Observations
+from pgconnect_cli.doctor.observations import HostAttempt, Observations
 from pgconnect_cli.doctor.options import DEFAULT_TIMEOUT
 from pgconnect_cli.findings import CATALOGUE, Finding, exit_code_for
 from pgconnect_cli.project import Client
@@ -35,6 +35,7 @@ class Observed:
     server_version: str | None = None
     pooler: str = "unknown"
     connect_ms: float | None = None
+    hosts: tuple[HostAttempt, ...] = ()  # every host of a multi-host URL, in libpq's order
 
 
 @dataclass(frozen=True)

@@ -21,12 +21,18 @@ from typing import TYPE_CHECKING
 
 from pgconnect_cli.doctor import settle as settling
 from pgconnect_cli.doctor.observations import (
+    AuthObservation,
     ClientTool,
     DescriptorLimit,
+    HostAttempt,
+    HostOutcome,
     Layer,
     Observations,
+    PoolerObservation,
+    PreparedObservation,
     ProbeCrash,
     ResolverConfig,
+    ServerFacts,
 )
 from pgconnect_cli.doctor.options import DoctorOptions
 from pgconnect_cli.doctor.report import DoctorReport
@@ -37,7 +43,8 @@ from pgconnect_cli.targets import Shadowed, Target
 if TYPE_CHECKING:
     import socket
 
-    from pgconnect_cli.conninfo.model import ConnInfo
+    from pgconnect_cli.conninfo.model import ConnInfo, HostPort
+    from pgconnect_cli.probes import postgres
 
 # The probes' deadline is this long after one --timeout; whatever still runs then is reported as
 # cut by the deadline, and the report is written within --timeout + 0.5 s.
@@ -129,10 +136,22 @@ class _Warmup:
         return None if self._thread.is_alive() else self._tools
 
 
+class _Endpoint:
+    """The pooler fingerprint and prepared-statement probe of one endpoint (host, port, database,
+    user), run by the first login to get there and shared with every other login to it."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.pooler: PoolerObservation | None = None
+        self.prepared: PreparedObservation | None = None
+
+
 class _Runner:
     def __init__(self, options: DoctorOptions, started: float, targets: int) -> None:
         from pgconnect_cli.probes.local import has_ipv6_route
 
+        self._endpoints: dict[tuple[str, ...], _Endpoint] = {}
+        self._endpoints_lock = threading.Lock()
         self.options = options
         reserve = min(targets * SETTLE_S_PER_TARGET, SETTLE_RESERVE_MAX_S)
         self.end = started + options.timeout + SLACK_S - reserve
@@ -142,6 +161,15 @@ class _Runner:
 
     def left(self) -> float:
         return self.end - time.monotonic()
+
+    def _claim(self, key: tuple[str, ...]) -> tuple[_Endpoint, bool]:
+        """The endpoint's shared results, and whether this login is the one to probe it."""
+        with self._endpoints_lock:
+            endpoint = self._endpoints.get(key)
+            if endpoint is not None:
+                return endpoint, False
+            endpoint = self._endpoints[key] = _Endpoint()
+            return endpoint, True
 
     def budget(self) -> float:
         return max(min(self.options.timeout, self.left()), 0.0)
@@ -171,43 +199,85 @@ class _Runner:
             progress.finished.set()
 
     def _run(self, probe: _Probe, progress: _Progress) -> None:
-        from pgconnect_cli.checks import tls_policy
+        """libpq's walk of the host list: each host in order until one takes the login and is what
+        target_session_attrs asks for. An unreachable host, or a session of the wrong kind, sends it
+        to the next; a refused login ends the walk (libpq does not try the others then)."""
         from pgconnect_cli.conninfo.convert import libpq_keywords
-        from pgconnect_cli.doctor.observations import TcpAttempt
-        from pgconnect_cli.probes import dns, tcp, tls
 
         ci = probe.ci
         params = libpq_keywords(ci)
-        host = ci.host
-        port = ci.port
-        sock: socket.socket | None = None
-        connected: TcpAttempt | None = None
-        resolved = False
-        for hp in ci.hosts:
-            progress.start(Layer.DNS)
-            dns_obs = dns.resolve(hp.host, self.resolver, self.budget())
-            progress.put(functools.partial(replace, dns=dns_obs))
-            resolved = True
-            if not dns_obs.usable:
-                continue
-            host = hp.host
-            try:
-                port = hp.port_number
-            except ValueError:
-                port = ci.port
-            if dns_obs.is_socket:
+        attrs = (
+            params.get("target_session_attrs") or self.options.environ.get("PGTARGETSESSIONATTRS") or "any"
+        ).strip()
+        progress.put(lambda o: replace(o, session_attrs=attrs), done=False)
+        hosts: list[HostPort | None] = [*ci.hosts] or [None]
+        wanted = "standby" if attrs == "prefer-standby" else attrs
+        attempts: list[HostAttempt] = []
+        fallback: int | None = None  # prefer-standby: the first host that would do without a standby
+        for i, hp in enumerate(hosts):
+            if i:
+                progress.put(
+                    lambda o: replace(
+                        o, dns=None, tcp=None, policy=None, tls_answer=None, tls=None, auth=None, server=None
+                    ),
+                    done=False,
+                )
+            if self.left() < MIN_LEFT_FOR_LOGIN_S:
                 break
+            attempt = self._host(probe, progress, params, hp, ci, wanted, last=i == len(hosts) - 1)
+            attempts.append(attempt)
+            progress.put(functools.partial(replace, hosts=tuple(attempts)), done=False)
+            if attempt.outcome is HostOutcome.WRONG_SESSION and fallback is None:
+                fallback = i
+            if attempt.outcome in (HostOutcome.LANDED, HostOutcome.REFUSED_LOGIN):
+                break
+        else:
+            if attrs == "prefer-standby" and fallback is not None and self.left() > MIN_LEFT_FOR_LOGIN_S:
+                # no standby anywhere: libpq goes round again and takes any server
+                again = self._host(probe, progress, params, hosts[fallback], ci, "any", last=True)
+                attempts[fallback] = again
+        tried = len(attempts)
+        for hp in hosts[tried:]:
+            attempts.append(
+                HostAttempt(
+                    hp.host if hp else "", _port(hp, ci.port), HostOutcome.NOT_TRIED, "libpq stops before it"
+                )
+            )
+        progress.put(functools.partial(replace, hosts=tuple(attempts)), done=False)
+
+    def _host(
+        self,
+        probe: _Probe,
+        progress: _Progress,
+        params: dict[str, str],
+        hp: HostPort | None,
+        ci: ConnInfo,
+        attrs: str,
+        *,
+        last: bool,
+    ) -> HostAttempt:
+        """One host of the walk: dns → tcp → tls → login → (target_session_attrs) → the rest."""
+        from pgconnect_cli.checks import tls_policy
+        from pgconnect_cli.probes import dns, tcp, tls
+
+        host = hp.host if hp is not None else ci.host
+        port = _port(hp, ci.port)
+        progress.start(Layer.DNS)
+        dns_obs = dns.resolve(host, self.resolver, self.budget())
+        progress.put(functools.partial(replace, dns=dns_obs))
+        if not dns_obs.usable:
+            return HostAttempt(host, port, HostOutcome.UNREACHABLE, f"DNS: {dns_obs.outcome.value}")
+        sock: socket.socket | None = None
+        hostaddr: str | None = None
+        if not dns_obs.is_socket:
             progress.start(Layer.TCP)
             tcp_obs, sock = tcp.dial(dns_obs.addresses, port, self.budget())
             progress.put(functools.partial(replace, tcp=tcp_obs))
-            if sock is not None:
-                connected = tcp_obs.connected
-                break
-        if not resolved or (sock is None and not dns.is_socket_host(host)):
-            return
-        hostaddr: str | None = None
-        if sock is not None:
+            if sock is None:
+                return HostAttempt(host, port, HostOutcome.UNREACHABLE, f"TCP: {tcp_obs.outcome.value}")
+            connected = tcp_obs.connected
             hostaddr = connected.address if connected else None
+        if sock is not None:
             pol = tls.policy(params, host, self.options.environ, self.options.home)
             progress.put(lambda o: replace(o, policy=pol))
             progress.start(Layer.TLS)
@@ -227,11 +297,11 @@ class _Runner:
             )
             progress.put(lambda o: replace(o, tls=tls_obs))
             if not tls_policy.admits_login(tls_obs, pol):
-                return
+                return HostAttempt(host, port, HostOutcome.UNREACHABLE, "TLS failed", hostaddr)
             sslmode = tls_policy.dial_sslmode(pol.sslmode, progress.current.answer)
         else:
             sslmode = params.get("sslmode") or self.options.environ.get("PGSSLMODE") or "prefer"
-        self._connect(probe, progress, params, host, hostaddr, port, sslmode)
+        return self._connect(probe, progress, params, host, hostaddr, port, sslmode, attrs=attrs)
 
     def _connect(
         self,
@@ -242,9 +312,16 @@ class _Runner:
         hostaddr: str | None,
         port: int,
         sslmode: str,
-    ) -> None:
-        from pgconnect_cli.checks.live import LIBPQ_MIN_CONNECT_TIMEOUT, auth_guard, is_loopback_host
-        from pgconnect_cli.probes import pooler, postgres, prepared
+        *,
+        attrs: str = "any",
+    ) -> HostAttempt:
+        from pgconnect_cli.checks.live import (
+            LIBPQ_MIN_CONNECT_TIMEOUT,
+            auth_guard,
+            is_loopback_host,
+            session_attrs_mismatch,
+        )
+        from pgconnect_cli.probes import postgres
 
         progress.start(Layer.AUTH)
         limit = self.budget()
@@ -255,7 +332,8 @@ class _Runner:
         except ValueError:
             pass
         if limit < MIN_LEFT_FOR_LOGIN_S:
-            return  # the deadline ends the login before it could start: reported as cut
+            # the deadline ends the login before it could start: reported as cut
+            return HostAttempt(host, port, HostOutcome.NOT_TRIED, "out of time", hostaddr)
         connect_timeout = max(LIBPQ_MIN_CONNECT_TIMEOUT, math.floor(limit))
         guard, require_auth = auth_guard(
             url_require_auth=params.get("require_auth") or self.options.environ.get("PGREQUIREAUTH"),
@@ -285,25 +363,84 @@ class _Runner:
         auth, conn = postgres.connect_once(plan)
         progress.put(lambda o: replace(o, auth=auth))
         if conn is None:
-            return
+            kind = live_failure(auth)
+            outcome = HostOutcome.UNREACHABLE if kind else HostOutcome.REFUSED_LOGIN
+            return HostAttempt(
+                host, port, outcome, auth.message.splitlines()[0] if auth.message else "", hostaddr
+            )
         session = postgres.Session(plan, conn)
         try:
             progress.start(Layer.SERVER)
-            facts = postgres.server_facts(conn, probe.secrets)
+            facts = postgres.server_facts(conn, probe.secrets, prisma_schema=probe.ci.get("schema"))
             progress.put(lambda o: replace(o, server=facts))
-            if self.left() < MIN_LEFT_FOR_EXTRAS_S:
-                return
+            mismatch = session_attrs_mismatch(attrs, facts)
+            if mismatch:
+                return HostAttempt(host, port, HostOutcome.WRONG_SESSION, mismatch, hostaddr)
+            landed = HostAttempt(host, port, HostOutcome.LANDED, "", hostaddr)
+            endpoint_params = dict(plan.params)
+            user = endpoint_params.get("user", "")
+            key = (host, str(port), endpoint_params.get("dbname") or user, user)
+            endpoint, owner = self._claim(key)
             progress.start(Layer.POOLER)
-            pooler_obs, extras = pooler.fingerprint(session, auth, facts)
-            progress.put(lambda o: replace(o, pooler=pooler_obs))
-            if not pooler_obs.kind.pooled or self.left() < MIN_LEFT_FOR_EXTRAS_S:
-                return
-            progress.start(Layer.PREPARED)
-            second = extras[0] if extras else session.extra()
-            prepared_obs = prepared.probe(conn, second, probe.secrets)
-            progress.put(lambda o: replace(o, prepared=prepared_obs))
+            if owner:
+                try:
+                    self._fingerprint(probe, progress, session, auth, facts, endpoint)
+                finally:
+                    endpoint.done.set()
+                return landed
+            # a session pooler gives each client a server connection of its own: let this one go
+            # back to the pool, where the fingerprint's second client may need it
+            session.close()
+            endpoint.done.wait(max(self.left(), 0.0))
+            shared_pooler, shared_prepared = endpoint.pooler, endpoint.prepared
+            if shared_pooler is None:
+                return landed  # the login that fingerprints the endpoint ran out of time: cut
+            progress.put(lambda o: replace(o, pooler=shared_pooler))
+            if shared_prepared is not None:
+                progress.put(lambda o: replace(o, prepared=shared_prepared))
+            return landed
         finally:
             session.close()
+
+    def _fingerprint(
+        self,
+        probe: _Probe,
+        progress: _Progress,
+        session: postgres.Session,
+        auth: AuthObservation,
+        facts: ServerFacts,
+        endpoint: _Endpoint,
+    ) -> None:
+        from pgconnect_cli.probes import pooler, prepared
+
+        if self.left() < MIN_LEFT_FOR_EXTRAS_S:
+            return
+        pooler_obs, extras = pooler.fingerprint(session, auth, facts, left=self.left)
+        endpoint.pooler = pooler_obs
+        progress.put(lambda o: replace(o, pooler=pooler_obs))
+        if not pooler_obs.kind.pooled or self.left() < MIN_LEFT_FOR_EXTRAS_S:
+            return
+        progress.start(Layer.PREPARED)
+        second = extras[0] if extras else session.extra(timeout=max(self.left() - 0.1, 0.01))
+        prepared_obs = prepared.probe(session.main, second, probe.secrets)
+        endpoint.prepared = prepared_obs
+        progress.put(lambda o: replace(o, prepared=prepared_obs))
+
+
+def _port(hp: HostPort | None, default: int) -> int:
+    try:
+        return hp.port_number if hp is not None else default
+    except ValueError:
+        return default
+
+
+def live_failure(auth: AuthObservation) -> bool:
+    """A failed login that libpq treats as a failure to reach the host (it tries the next one):
+    a timeout, a refused or reset connection; not the server's own refusal of the login."""
+    from pgconnect_cli.checks.live import ConnectFailure, classify_connect_error
+
+    kind = classify_connect_error(auth.sqlstate, auth.message, auth.timed_out)
+    return kind in (ConnectFailure.TIMEOUT, ConnectFailure.REFUSED) and auth.sqlstate is None
 
 
 def _start_workers(runner: _Runner, queue: list[tuple[_Probe, _Progress]]) -> DescriptorLimit:

@@ -131,8 +131,10 @@ def skip_reason(static: StaticResult, *, offline: bool) -> str:
 
 
 def probe_identity(ci: ConnInfo) -> tuple[tuple[str, str], ...]:
-    """What the server sees of a login: targets with the same identity are probed once."""
-    return tuple(sorted(libpq_keywords(ci).items()))
+    """What the server sees of a login: targets with the same identity are probed once. Prisma's
+    `schema=` is no libpq setting, but it picks the schema the migration checks read."""
+    schema = ci.get("schema")
+    return tuple(sorted(libpq_keywords(ci).items())) + ((("prisma:schema", schema),) if schema else ())
 
 
 # What live evidence settles of a static finding that the URL could only suggest.
@@ -153,7 +155,13 @@ def _url_finding_stands(f: Finding, target: Target, obs: Observations | None) ->
 
 
 def live_context(
-    target: Target, ci: ConnInfo, client: ClientContext, timeout: float, ipv6: bool
+    target: Target,
+    ci: ConnInfo,
+    client: ClientContext,
+    timeout: float,
+    ipv6: bool,
+    *,
+    shadow_database_url: bool = False,
 ) -> live.LiveContext:
     return live.LiveContext(
         name=target.name,
@@ -168,6 +176,7 @@ def live_context(
         expected_direct=target.expected is Expected.DIRECT,
         prisma_tls=ci.get("sslaccept") is not None or ci.get("sslidentity") is not None,
         loopback=live.is_loopback_host(ci.host),
+        shadow_database_url=shadow_database_url,
     )
 
 
@@ -181,6 +190,7 @@ class LiveInput:
     report_old_tools: bool  # this target carries the run's one `client-tools-old`
     suspected_pooled: bool
     cause: live.LoginCause | None = None
+    accepted_by: str | None = None  # a target of the same user, password and database that logged in
 
 
 def _layers(inp: LiveInput) -> list[live.LayerResult]:
@@ -224,17 +234,24 @@ def _layers(inp: LiveInput) -> list[live.LayerResult]:
         add(Layer.TLS, None, "Unix-domain socket: libpq does not use TLS")
     else:
         add(Layer.DNS, live.dns_layer(obs.dns, ctx) if obs.dns else None, "not run")
-        add(Layer.TCP, live.tcp_layer(obs.tcp, ctx) if obs.tcp else None, "not run")
+        tcp = live.tcp_layer(obs.tcp, ctx) if obs.tcp else None
+        if tcp is not None:
+            walk = live.host_list_findings(obs.hosts, obs.session_attrs, ctx)
+            tcp = live.with_findings(tcp, walk, live.hosts_evidence(obs.hosts, obs.session_attrs))
+        add(Layer.TCP, tcp, "not run")
         tls_result = live.tls_layer(obs.tls, obs.policy, ctx) if obs.tls and obs.policy else None
         add(Layer.TLS, tls_result, "not run")
-    add(Layer.AUTH, live.auth_layer(obs.auth, ctx, inp.cause) if obs.auth else None, "not run")
+    auth = live.auth_layer(obs.auth, ctx, inp.cause, accepted_by=inp.accepted_by) if obs.auth else None
+    add(Layer.AUTH, auth, "not run")
     out_of_time = "skipped: the run's time budget ended first"
     server = (
         live.server_layer(obs.server, inp.tools, ctx, report_old=inp.report_old_tools) if obs.server else None
     )
     add(Layer.SERVER, server, out_of_time)
     add(
-        Layer.POOLER, live.pooler_layer(obs.pooler, inp.suspected_pooled) if obs.pooler else None, out_of_time
+        Layer.POOLER,
+        live.pooler_layer(obs.pooler, inp.suspected_pooled, ctx) if obs.pooler else None,
+        out_of_time,
     )
     kind = obs.pooler.kind if obs.pooler else None
     if obs.prepared is not None:
@@ -249,7 +266,8 @@ def _layers(inp: LiveInput) -> list[live.LayerResult]:
         )
     if obs.auth is not None and obs.auth.ok:
         stop = None  # the connect time depends on the login alone, measured whatever came after it
-    add(Layer.LATENCY, live.latency_layer(obs.auth, ctx) if obs.auth and obs.auth.ok else None, "not run")
+    latency = live.latency_layer(obs.auth, ctx, obs.tls) if obs.auth and obs.auth.ok else None
+    add(Layer.LATENCY, latency, "not run")
     return results
 
 
@@ -265,6 +283,7 @@ def _observed(obs: Observations) -> Observed:
         server_version=obs.server.version if obs.server else None,
         pooler=obs.pooler.kind.value if obs.pooler else PoolerKind.UNKNOWN.value,
         connect_ms=round(obs.auth.ms, 1) if obs.auth is not None and obs.auth.ok else None,
+        hosts=obs.hosts,
     )
 
 
@@ -272,6 +291,8 @@ def _endpoint(static: StaticResult, obs: Observations | None) -> tuple[Endpoint,
     kind = obs.pooler.kind if obs is not None and obs.pooler is not None else None
     if kind is PoolerKind.TRANSACTION:
         return Endpoint.POOLED, PoolMode.TRANSACTION, True
+    if kind is PoolerKind.STATEMENT:
+        return Endpoint.POOLED, PoolMode.STATEMENT, True
     if kind is PoolerKind.SESSION:
         return Endpoint.POOLED, PoolMode.SESSION, True
     if kind is not None and kind.direct:
@@ -313,6 +334,22 @@ def _login_cause(
                 for f in result.findings:
                     if f.id in live.LOGIN_CAUSES:
                         return live.LoginCause(inputs[j].target.name, f)
+    return None
+
+
+def _accepted_by(i: int, inputs: Sequence[TargetInput]) -> str | None:
+    """Another target with the same user, password and database whose login worked, when this
+    one's failed: the server accepts what this path (a pooler) refused."""
+    inp = inputs[i]
+    ci = inp.static.ci
+    if ci is None or inp.obs is None or inp.obs.auth is None or inp.obs.auth.ok:
+        return None
+    for j, other in enumerate(inputs):
+        oci = other.static.ci
+        if j == i or oci is None or other.obs is None or other.obs.auth is None or not other.obs.auth.ok:
+            continue
+        if login_identity(oci) == login_identity(ci) and oci.password == ci.password:
+            return other.target.name
     return None
 
 
@@ -359,11 +396,19 @@ def settle(inputs: Sequence[TargetInput], facts: RunFacts) -> DoctorReport:
         c = inp.static.classification
         live_in = LiveInput(
             obs=inp.obs,
-            ctx=live_context(inp.target, inp.static.ci, facts.client, facts.timeout, facts.ipv6),
+            ctx=live_context(
+                inp.target,
+                inp.static.ci,
+                facts.client,
+                facts.timeout,
+                facts.ipv6,
+                shadow_database_url=any("shadowDatabaseUrl" in (t or "") for t in facts.prisma_texts),
+            ),
             tools=facts.tools,
             report_old_tools=i == tools_at,
             suspected_pooled=c is not None and c.endpoint is Endpoint.POOLED,
             cause=_login_cause(i, inputs, layers) if timed_out[i] else None,
+            accepted_by=_accepted_by(i, inputs),
         )
         layers[i] = _layers(live_in)
     reports = [_target_report(inp, layers.get(i), facts) for i, inp in enumerate(inputs)]

@@ -44,6 +44,8 @@ class BouncerSpec:
     client_tls: bool = True
     default_pool_size: int = 20
     max_client_conn: int = 100
+    # the [databases] section: None is a `*` fallback to the upstream; else only these names
+    databases: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,11 @@ def _pgbouncer_ini(
     lines = [
         "; written by pgc lab",
         "[databases]",
-        f"* = host=127.0.0.1 port={upstream.port}",
+        *(
+            [f"* = host=127.0.0.1 port={upstream.port}"]
+            if spec.databases is None
+            else [f"{name} = host=127.0.0.1 port={upstream.port}" for name in spec.databases]
+        ),
         "[pgbouncer]",
         f"listen_addr = {','.join(listen_addresses())}",
         f"listen_port = {port}",

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pgconnect_cli.conninfo.redact import scrub
-from pgconnect_cli.doctor.observations import AuthGuard, AuthObservation, ServerFacts
+from pgconnect_cli.doctor.observations import AuthGuard, AuthObservation, MigrationFacts, ServerFacts
 
 __all__ = [
     "APPLICATION_NAME",
@@ -166,22 +166,130 @@ SELECT current_setting('server_version'),
        pg_backend_pid(),
        inet_server_port(),
        inet_client_port(),
-       (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)
+       (SELECT rolsuper FROM pg_roles WHERE rolname = current_user),
+       pg_is_in_recovery(),
+       current_setting('transaction_read_only') = 'on',
+       current_setting('default_transaction_read_only') = 'on',
+       current_user::text,
+       current_database()::text,
+       current_setting('search_path'),
+       current_schema()::text,
+       (SELECT rolcreatedb FROM pg_roles WHERE rolname = current_user),
+       has_database_privilege(current_database(), 'CREATE'),
+       (SELECT count(*) FROM pg_stat_activity WHERE usename = current_user)::int
+"""
+
+# Tables of well-known migration tools: the one found in the schema must stay writable.
+MIGRATION_TABLES = (
+    "_prisma_migrations",
+    "alembic_version",
+    "schema_migrations",
+    "knex_migrations",
+    "__drizzle_migrations",
+    "flyway_schema_history",
+    "django_migrations",
+    "typeorm_migrations",
+)
+
+_SCHEMA_SQL = """
+SELECT n.oid IS NOT NULL,
+       coalesce(has_schema_privilege(n.oid, 'CREATE'), false),
+       pg_get_userbyid(n.nspowner)::text,
+       (SELECT count(*) FROM pg_class c
+          WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+            AND NOT pg_has_role(current_user, c.relowner, 'USAGE'))::int,
+       ARRAY(SELECT c.relname::text FROM pg_class c
+          WHERE c.relnamespace = n.oid AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+            AND NOT pg_has_role(current_user, c.relowner, 'USAGE')
+          ORDER BY c.relname LIMIT 5),
+       (SELECT c.relname::text FROM pg_class c
+          WHERE c.relnamespace = n.oid AND c.relkind = 'r' AND c.relname = ANY(%(tables)s)
+          ORDER BY array_position(%(tables)s, c.relname::text) LIMIT 1),
+       (SELECT has_table_privilege(c.oid, 'INSERT') AND has_table_privilege(c.oid, 'UPDATE')
+          FROM pg_class c
+          WHERE c.relnamespace = n.oid AND c.relkind = 'r' AND c.relname = ANY(%(tables)s)
+          ORDER BY array_position(%(tables)s, c.relname::text) LIMIT 1)
+FROM (SELECT 1) AS one
+LEFT JOIN pg_namespace n ON n.nspname = %(schema)s
 """
 
 
-def server_facts(conn: psycopg.Connection[Any], secrets: tuple[str, ...] = ()) -> ServerFacts:
-    """Version, connection slots and the backend's view of the connection: one read-only query."""
+def _search_path_schema(search_path: str, user: str, current: str | None) -> str | None:
+    """The schema CREATE TABLE without a schema name creates in: the first search_path entry that
+    exists (current_schema()); a named schema before it that does not exist is the one meant."""
+    for raw in search_path.split(","):
+        name = raw.strip()
+        if name.startswith('"') and name.endswith('"') and len(name) > 1:
+            name = name[1:-1].replace('""', '"')
+        user_entry = name == "$user"
+        if user_entry:
+            name = user
+        if not name or name == current:
+            return current
+        if not user_entry and not name.startswith("pg_"):
+            return name
+    return current
+
+
+def _migration_facts(
+    conn: psycopg.Connection[Any],
+    *,
+    prisma_schema: str | None,
+    search_path: str,
+    current: str | None,
+    user: str,
+    createdb: bool,
+    can_create_schema: bool,
+) -> MigrationFacts | None:
+    if prisma_schema:
+        schema, source = prisma_schema, "schema="
+    else:
+        named = _search_path_schema(search_path, user, current)
+        if named is None:
+            return None
+        schema, source = named, "current_schema()" if named == current else "search_path"
+    row = conn.execute(_SCHEMA_SQL, {"schema": schema, "tables": list(MIGRATION_TABLES)}).fetchone()
+    assert row is not None
+    return MigrationFacts(
+        schema=schema,
+        source=source,
+        exists=bool(row[0]),
+        can_create=bool(row[1]),
+        owner=row[2],
+        can_create_schema=can_create_schema,
+        createdb=createdb,
+        not_owned=tuple(row[4] or ()),
+        not_owned_count=int(row[3] or 0),
+        migration_table=row[5],
+        migration_table_writable=row[6] is not False,
+    )
+
+
+def server_facts(
+    conn: psycopg.Connection[Any], secrets: tuple[str, ...] = (), *, prisma_schema: str | None = None
+) -> ServerFacts:
+    """Version, connection slots, the backend's view of the connection, whether it can write, and
+    what a migration would meet in its schema: read-only queries. `prisma_schema`: Prisma's
+    `schema=` (Prisma sets search_path to it; libpq never sees it)."""
     import psycopg
 
     started = time.monotonic()
     try:
         row = conn.execute(_FACTS_SQL).fetchone()
+        assert row is not None
+        migration = _migration_facts(
+            conn,
+            prisma_schema=prisma_schema,
+            search_path=str(row[16] or ""),
+            current=row[17],
+            user=str(row[14] or ""),
+            createdb=bool(row[18]),
+            can_create_schema=bool(row[19]),
+        )
     except psycopg.Error as exc:
         lines = str(exc).strip().splitlines()
         error = scrub(lines[0], secrets) if lines else type(exc).__name__
         return ServerFacts(error=error, sqlstate=exc.sqlstate, started=started, finished=time.monotonic())
-    assert row is not None
     version = str(row[0]).split()[0] if row[0] else None
     return ServerFacts(
         version=version,
@@ -190,11 +298,18 @@ def server_facts(conn: psycopg.Connection[Any], secrets: tuple[str, ...] = ()) -
         reserved=row[3],
         in_use=row[4],
         role_conn_limit=row[5],
+        role_in_use=row[20],
         db_conn_limit=row[6],
         backend_pid=row[7],
         server_port=row[8],
         client_port=row[9],
         superuser=row[10],
+        in_recovery=row[11],
+        read_only=row[12],
+        default_read_only=row[13],
+        current_user=row[14],
+        database=row[15],
+        migration=migration,
         started=started,
         finished=time.monotonic(),
     )
@@ -212,10 +327,11 @@ class Session:
         self._lock = threading.Lock()
         self._opened: list[psycopg.Connection[Any]] = [main]
 
-    def extra(self) -> psycopg.Connection[Any]:
-        """A further connection with the same settings; raises psycopg.Error."""
-
-        conn = open_connection(dict(self.plan.params), timeout=self.plan.budget)
+    def extra(self, timeout: float | None = None) -> psycopg.Connection[Any]:
+        """A further connection with the same settings, within `timeout` seconds (default: the
+        login's own budget); raises psycopg.Error."""
+        budget = self.plan.budget if timeout is None else timeout
+        conn = open_connection(dict(self.plan.params), timeout=budget)
         with self._lock:
             self._opened.append(conn)
         return conn
@@ -243,7 +359,9 @@ def plan_params(
     require_auth: str | None = None,
 ) -> tuple[tuple[str, str], ...]:
     """The settings of the one attempt: the URL's libpq settings, pinned to what was probed."""
-    params = {k: v for k, v in libpq.items() if k not in ("host", "hostaddr", "port", "load_balance_hosts")}
+    # one host at a time: the walk of the host list (and target_session_attrs) is the runner's
+    walk = ("host", "hostaddr", "port", "load_balance_hosts", "target_session_attrs")
+    params = {k: v for k, v in libpq.items() if k not in walk}
     params["host"] = host
     if hostaddr is not None:
         params["hostaddr"] = hostaddr

@@ -185,7 +185,7 @@ def probe(
     try:
         if not pol.direct:
             answer, data, error = _ask(sock, left())
-            base = replace(base, answer=answer)
+            base = replace(base, answer=answer, answered=time.monotonic())
             if on_answer is not None:
                 on_answer(answer)
             if answer is not TlsAnswer.SUPPORTED:

@@ -24,6 +24,10 @@ def _target(t: TargetReport) -> dict[str, Any]:
             "server_version": t.observed.server_version,
             "pooler": t.observed.pooler,
             "connect_ms": t.observed.connect_ms,
+            "hosts": [
+                {"host": h.host, "port": h.port, "outcome": h.outcome.value, "detail": h.detail}
+                for h in t.observed.hosts
+            ],
         },
         "checks": [c.to_dict() for c in t.checks],
         "findings": [f.to_dict() for f in t.finding_list],

@@ -168,7 +168,7 @@ TARGET_KEYS = [
     "findings",
     "shadowed",  # added in 0.1.0 (additive)
 ]
-OBSERVED_KEYS = ["addresses", "tls", "server_version", "pooler", "connect_ms"]
+OBSERVED_KEYS = ["addresses", "tls", "server_version", "pooler", "connect_ms", "hosts"]  # hosts: additive
 CHECK_KEYS = ["layer", "status", "summary", "ms"]
 FINDING_KEYS = ["id", "severity", "title", "detail", "fix"]
 

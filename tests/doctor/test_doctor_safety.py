@@ -73,7 +73,8 @@ def test_end_to_end_run_prints_no_password(
     lab: pgc_lab.Lab, secret_role: pgc_lab.Role, tmp_path: Path
 ) -> None:
     env_file = tmp_path / "app.env"
-    env_file.write_text(f'DIRECT_URL="{secret_role.url()}"\n', encoding="utf-8")
+    # the app's URL: as DIRECT_URL the new role's missing CREATE on public would be an error
+    env_file.write_text(f'DATABASE_URL="{secret_role.url()}"\n', encoding="utf-8")
     done = subprocess.run(
         [
             sys.executable,
@@ -91,7 +92,7 @@ def test_end_to_end_run_prints_no_password(
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "DIRECT_URL" in done.stdout
+    assert "DATABASE_URL" in done.stdout
     assert not _leaks(done.stdout + done.stderr)
 
 
