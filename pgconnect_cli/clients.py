@@ -453,6 +453,13 @@ CLIENTS: tuple[Client, ...] = (
 BY_ID: dict[str, Client] = {c.id: c for c in CLIENTS}
 
 
+def default_seconds(setting: Setting) -> float | None:
+    """A timeout setting's default in seconds (`5 s`, `60 s`), or None when it waits forever or
+    leaves it to the OS."""
+    m = re.match(r"^(\d+(?:\.\d+)?) s\b", setting.default)
+    return float(m.group(1)) if m and float(m.group(1)) > 0 else None
+
+
 def row(client_id: str) -> Client:
     return BY_ID[client_id]
 

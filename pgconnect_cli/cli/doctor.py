@@ -22,6 +22,29 @@ from pgconnect_cli.cli._common import (
 from pgconnect_cli.errors import PgcError, UsageError
 from pgconnect_cli.project import Client
 
+
+def _client_names() -> list[str]:
+    """Every row of the client table, and the first tranche's names (prisma, other)."""
+    from pgconnect_cli.clients import BY_ID
+
+    return [*BY_ID, *(c.value for c in Client if c.value not in BY_ID)]
+
+
+CLIENT_NAMES = _client_names()
+
+
+def _complete_client(incomplete: str) -> list[str]:
+    return [name for name in CLIENT_NAMES if name.startswith(incomplete.lower())]
+
+
+def _client_value(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value.lower() not in CLIENT_NAMES:
+        raise UsageError(f"--client {value}: one of {', '.join(CLIENT_NAMES)}")
+    return value.lower()
+
+
 if TYPE_CHECKING:
     from pgconnect_cli.doctor import DoctorReport
 
@@ -46,12 +69,16 @@ def doctor(
         bool, typer.Option("--no-environment", help="Ignore URLs in the process environment.")
     ] = False,
     client: Annotated[
-        Client | None,
+        str | None,
         typer.Option(
             "--client",
-            help="The app's database client; sets severities and fixes. Default: detected from the "
-            "project (prisma/schema.prisma, prisma.config.ts, package.json, pyproject.toml).",
-            case_sensitive=False,
+            metavar="CLIENT",
+            autocompletion=_complete_client,
+            help="The app's database client, a row of the client table (docs/clients.md): "
+            + ", ".join(CLIENT_NAMES)
+            + ". Sets severities and fixes; `prisma` is prisma6 or prisma7-pg by the project's Prisma "
+            "version. Default: detected from the project (package.json and lockfiles, pyproject.toml, "
+            "requirements, go.mod, Gemfile, pom.xml, *.csproj, Cargo.toml).",
         ),
     ] = None,
     timeout: Annotated[
@@ -85,7 +112,7 @@ def doctor(
             url or [],
             env_file,
             no_environment=no_environment,
-            client=client,
+            client=_client_value(client),
             timeout=timeout,
             resolver=resolver,
             resolve=resolve or [],
@@ -106,7 +133,7 @@ def _diagnose(
     env_files: list[Path] | None,
     *,
     no_environment: bool,
-    client: Client | None,
+    client: str | None,
     timeout: float,
     resolver: str | None,
     resolve: list[str],

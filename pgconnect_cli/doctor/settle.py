@@ -42,9 +42,34 @@ from pgconnect_cli.targets import DIRECT_NAMES, Expected, Shadowed, Source, Targ
 # --------------------------------------------------------------------------- client
 
 
-def client_context(explicit: Client | None, project: Project | None) -> ClientContext:
-    if explicit is not None:
-        return ClientContext(explicit, "--client")
+# The first tranche's coarse client kind of each row of the client table (the URL context).
+_KIND = {
+    "prisma6": Client.PRISMA, "prisma7-pg": Client.PRISMA, "prisma7-neon": Client.PRISMA,
+    "prisma-ppg": Client.PRISMA, "psycopg": Client.PSYCOPG, "sqlalchemy-psycopg": Client.PSYCOPG,
+    "asyncpg": Client.ASYNCPG, "sqlalchemy-asyncpg": Client.ASYNCPG, "node-postgres": Client.NODE_POSTGRES,
+    "postgres.js": Client.POSTGRES_JS, "postgres.js-3": Client.POSTGRES_JS,
+}  # fmt: skip
+
+
+def client_context(explicit: Client | str | None, project: Project | None) -> ClientContext:
+    """The client the report names: `--client` (a row id of the client table, or a first-tranche
+    name), else the client table's answer for the project (`clients.detect`)."""
+    from pgconnect_cli import clients
+
+    value = explicit.value if isinstance(explicit, Client) else explicit
+    answer = clients.detect(project, explicit=value)
+    if answer.client is not None:
+        row = answer.client
+        kind = _KIND.get(row.id, Client.OTHER)
+        assert answer.primary is not None
+        return ClientContext(kind, answer.primary.how, answer)
+    if value is not None:
+        return ClientContext(Client(value), "--client", answer)
+    legacy = _legacy_context(project)
+    return ClientContext(legacy.client, legacy.source, answer)
+
+
+def _legacy_context(project: Project | None) -> ClientContext:
     if project is None or project.primary_client is None:
         return ClientContext(None, "")
     client = project.primary_client
@@ -84,15 +109,12 @@ def _url_context(target: Target, client: ClientContext) -> Context:
 
 
 def static_result(target: Target, client: ClientContext, project: Project | None) -> StaticResult:
-    from pgconnect_cli import clients
-
-    explicit = client.client.value if client.client is not None and client.source == "--client" else None
     checked = check_url(
         target.value,
         context=_url_context(target, client),
         client=client.client,
         prisma_major=project.prisma_major if project is not None else None,
-        answer=clients.detect(project, explicit=explicit),
+        answer=client.answer,
     )
     return StaticResult(checked.url, checked.conninfo, checked.classification, checked.findings)
 
@@ -162,7 +184,11 @@ def live_context(
     ipv6: bool,
     *,
     shadow_database_url: bool = False,
+    project: Project | None = None,
 ) -> live.LiveContext:
+    from pgconnect_cli.checks.client import prepared_verdict
+
+    answer = client.answer
     return live.LiveContext(
         name=target.name,
         host=ci.host,
@@ -177,6 +203,9 @@ def live_context(
         prisma_tls=ci.get("sslaccept") is not None or ci.get("sslidentity") is not None,
         loopback=live.is_loopback_host(ci.host),
         shadow_database_url=shadow_database_url,
+        client_row=answer.client,
+        client_label=answer.describe(),
+        prepared=prepared_verdict(answer, project, dict(ci.options)) if answer.client else None,
     )
 
 
@@ -403,6 +432,7 @@ def settle(inputs: Sequence[TargetInput], facts: RunFacts) -> DoctorReport:
                 facts.timeout,
                 facts.ipv6,
                 shadow_database_url=any("shadowDatabaseUrl" in (t or "") for t in facts.prisma_texts),
+                project=facts.project,
             ),
             tools=facts.tools,
             report_old_tools=i == tools_at,
