@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from pgconnect_cli.project import Client as ProjectClient
 from pgconnect_cli.project import Project
 
 
@@ -451,6 +452,19 @@ CLIENTS: tuple[Client, ...] = (
 )
 
 BY_ID: dict[str, Client] = {c.id: c for c in CLIENTS}
+
+
+# The first tranche's coarse client kind (`project.Client`: the URL context) of each row.
+_KIND = {
+    "prisma6": "prisma", "prisma7-pg": "prisma", "prisma7-neon": "prisma", "prisma-ppg": "prisma",
+    "psycopg": "psycopg", "sqlalchemy-psycopg": "psycopg", "asyncpg": "asyncpg",
+    "sqlalchemy-asyncpg": "asyncpg", "node-postgres": "node-postgres", "postgres.js": "postgres.js",
+    "postgres.js-3": "postgres.js",
+}  # fmt: skip
+
+
+def coarse_kind(client: Client) -> ProjectClient:
+    return ProjectClient(_KIND.get(client.id, "other"))
 
 
 def default_seconds(setting: Setting) -> float | None:

@@ -42,15 +42,6 @@ from pgconnect_cli.targets import DIRECT_NAMES, Expected, Shadowed, Source, Targ
 # --------------------------------------------------------------------------- client
 
 
-# The first tranche's coarse client kind of each row of the client table (the URL context).
-_KIND = {
-    "prisma6": Client.PRISMA, "prisma7-pg": Client.PRISMA, "prisma7-neon": Client.PRISMA,
-    "prisma-ppg": Client.PRISMA, "psycopg": Client.PSYCOPG, "sqlalchemy-psycopg": Client.PSYCOPG,
-    "asyncpg": Client.ASYNCPG, "sqlalchemy-asyncpg": Client.ASYNCPG, "node-postgres": Client.NODE_POSTGRES,
-    "postgres.js": Client.POSTGRES_JS, "postgres.js-3": Client.POSTGRES_JS,
-}  # fmt: skip
-
-
 def client_context(explicit: Client | str | None, project: Project | None) -> ClientContext:
     """The client the report names: `--client` (a row id of the client table, or a first-tranche
     name), else the client table's answer for the project (`clients.detect`)."""
@@ -60,7 +51,7 @@ def client_context(explicit: Client | str | None, project: Project | None) -> Cl
     answer = clients.detect(project, explicit=value)
     if answer.client is not None:
         row = answer.client
-        kind = _KIND.get(row.id, Client.OTHER)
+        kind = clients.coarse_kind(row)
         assert answer.primary is not None
         return ClientContext(kind, answer.primary.how, answer)
     if value is not None:

@@ -94,10 +94,6 @@ def test_env_init_writes_no_pgbouncer_flag_for_a_client_that_rejects_or_ignores_
     assert "pgbouncer=true" not in (where / ".env").read_text() + out + err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/url.py: `url check --for` takes app|migrate|psql|prisma, not the client table's rows",
-)
 @pytest.mark.parametrize(
     ("row", "printed"),
     [
