@@ -176,3 +176,29 @@ def session_features(answer: ClientAnswer) -> tuple[Session, ...]:
     """The session features this client (or its migration tool) uses: what a transaction pooler breaks."""
     client = answer.client
     return client.session if client is not None else ()
+
+
+def session_feature_findings(
+    answer: ClientAnswer, name: str, *, migrations: bool, app: bool, observed: bool
+) -> list[Finding]:
+    """`session-feature-through-pooler` for a transaction-pooled URL `name`: the client's session
+    features that run on it (advisory locks when migrations use it; the rest when the app does).
+    `observed`: the pooling mode was confirmed live, not only suggested by the host name."""
+    client = answer.client
+    if client is None:
+        return []
+    used = [s for s in session_features(answer) if (migrations if s is Session.ADVISORY_LOCKS else app)]
+    if not used:
+        return []
+    how = "confirmed live" if observed else "by its host name"
+    detail = (
+        f"{name} is transaction-pooled ({how}) and {client.name} uses "
+        + ", ".join(s.value for s in used)
+        + " on it: the pooler does not keep them between transactions."
+    )
+    fixes = []
+    if Session.ADVISORY_LOCKS in used:
+        fixes.append("give migrations a direct URL (DIRECT_URL; Prisma: directUrl / prisma.config.ts)")
+    if any(s is not Session.ADVISORY_LOCKS for s in used) or client.id == "rails":
+        fixes.append(client.fix)
+    return [finding("session-feature-through-pooler", detail, "; ".join(fixes).capitalize() + ".")]

@@ -445,6 +445,7 @@ def settle(inputs: Sequence[TargetInput], facts: RunFacts) -> DoctorReport:
     pair = (
         *check_pair(pair_urls, facts.project),
         *_project_findings(facts, pair_urls),
+        *_session_findings(facts, pair_urls),
         *facts.file_findings,
     )
     return DoctorReport(
@@ -463,6 +464,28 @@ def _project_findings(facts: RunFacts, pair_urls: Sequence[PairUrl]) -> list[Fin
     if project is None or not project.uses_prisma:
         return []
     return prisma_migrations_findings(prisma_advice(project, *facts.prisma_texts), pair_urls)
+
+
+def _session_findings(facts: RunFacts, pair_urls: Sequence[PairUrl]) -> list[Finding]:
+    """The client's session features on the transaction-pooled URLs it would run them on: its
+    migrations on the URL meant for them (else the app's), the rest on the app's."""
+    from pgconnect_cli.checks.client import session_feature_findings
+
+    answer = facts.client.answer
+    direct = [u for u in pair_urls if u.expected is Expected.DIRECT]
+    migrations = direct[0] if direct else next(iter(pair_urls), None)
+    found: list[Finding] = []
+    for u in pair_urls:
+        if u.pool_mode is not PoolMode.TRANSACTION:
+            continue
+        found += session_feature_findings(
+            answer,
+            u.name,
+            migrations=u is migrations,
+            app=u.expected is not Expected.DIRECT,
+            observed=u.observed,
+        )
+    return found
 
 
 def _shadow_notes(target: Target, shadowed: Sequence[Shadowed]) -> tuple[ShadowNote, ...]:
