@@ -779,6 +779,65 @@ _SPECS = (
         "tries the dead host first waits for it (connect_timeout).",
         "Bring the host back, or remove it from the host list.",
     ),
+    _spec(
+        "url-trailing-whitespace",
+        "error",
+        "url",
+        "Whitespace before or after the connection string",
+        "A trailing \\r, \\n, tab or space (a .env saved with Windows line endings, a copied secret) is "
+        'part of the URL\'s last value to libpq and psycopg: `invalid sslmode value: "require\\r"`, a '
+        "database or port that does not exist. libpq skips it between key=value settings (info).",
+        "Remove it where the value is set; `pgc url fix` strips it.",
+    ),
+    _spec(
+        "url-ampersand-for-query",
+        "error",
+        "url",
+        "The settings start with & instead of ?",
+        "`…/app&sslmode=require`: without `?` libpq reads everything after the slash as the database "
+        "name (`app&sslmode=require`) and applies none of the settings.",
+        "Put `?` before the first setting: `…/app?sslmode=require`; `pgc url fix` does it.",
+    ),
+    _spec(
+        "percent-escape-not-utf8",
+        "error",
+        "url",
+        "A percent escape is not UTF-8",
+        "A value such as `application_name=%ff` decodes to bytes that are no UTF-8: libpq tools pass "
+        "them on (info), psycopg, node's drivers and Prisma fail on the string before connecting "
+        "(error).",
+        "Percent-encode the UTF-8 bytes of the character meant (é is %C3%A9), or drop the escape.",
+    ),
+    _spec(
+        "service-not-found",
+        "error",
+        "url",
+        "The service= the URL names is in no service file",
+        "libpq looks `service=name` up in PGSERVICEFILE (else ~/.pg_service.conf), then in "
+        "PGSYSCONFDIR/pg_service.conf; without a [name] section it fails (`definition of service … not "
+        "found`) before any network traffic.",
+        "Add the [name] section to the service file, or set PGSERVICEFILE where the app runs.",
+    ),
+    _spec(
+        "libpq-defaults-applied",
+        "info",
+        "url",
+        "libpq completes the URL from the service file or PG* variables",
+        "Settings the URL leaves out come from the service file (service=) and then the PG* environment "
+        "variables (PGHOST, PGSSLMODE, PGPASSWORD, …), as the app's libpq (and node-postgres, asyncpg) "
+        "read them; Prisma reads neither.",
+        "Nothing to change if the values are meant; the detail names where each came from.",
+    ),
+    _spec(
+        "passfile-ignored",
+        "warning",
+        "auth",
+        "libpq ignores the password file: group or others may read it",
+        "libpq skips a .pgpass (or PGPASSFILE) whose mode allows group or world access and says so only "
+        "on stderr (`WARNING: password file … has group or world access; permissions should be u=rw`): "
+        "the login goes without a password (`fe_sendauth: no password supplied`).",
+        "chmod 600 ~/.pgpass (or the file PGPASSFILE names).",
+    ),
     # --- failure modes no live check sees: matched in pasted messages by `pgc explain` -----------
     _spec(
         "session-dropped",

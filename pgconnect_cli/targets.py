@@ -174,7 +174,8 @@ def discover_env(
                 shadowed.append(
                     Shadowed(key, earlier.path, earlier.line or 0, earlier.value, "the environment")
                 )
-            found[key] = Target(key, _trim(value), Source.ENVIRONMENT)
+            # the app reads the variable as it is: a trailing \r is reported, never stripped
+            found[key] = Target(key, value, Source.ENVIRONMENT)
     order = {n: i for i, n in enumerate(POOLED_NAMES + DIRECT_NAMES)}
     names = set(found)
     targets = sorted(
@@ -201,9 +202,9 @@ def parse_url_flag(values: Iterable[str]) -> list[Target]:
         name, sep, url = raw.partition("=")
         named = sep and re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and not looks_like_postgres_url(raw)
         if named and name not in LIBPQ_KEYWORDS:  # `host=h port=5432 …` is a key=value string
-            out.append(Target(name, _trim(url), Source.FLAG))
+            out.append(Target(name, url, Source.FLAG))
         else:
-            out.append(Target("URL" if i == 1 else f"URL{i}", _trim(raw), Source.FLAG))
+            out.append(Target("URL" if i == 1 else f"URL{i}", raw, Source.FLAG))
     return out
 
 

@@ -39,6 +39,20 @@ T = TypeVar("T")
 settings.register_profile("fast", max_examples=15, deadline=None)
 settings.register_profile("full", deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "full"))
+FAST_EXAMPLES = 15
+
+
+def _cap_hypothesis_examples(items: list[pytest.Item]) -> None:
+    """Under the fast profile, tests that ask for more examples by decorator get FAST_EXAMPLES."""
+    if os.environ.get("HYPOTHESIS_PROFILE") != "fast":
+        return
+    for item in items:
+        test = getattr(getattr(item, "obj", None), "hypothesis", None)
+        inner = getattr(test, "inner_test", None)
+        own = getattr(getattr(item, "obj", None), "_hypothesis_internal_use_settings", None)
+        if inner is not None and own is not None and own.max_examples > FAST_EXAMPLES:
+            item.obj._hypothesis_internal_use_settings = settings(own, max_examples=FAST_EXAMPLES)  # type: ignore[attr-defined]
+
 
 _CLEARED = {"DATABASE_URL", "DIRECT_URL", "DATABASE_URL_UNPOOLED", "DIRECT_DATABASE_URL"}
 _CLEARED_PREFIXES = ("PG", "POSTGRES_")
@@ -449,6 +463,7 @@ _SERVER_FIXTURES = frozenset(
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    _cap_hypothesis_examples(items)
     for item in items:
         if _SERVER_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.live)

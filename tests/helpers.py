@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,16 +43,31 @@ def cli(*args: str, env: Mapping[str, str | None] | None = None, input: str | No
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         sys.stdout.flush()
         sys.stderr.flush()
-        return CliResult(
+        result = CliResult(
             code, out.getvalue().decode("utf-8", "replace"), err.getvalue().decode("utf-8", "replace")
         )
+    _validated(args, result.stdout)
+    return result
+
+
+def _validated(args: Sequence[str], stdout: str) -> None:
+    """JSON on stdout matches its shipped schema (pgconnect_cli/schemas) as consumers read it:
+    required keys, types, and no key the schema does not describe."""
+    import json
+
+    from tests.contracts.validate import EXPLAIN_LIST, asks_for_json, validate
+
+    if not asks_for_json(list(args)) or not stdout.strip():
+        return
+    name = EXPLAIN_LIST if list(args[:1]) == ["explain"] and "--list" in args else None
+    validate(json.loads(stdout), name, strict_keys=True)
 
 
 def pgc(
     *args: str, env: dict[str, str] | None = None, timeout: float = 120, input: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """`pgc ARGS` end to end, as a child process with the test's environment plus `env`."""
-    return subprocess.run(
+    result = subprocess.run(
         [sys.executable, "-m", "pgconnect_cli", *args],
         capture_output=True,
         text=True,
@@ -60,6 +75,8 @@ def pgc(
         timeout=timeout,
         input=input,
     )
+    _validated(args, result.stdout)
+    return result
 
 
 def write_env(path: Path, **values: str) -> Path:

@@ -40,7 +40,7 @@ def test_a_misused_url_is_one_line_exit_2_without_its_password(args: tuple[str, 
 def test_typers_extra_argument_message_shows_the_url_masked() -> None:
     result = cli("doctor", URL)
     assert result.stderr == (
-        "pgc: error: Got unexpected extra argument(s) (postgresql://app:****@db.example.com/app) "
+        "pgc: error: Got unexpected extra argument(s) (postgresql://****@db.example.com/app) "
         "(see `pgc doctor --help`)\n"
     )
 

@@ -13,11 +13,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from pgconnect_cli.checks.client import PreparedVerdict
 from pgconnect_cli.checks.tools import client_tools_old
 from pgconnect_cli.clients import Client as ClientRow
 from pgconnect_cli.clients import default_seconds
+from pgconnect_cli.conninfo.model import ConnInfo, is_secret_keyword
 from pgconnect_cli.doctor.observations import (
     AuthGuard,
     AuthObservation,
@@ -31,6 +33,7 @@ from pgconnect_cli.doctor.observations import (
     Layer,
     MigrationFacts,
     Observations,
+    PassFile,
     PoolerKind,
     PoolerObservation,
     PreparedObservation,
@@ -46,6 +49,9 @@ from pgconnect_cli.doctor.observations import (
 from pgconnect_cli.findings import Finding, Severity, finding
 from pgconnect_cli.project import PREPARED_FIX, Client
 from pgconnect_cli.report import CheckResult, Status
+
+if TYPE_CHECKING:
+    from pgconnect_cli.doctor.libpq_env import Effective
 
 HEADROOM_RATIO = 0.10
 SLOW_CONNECT_RATIO = 0.5
@@ -1108,6 +1114,58 @@ def with_findings(result: LayerResult, extra: Sequence[Finding], evidence: Seque
         CheckResult(check.layer, status, check.summary, check.ms, (*check.evidence, *evidence)),
         findings,
         proceed=result.proceed,
+    )
+
+
+def libpq_defaults_findings(eff: Effective | None, name: str) -> list[Finding]:
+    """What libpq adds to the URL from the service file and the PG* variables, and a service= that
+    no service file defines."""
+    if eff is None:
+        return []
+    out: list[Finding] = []
+    service = eff.service
+    if service is not None and service.path is None:
+        out.append(
+            finding(
+                "service-not-found",
+                f"{name} names service={service.name}, and no service file defines it (looked in "
+                f'{", ".join(service.looked)}): libpq fails with `definition of service "{service.name}" '
+                "not found`.",
+                f"Add a [{service.name}] section to ~/.pg_service.conf (or the file PGSERVICEFILE names), or "
+                f"set PGSERVICEFILE where the app runs.",
+            )
+        )
+    if eff.sources:
+        said = "; ".join(
+            f"{key}={'****' if is_secret_keyword(key) else eff.ci.get(key)} from {where}"
+            for key, where in eff.sources
+        )
+        out.append(
+            finding(
+                "libpq-defaults-applied",
+                f"libpq completes {name} before it connects: {said}. The doctor probes that, as the app "
+                "will connect.",
+                "Nothing to change if these are meant; an unexpected value comes from the place named.",
+                severity=Severity.INFO,
+            )
+        )
+    return out
+
+
+def passfile_finding(
+    passfile: PassFile | None, ci: ConnInfo, auth: AuthObservation | None, name: str
+) -> Finding | None:
+    """A password file libpq skips because group or others may read it (it warns on stderr only)."""
+    if passfile is None or not passfile.ignored or ci.password:
+        return None
+    failed = auth is not None and not auth.ok and "password" in auth.message.lower()
+    return finding(
+        "passfile-ignored",
+        f"{name} has no password, and the password file {passfile.path} is mode {passfile.mode:o}: libpq "
+        "ignores a password file that group or others may access (`WARNING: password file … has group "
+        "or world access`, on stderr only)" + (", so the login had no password." if failed else "."),
+        f"chmod 600 {passfile.path}",
+        severity=Severity.ERROR if failed else Severity.WARNING,
     )
 
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from pgconnect_cli.checks import url_truths
 from pgconnect_cli.checks.providers import provider_findings
 from pgconnect_cli.conninfo.build import to_uri
 from pgconnect_cli.conninfo.fix import unbracketed_ipv6, unwrap_quotes
@@ -159,13 +160,23 @@ def check_url(
     ci = reading.conninfo
     secrets = _distinctive(secrets | {ci.password}, ci)
     found = found_first + _userinfo_findings(reading)
+    found += _truths(as_text(raw), body, ci, client)
+    ampersand = url_truths.ampersand_for_query(ci, body)
+    if ampersand is not None:  # the rest of the report reads the settings as settings
+        found.append(ampersand[0])
     scheme_finding, foreign = _scheme_finding(ci, jdbc=jdbc, context=context)
     if scheme_finding is not None:
         found.append(scheme_finding)
     classification = classify(ci)
     if not foreign:
+        meant = ampersand[1] if ampersand is not None else ci
         found += lint(
-            ci, classification, context=context, client=client, prisma_major=prisma_major, answer=answer
+            meant,
+            classify(meant) if ampersand is not None else classification,
+            context=context,
+            client=client,
+            prisma_major=prisma_major,
+            answer=answer,
         )
     masked = to_uri(ci, mask=True, scheme=("jdbc:" + ci.scheme) if jdbc else None)
     return UrlCheck(
@@ -179,6 +190,12 @@ def check_url(
 
 
 _ASCII_SPACE = " \t\n\r\v\f"
+
+
+def _truths(raw: str, body: str, ci: ConnInfo, client: Client | None) -> list[Finding]:
+    """What the app sees that the rest of the report reads past (issue 11: never silently repaired)."""
+    out = [url_truths.edge_whitespace(raw, ci.form), url_truths.percent_escape_not_utf8(body, client)]
+    return [f for f in out if f is not None]
 
 
 def _invisible_finding(invisible: Sequence[Invisible]) -> Finding:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from typing import Annotated, NoReturn
 
 import typer
@@ -29,7 +30,8 @@ StrictOption = Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings
 
 # The output format of the running command, once known: an error before the result is then a
 # `pgc.error/v1` document on stdout too (for programs), not only a line on stderr (for people).
-_format: list[OutputFormat] = []
+# Kept on the command's click context, so that it lives exactly as long as one invocation.
+_FORMAT_KEY = "pgc.format"
 
 
 def pick_format(fmt: OutputFormat, json_flag: bool) -> OutputFormat:
@@ -39,19 +41,41 @@ def pick_format(fmt: OutputFormat, json_flag: bool) -> OutputFormat:
 
 
 def set_format(fmt: OutputFormat | None) -> None:
-    _format[:] = [fmt] if fmt is not None else []
+    from typer._click.globals import get_current_context
+
+    ctx = get_current_context(silent=True)
+    if ctx is not None:
+        ctx.find_root().meta[_FORMAT_KEY] = fmt
 
 
 def current_format() -> OutputFormat | None:
-    return _format[0] if _format else None
+    from typer._click.globals import get_current_context
+
+    ctx = get_current_context(silent=True)
+    found = ctx.find_root().meta.get(_FORMAT_KEY) if ctx is not None else None
+    return found if isinstance(found, OutputFormat) else None
 
 
 _argv: list[list[str]] = []
+_known: set[str] = set()
 
 
 def set_argv(argv: list[str] | None) -> None:
     """The command line being run: messages quoting any part of it are scrubbed of its secrets."""
     _argv[:] = [list(argv)] if argv is not None else []
+    _known.clear()
+
+
+def remember_urls(values: Iterable[str]) -> None:
+    """URLs the command read (from .env, the environment): their secrets are scrubbed from every
+    message too, however the message quotes them (a misread URL shows pieces of its password)."""
+    from contextlib import suppress
+
+    from pgconnect_cli.conninfo.redact import url_secrets
+
+    for value in values:
+        with suppress(Exception):
+            _known.update(url_secrets(value))
 
 
 def argv_secrets(argv: list[str]) -> set[str]:
@@ -71,14 +95,20 @@ def argv_secrets(argv: list[str]) -> set[str]:
     return secrets
 
 
-def error_line(message: str) -> str:
-    """`message` as it may leave pgc: the one redaction point (`conninfo.redact.scrub`, with the
-    secrets of the command line), control characters escaped, one line."""
+def redact(text: str) -> str:
+    """`text` through the one redaction point (`conninfo.redact.scrub`) with every secret pgc
+    knows of: the command line's URLs and the URLs it read (`remember_urls`)."""
     from pgconnect_cli.conninfo.redact import scrub
+
+    secrets = (argv_secrets(_argv[0]) if _argv else set()) | _known
+    return scrub(text, secrets)
+
+
+def error_line(message: str) -> str:
+    """`message` as it may leave pgc: redacted (`redact`), control characters escaped, one line."""
     from pgconnect_cli.render.sanitize import escape_controls
 
-    secrets = argv_secrets(_argv[0]) if _argv else set()
-    return escape_controls(scrub(message, secrets))
+    return escape_controls(redact(message))
 
 
 def report_error(message: str, *, code: str = "usage-error") -> None:

@@ -22,7 +22,7 @@ from pgconnect_cli.cli._common import (
 from pgconnect_cli.errors import PgcError, UsageError
 
 if TYPE_CHECKING:
-    from pgconnect_cli.usecases.env_check import EnvCheck
+    pass
 
 app = typer.Typer(help="Write and check .env files with DATABASE_URL and DIRECT_URL.", no_args_is_help=True)
 
@@ -148,6 +148,7 @@ def check(
     no_color: NoColorOption = False,
 ) -> None:
     """Lint a .env: syntax, duplicates, quoting hazards, mode, git-ignore, and its PostgreSQL URLs."""
+    from pgconnect_cli.render.emit import emit
     from pgconnect_cli.usecases.env_check import run_check
 
     apply_no_color(no_color)
@@ -155,33 +156,5 @@ def check(
         result = run_check(_path(file), strict=strict)
     except PgcError as err:
         fail(err)
-    _emit(result, pick_format(fmt, json_flag))
+    emit(result, pick_format(fmt, json_flag), strict=strict, title=result.title)
     raise typer.Exit(result.exit_code)
-
-
-def _emit(result: EnvCheck, fmt: OutputFormat) -> None:
-    """The format dispatch until render.emit() takes it over (env_human.render, env_json.document
-    and env_json.sections are the views it reads)."""
-    from pgconnect_cli.render import env_json
-
-    if fmt is OutputFormat.json:
-        typer.echo(env_json.render(result))
-        return
-    if fmt is OutputFormat.human:
-        from pgconnect_cli.render import env_human
-
-        env_human.render(result)
-        return
-    sections = env_json.sections(result)
-    if fmt is OutputFormat.github:
-        from pgconnect_cli.render import github
-
-        typer.echo(github.publish(sections, result.title), nl=False)
-    elif fmt is OutputFormat.junit:
-        from pgconnect_cli.render import junit
-
-        typer.echo(junit.render(sections, result.title), nl=False)
-    else:
-        from pgconnect_cli.render import markdown
-
-        typer.echo(markdown.render(sections, result.title), nl=False)

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from pgconnect_cli.cli._common import error_line, fail
+from pgconnect_cli.cli._common import error_line, fail, redact, remember_urls
 from pgconnect_cli.errors import PgcError, UsageError
 
 EnvFileOption = Annotated[
@@ -86,6 +86,7 @@ def _execute(
             files = env_file if env_file is not None else [p for p in (Path(".env"),) if p.is_file()]
             discovery = discover_env(os.environ, files)
             targets = list(discovery.targets)
+            remember_urls(t.value for t in targets)
             for path, doc in discovery.documents:
                 for problem in syntax_findings(doc, str(path)):
                     _say("warning", problem.detail)
@@ -100,7 +101,7 @@ def _execute(
         if dry_run:
             for note in plan.notes:
                 _say(note.severity.value, note.text)
-            sys.stdout.write(pgc_exec.dry_run_text(plan, os.environ))
+            sys.stdout.write(redact(pgc_exec.dry_run_text(plan, os.environ)))
             return
         executable = pgc_exec.resolve(argv[0], os.environ.get("PATH"))
         for note in plan.notes:

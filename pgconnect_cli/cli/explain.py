@@ -63,7 +63,8 @@ def explain(
     result = lookup(paste)
     if json_flag:
         payload = _payload(result)
-        typer.echo(json_text(_envelope(payload, list(result.finding_ids), bool(result.matches))), nl=False)
+        ids = list(result.finding_ids)
+        typer.echo(json_text(_envelope(payload, ids, bool(result.matches))), nl=False)
         raise typer.Exit(0 if result.matches else 1)
     if not result.matches:
         typer.echo("pgc: nothing known about that text; `pgc explain --list` shows the finding ids", err=True)
@@ -77,7 +78,7 @@ def _read_paste(words: list[str] | None) -> str:
         try:
             return sys.stdin.read()
         except UnicodeDecodeError:
-            typer.echo("pgc: error: the input on stdin is not UTF-8 text", err=True)
+            report_error("the input on stdin is not UTF-8 text")
             raise typer.Exit(2) from None
     return " ".join(words or ())
 

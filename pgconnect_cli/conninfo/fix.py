@@ -154,6 +154,9 @@ def _fix_rest(rest: str) -> tuple[str, list[str]]:
         moved = "&".join(p.strip() for p in settings.split(";") if p.strip())
         query = moved if query is None else f"{moved}&{query}"
         changes.append("settings after ; → query parameters after ?")
+    if path is not None and query is None and _AMPERSAND_SETTINGS.search(path):
+        path, _, query = path.partition("&")
+        changes.append("settings after & → query parameters after ?")
     if path is not None:
         path = _encode_spaces(path)
     if query is not None:
@@ -177,6 +180,8 @@ def _fix_rest(rest: str) -> tuple[str, list[str]]:
     return out, changes
 
 
+# `/db&sslmode=require`: `&` typed for the `?` before the first setting
+_AMPERSAND_SETTINGS = re.compile(r"&[A-Za-z_][A-Za-z0-9_]*=")
 # `/db;sslmode=require`: the JDBC/ADO.NET habit of `;` before settings
 _SEMICOLON_SETTINGS = re.compile(r";\s*[A-Za-z_][A-Za-z0-9_]*\s*=")
 
@@ -346,6 +351,8 @@ def fix(raw: str) -> FixResult:
     """
     text = as_text(raw).strip(" \t\n\r\v\f")
     changes = [f"removed an invisible {i.describe()}" for i in find_invisible(text)]
+    if text != as_text(raw):
+        changes.append("removed whitespace before or after the string (\\r, \\n, tab, space)")
     s, wrapping = _strip_wrapping(strip_invisible(text).strip())
     changes += wrapping
     s, scheme_notes = _fix_scheme(s)

@@ -29,7 +29,10 @@ _URL_USER = re.compile(_SCHEME + r"://[^:/@\s]*:")
 # with the wrong slashes (`postgresql:/`, `postgresql:://`, `postgresql//`) ...
 _BROKEN_URL_USER = re.compile(r"\b" + _SCHEME + r"(?::{1,2}/{0,3}|/{2,3})[^:/@\s]*:")
 # ... or none at all: `user:password@host` at the start of a word.
-_BARE_USER = re.compile(r"(?<![^\s\"'`(<=,;])[\w.%+\-]+:(?=[^\s/:])")
+_BARE_USER = re.compile(r"(?<![^\s\"'`(<=,;])[^\s:\"'`<>()=,;]*:(?=[^\s/:])")
+# A user name that itself held `:` (`user=app@:secret@h` built back into a URL) shows it
+# percent-encoded: what follows that `%3A` is a password too.
+_URL_USER_ENCODED_COLON = re.compile(_SCHEME + r"://[^:/@\s]*?%3[Aa]")
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ _CREDENTIALS = (
     _Credentials(_URL_USER, "", at_space=True),
     _Credentials(_BROKEN_URL_USER, "\r\n", empty=False),
     _Credentials(_BARE_USER, "\r\n", empty=False),
+    _Credentials(_URL_USER_ENCODED_COLON, "/?#\r\n", empty=False),
 )
 
 

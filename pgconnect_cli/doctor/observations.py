@@ -391,6 +391,29 @@ class DescriptorLimit:
     slots: int = 0  # logins probed at once within it
 
 
+@dataclass(frozen=True)
+class ServiceEntry:
+    """A `service=` name looked up in the service files (libpq's order)."""
+
+    name: str
+    path: str | None  # the file whose [name] section was used; None: no file has it
+    values: tuple[tuple[str, str], ...] = ()
+    looked: tuple[str, ...] = ()  # the files looked in
+
+
+@dataclass(frozen=True)
+class PassFile:
+    """The password file libpq would read (PGPASSFILE, else ~/.pgpass) and its permission bits."""
+
+    path: str
+    mode: int
+
+    @property
+    def ignored(self) -> bool:
+        """libpq skips a password file that group or others may access (it warns on stderr only)."""
+        return bool(self.mode & 0o077)
+
+
 # --------------------------------------------------------------------------- one target
 
 

@@ -28,6 +28,7 @@ from pgconnect_cli.doctor.observations import (
     HostOutcome,
     Layer,
     Observations,
+    PassFile,
     PoolerObservation,
     PreparedObservation,
     ProbeCrash,
@@ -44,7 +45,9 @@ if TYPE_CHECKING:
     import socket
 
     from pgconnect_cli.conninfo.model import ConnInfo, HostPort
+    from pgconnect_cli.doctor.libpq_env import Effective
     from pgconnect_cli.probes import postgres
+    from pgconnect_cli.project import Client
 
 # The probes' deadline is this long after one --timeout; whatever still runs then is reported as
 # cut by the deadline, and the report is written within --timeout + 0.5 s.
@@ -443,6 +446,27 @@ def live_failure(auth: AuthObservation) -> bool:
     return kind in (ConnectFailure.TIMEOUT, ConnectFailure.REFUSED) and auth.sqlstate is None
 
 
+def _effective(
+    static: settling.StaticResult, options: DoctorOptions, client: Client | None
+) -> Effective | None:
+    """The URL as the app's libpq reads it (service file, PG* variables); the file read happens here."""
+    from pgconnect_cli.doctor import libpq_env
+    from pgconnect_cli.probes import libpq_files
+
+    ci = static.ci
+    if ci is None or not ci.is_libpq_scheme:
+        return None
+    name = libpq_env.service_name(ci, options.environ, client)
+    service = libpq_files.find_service(name, options.environ, options.home) if name else None
+    return libpq_env.effective(ci, options.environ, client, service)
+
+
+def _pass_file(options: DoctorOptions) -> PassFile | None:
+    from pgconnect_cli.probes import libpq_files
+
+    return libpq_files.pass_file(options.environ, options.home)
+
+
 def _start_workers(runner: _Runner, queue: list[tuple[_Probe, _Progress]]) -> DescriptorLimit:
     """Threads that probe the queued logins, as many at once as the open-file limit allows (raised
     toward what the run needs where the hard limit lets it)."""
@@ -479,6 +503,11 @@ def run(
     client = settling.client_context(options.client, project)
     statics = [settling.static_result(t, client, project) for t in targets]
     skips = [settling.skip_reason(s, offline=options.offline) for s in statics]
+    effs = [_effective(s, options, client.client) for s in statics]
+    for i, eff in enumerate(effs):
+        if not skips[i] and eff is not None and eff.service is not None and eff.service.path is None:
+            skips[i] = f"skipped: service {eff.service.name} is in no service file (service-not-found)"
+    passfile = None if options.offline else _pass_file(options)
     observations: list[Observations | None] = [None] * len(targets)
     ipv6 = True
     known: Sequence[ClientTool] | None = tools
@@ -489,11 +518,13 @@ def run(
         groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
         for i, (static, skip) in enumerate(zip(statics, skips, strict=True)):
             if not skip and static.ci is not None:
-                groups.setdefault(settling.probe_identity(static.ci), []).append(i)
+                eff = effs[i]
+                groups.setdefault(settling.probe_identity(eff.ci if eff else static.ci), []).append(i)
         progresses: dict[int, _Progress] = {}
         queue: list[tuple[_Probe, _Progress]] = []
         for indexes in groups.values():
-            ci = statics[indexes[0]].ci
+            first = effs[indexes[0]]
+            ci = first.ci if first is not None else statics[indexes[0]].ci
             assert ci is not None
             secrets = tuple(s for s in (ci.password, options.environ.get("PGPASSWORD")) if s)
             progress = _Progress()
@@ -513,8 +544,8 @@ def run(
 
         texts = prisma_texts(project)
     inputs = [
-        settling.TargetInput(t, s, o, skip)
-        for t, s, o, skip in zip(targets, statics, observations, skips, strict=True)
+        settling.TargetInput(t, s, o, skip, effective=e)
+        for t, s, o, skip, e in zip(targets, statics, observations, skips, effs, strict=True)
     ]
     facts = settling.RunFacts(
         client=client,
@@ -527,6 +558,7 @@ def run(
         offline=options.offline,
         file_findings=file_findings,
         shadowed=shadowed,
+        passfile=passfile,
     )
     report = settling.settle(inputs, facts)
     return replace(report, elapsed_ms=(time.monotonic() - started) * 1000)

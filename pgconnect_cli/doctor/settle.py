@@ -18,11 +18,13 @@ from pgconnect_cli.checks.pair import PairUrl, check_pair, login_identity
 from pgconnect_cli.checks.url import Context, check_url
 from pgconnect_cli.conninfo.convert import libpq_keywords
 from pgconnect_cli.conninfo.model import PRISMA_ONLY_PARAMS, ConnInfo
+from pgconnect_cli.doctor.libpq_env import Effective
 from pgconnect_cli.doctor.observations import (
     LIVE_LAYERS,
     ClientTool,
     Layer,
     Observations,
+    PassFile,
     PoolerKind,
 )
 from pgconnect_cli.doctor.report import (
@@ -122,7 +124,7 @@ def _refused_by_libpq(static: StaticResult) -> str | None:
     for f in static.findings:
         if f.severity is not Severity.ERROR:
             continue
-        if f.id == "url-invalid":
+        if f.id in ("url-invalid", "url-trailing-whitespace", "url-ampersand-for-query"):
             return f.id
         if f.id == "param-value-invalid" and f.detail.partition("=")[0] not in PRISMA_ONLY_PARAMS:
             return f.id
@@ -382,6 +384,7 @@ class TargetInput:
     static: StaticResult
     obs: Observations | None = None  # None: not probed (see skip_reason)
     skip: str = ""
+    effective: Effective | None = None  # the URL as libpq reads it (service file, PG* variables)
 
 
 @dataclass(frozen=True)
@@ -398,6 +401,7 @@ class RunFacts:
     offline: bool = False
     file_findings: Sequence[Finding] = ()
     shadowed: Sequence[Shadowed] = field(default=())
+    passfile: PassFile | None = None  # the password file libpq would read, when there is one
 
 
 def settle(inputs: Sequence[TargetInput], facts: RunFacts) -> DoctorReport:
@@ -502,6 +506,11 @@ def _target_report(inp: TargetInput, results: list[live.LayerResult] | None, fac
     target, static, obs = inp.target, inp.static, inp.obs
     c = static.classification
     findings = [TargetFinding("url", f) for f in static.findings if _url_finding_stands(f, target, obs)]
+    findings += [TargetFinding("url", f) for f in live.libpq_defaults_findings(inp.effective, target.name)]
+    if inp.effective is not None and static.ci is not None:
+        pf = live.passfile_finding(facts.passfile, inp.effective.ci, obs.auth if obs else None, target.name)
+        if pf is not None:
+            findings.append(TargetFinding("auth", pf))
     if results is None:
         reason = inp.skip or "skipped"
         checks = [CheckResult(layer.value, Status.SKIP, reason) for layer in LIVE_LAYERS]

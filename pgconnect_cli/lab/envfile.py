@@ -7,14 +7,39 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from pgconnect_cli.errors import PgcError
 from pgconnect_cli.lab.errors import LabError
 
-if TYPE_CHECKING:
-    from pgconnect_cli.lab.state import Lab
+
+class _Server(Protocol):
+    @property
+    def port(self) -> int: ...
+    @property
+    def role(self) -> str: ...
+    @property
+    def database(self) -> str: ...
+
+
+class _Bouncer(Protocol):
+    @property
+    def port(self) -> int: ...
+
+
+class Lab(Protocol):
+    """What the comparison reads of a running lab (lab.state.Lab), without importing it."""
+
+    @property
+    def password(self) -> str: ...
+    @property
+    def directory(self) -> Path: ...
+    @property
+    def postgres(self) -> _Server: ...
+    @property
+    def pgbouncer(self) -> _Bouncer: ...
+
 
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 

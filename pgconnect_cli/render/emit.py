@@ -57,6 +57,7 @@ _VIEWS: dict[str, _View] = {
     "DoctorReport": _View(
         "pgconnect_cli.render.doctor_human", "pgconnect_cli.render.doctor_json", "pgc doctor"
     ),
+    "EnvCheck": _View("pgconnect_cli.render.env_human", "pgconnect_cli.render.env_json", "pgc env check"),
 }
 
 

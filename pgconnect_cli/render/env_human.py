@@ -20,17 +20,11 @@ from pgconnect_cli.usecases.env_init import DIRECT_KEY, InitResult
 def print_findings(
     findings: Sequence[Finding], console: Console | None = None, *, indent: str = "", file: str = ""
 ) -> None:
-    """One line per finding (with `file:line` when it is about a line), its detail and fix below."""
-    out = console or stdout()
-    sym = symbols()
-    glyph = {"error": sym["fail"], "warning": sym["warn"], "info": sym["info"]}
-    for f in findings:
-        where = f" ({file}:{f.line})" if file and f.line is not None else ""
-        out.print(f"{indent}{glyph[f.severity.value]} {f.id}: {f.title}{where}")
-        if f.detail:
-            out.print(f"{indent}    {f.detail}")
-        if f.fix:
-            out.print(f"{indent}    fix: {f.fix}")
+    """One line per finding (with `file:line` when it is about a line), its detail and fix below:
+    the shared printer (`render.findings`)."""
+    from pgconnect_cli.render.findings import print_findings as shared
+
+    shared(console or stdout(), findings, indent=len(indent), file=file)
 
 
 def print_refusal(findings: Sequence[Finding]) -> None:
@@ -140,7 +134,5 @@ def render(check: EnvCheck, *, verbose: bool = False) -> None:
     for e in check.examples:
         out.print(f"{e.file}: committed example")
         print_findings(e.findings, out, indent="  ", file=str(e.file))
-    if not check.findings:
-        out.print(f"{sym['pass']} no problems found")
-    else:
-        out.print(tally(check.findings))  # the one tally of every report
+    clean = not any(f.severity.value != "info" for f in check.findings)
+    out.print(f"{sym['pass']} no problems found; {tally(check.findings)}" if clean else tally(check.findings))

@@ -51,13 +51,18 @@ def _wrapped(console: Console, text: str, indent: int, *, first: str = "", style
         console.print(line)
 
 
-def print_finding(console: Console, f: Finding, *, indent: int = 0, brief: bool = False) -> None:
-    """`[✗] id: title`, then detail and fix 4 columns in; `brief` prints the first line only."""
+def print_finding(
+    console: Console, f: Finding, *, indent: int = 0, brief: bool = False, file: str = ""
+) -> None:
+    """`[✗] id: title (file:line)`, then detail and fix 4 columns in; `brief` prints the first
+    line only; `(file:line)` when the finding is about a line of `file`."""
     head = Text(" " * indent)
     head.append(glyph(f.severity), style=SEVERITY_STYLE[f.severity])
     head.append(" ")
     head.append(f.id, style="bold")
     head.append(f": {f.title}")
+    if file and f.line is not None:
+        head.append(f" ({file}:{f.line})")
     console.print(head)
     if brief:
         return
@@ -74,11 +79,13 @@ def print_findings(
     indent: int = 0,
     brief_info: bool = False,
     ordered: bool = False,
+    file: str = "",
 ) -> None:
     """Each finding with `print_finding`; `ordered` puts errors first; `brief_info` gives infos one line."""
     items = sorted(findings, key=lambda f: f.severity.rank, reverse=True) if ordered else list(findings)
     for f in items:
-        print_finding(console, f, indent=indent, brief=brief_info and f.severity is Severity.INFO)
+        brief = brief_info and f.severity is Severity.INFO
+        print_finding(console, f, indent=indent, brief=brief, file=file)
 
 
 def status_of(findings: Iterable[Finding]) -> Status:

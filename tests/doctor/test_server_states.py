@@ -276,3 +276,17 @@ def test_twenty_five_targets_on_a_pool_of_four_are_all_fingerprinted_right(
     _, doc = doctor_json(*_many(pool_of_four.pooled_url, 25), "--timeout", "10")
     expected = pool_of_four.spec.pool_mode.value
     assert [t["observed"]["pooler"] for t in doc["targets"]] == [expected] * 25
+
+
+# --------------------------------------------------------------------------- a server newer than the tools
+
+
+def test_postgresql_18_beside_the_systems_15_tools_is_client_tools_old(
+    pg18_url: str, doctor_json: DoctorJson
+) -> None:
+    code, doc = doctor_json("--url", f"DIRECT_URL={pg18_url}")
+    assert target(doc, "DIRECT_URL")["observed"]["server_version"].startswith("18.")
+    found = one(doc, "client-tools-old")
+    assert found["severity"] == "warning"  # the catalogue's: pg_dump 15 refuses a 18 server
+    assert "postgresql-client-18" in found["fix"]
+    assert code == 0

@@ -1,0 +1,81 @@
+"""Fuzzing the CLI entry points: whatever a user pastes, pgc answers with exit 0, 1 or 2, never a
+traceback or an internal error, and never echoes the password it was given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.helpers import cli
+
+SECRET = "Zq7xSecretPw"
+
+_ATOMS = [
+    *"@:/?#[]%&=,;' \"\\+-. ",
+    *["%20", "%zz", "%00", "%ff", "é", "\t", "\r", "[::1]", ":6543", ":notaport", "\x1b[2J", "\u009b"],
+    *["ep-x-pooler.us-east-2.aws.neon.tech", "pooled.db.prisma.io", "db.abc.supabase.co"],
+    *["schema=", "pgbouncer=true", "sslmode=", "host=", "password=", "user=", "connect_timeout=0"],
+]
+_SCHEMES = ["postgresql://", "postgres://", "postgresql:://", "postgresql:/", "postgresql//", "", "user="]
+_atoms = st.sampled_from(_ATOMS)
+
+
+@st.composite
+def pasted(draw: st.DrawFn) -> str:
+    """A URL-ish paste that carries SECRET where a password goes, however malformed the rest is."""
+    scheme = draw(st.sampled_from(_SCHEMES))
+    before = "".join(draw(st.lists(_atoms, max_size=4)))
+    after = "".join(draw(st.lists(_atoms, max_size=8)))
+    form = draw(st.sampled_from(["uri", "keyvalue", "query"]))
+    if form == "uri":
+        return f"{scheme}app{before}:{SECRET}@h{after}"
+    if form == "keyvalue":
+        return f"user=app{before} password={SECRET} host=h{after}"
+    return f"{scheme}app@h{before}?password={SECRET}{after}"
+
+
+def _assert_clean(code: int, out: str, err: str) -> None:
+    assert code in (0, 1, 2), (code, err)
+    assert "Traceback" not in err and "internal error" not in err, err
+    for shown in (SECRET, quote(SECRET)):
+        assert shown not in out and shown not in err
+
+
+_SETTINGS = settings(max_examples=40, deadline=None)
+
+
+@_SETTINGS
+@given(pasted(), st.sampled_from(["human", "json", "github", "junit", "markdown"]))
+def test_url_check_answers_any_paste_without_traceback_or_password(text: str, fmt: str) -> None:
+    result = cli("url", "check", "--format", fmt, "--", text)
+    _assert_clean(result.exit_code, result.stdout, result.stderr)
+
+
+@_SETTINGS
+@given(pasted())
+def test_explain_answers_any_paste_without_traceback_or_password(text: str) -> None:
+    result = cli("explain", "--json", "--", f"FATAL: connection to {text} failed")
+    _assert_clean(result.exit_code, result.stdout, result.stderr)
+
+
+@_SETTINGS
+@given(pasted(), st.sampled_from(["human", "json"]))
+def test_env_check_answers_any_value_without_traceback_or_password(text: str, fmt: str) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = Path(tmp) / ".env"
+        env.write_text(f'DATABASE_URL="{text}"\nDIRECT_URL={text}\n')
+        env.chmod(0o600)
+        result = cli("env", "check", "--file", str(env), "--format", fmt)
+    _assert_clean(result.exit_code, result.stdout, result.stderr)
+
+
+@_SETTINGS
+@given(pasted(), st.sampled_from(["human", "json", "junit"]))
+def test_offline_doctor_answers_any_url_without_traceback_or_password(text: str, fmt: str) -> None:
+    result = cli("doctor", "--offline", "--no-environment", "--url", text, "--format", fmt)
+    _assert_clean(result.exit_code, result.stdout, result.stderr)
