@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
+from pgconnect_cli.project import Client as ProjectClient
 from pgconnect_cli.project import Project
 
 
@@ -65,13 +66,20 @@ class Client:
     prepared_switch: str  # the one setting that turns naming off (or, with `switch_turns_on`, on)
     switch_marker: str = ""  # a regex for the setting in code or config; "" when it lives in the URL
     switch_turns_on: bool = False  # the marker switches naming ON (Prisma 7's statementNameGenerator)
-    url_param_switch: tuple[str, str] | None = None  # (param, value) in the URL that turns naming off
+    # (param, value[|value…]) in the URL that turns naming off
+    url_param_switch: tuple[str, str] | None = None
+    # it re-prepares a statement the server lost (26000/42P05) outside a transaction: only
+    # statements inside one (`transaction_marker` in the source) break
+    retries_outside_transactions: bool = False
+    transaction_marker: str = ""
     # URL parameters: what it reads beyond libpq's, what it ignores, and how it treats the rest.
     reads: frozenset[str] = frozenset()
     ignores: frozenset[str] = frozenset()
     rejects_unknown: str = ""  # its message for a parameter it does not know ({name}); "" = ignores them
     unknown_as_startup: bool = False  # sends unknown parameters as startup parameters (PgBouncer refuses)
     rejects: tuple[tuple[str, str], ...] = ()  # (param, message) it fails on although libpq knows it
+    sent_as_startup: frozenset[str] = frozenset()  # libpq parameters it sends as startup parameters
+    majors: tuple[int | None, int | None] = (None, None)  # the package majors the row covers: [from, below)
     pool: Setting = Setting("—", "—", "no pool")
     connect_timeout: Setting = Setting("connect_timeout", "URL", "none (the OS's TCP timeout)")
     session: tuple[Session, ...] = ()
@@ -270,20 +278,44 @@ CLIENTS: tuple[Client, ...] = (
     ),
     Client(
         id="postgres.js",
-        name="postgres.js (postgres)",
+        name="postgres.js 4 (postgres)",
         ecosystem=Ecosystem.NODE,
         packages=("postgres",),
         names_statements=True,
         prepared_switch="prepare: false",
         switch_marker=r"\bprepare\s*:\s*false\b",
         url_param_switch=("prepare", "false"),
-        reads=frozenset({"prepare", "max", "idle_timeout", "connect_timeout", "max_lifetime", "ssl"}),
+        retries_outside_transactions=True,
+        transaction_marker=r"\.begin\s*\(",
+        reads=frozenset(
+            {"prepare", "max", "idle_timeout", "connect_timeout", "max_lifetime", "ssl", "sslrootcert"}
+        ),
         unknown_as_startup=True,
-        rejects=(("sslrootcert", 'unrecognized configuration parameter "sslrootcert"'),),
+        majors=(4, None),
         pool=Setting("max", "postgres(url, { … })", "10"),
         connect_timeout=Setting("connect_timeout", "postgres(url, { … })", "30 s"),
         fix="pass prepare: false to postgres()",
-        source="github.com/porsager/postgres README: connection options, prepared statements",
+        source="github.com/porsager/postgres README: connection options, prepared statements; src/index.js",
+    ),
+    Client(
+        id="postgres.js-3",
+        name="postgres.js 3 (postgres)",
+        ecosystem=Ecosystem.NODE,
+        packages=("postgres",),
+        names_statements=True,
+        prepared_switch="prepare: false",
+        switch_marker=r"\bprepare\s*:\s*false\b",
+        url_param_switch=("prepare", "false"),
+        retries_outside_transactions=True,
+        transaction_marker=r"\.begin\s*\(",
+        reads=frozenset({"prepare", "max", "idle_timeout", "connect_timeout", "max_lifetime", "ssl"}),
+        unknown_as_startup=True,
+        sent_as_startup=frozenset({"sslrootcert"}),
+        majors=(None, 4),
+        pool=Setting("max", "postgres(url, { … })", "10"),
+        connect_timeout=Setting("connect_timeout", "postgres(url, { … })", "30 s"),
+        fix="pass prepare: false to postgres()",
+        source="github.com/porsager/postgres v3 README: connection options, prepared statements",
     ),
     Client(
         id="drizzle",
@@ -292,7 +324,7 @@ CLIENTS: tuple[Client, ...] = (
         packages=("drizzle-orm",),
         names_statements=False,
         prepared_switch="the driver's",
-        driver="node-postgres|postgres.js",
+        driver="node-postgres|postgres.js|postgres.js-3",
         fix="the driver's setting (postgres.js: prepare: false)",
         source="orm.drizzle.team/docs: get started with PostgreSQL",
     ),
@@ -339,8 +371,8 @@ CLIENTS: tuple[Client, ...] = (
         packages=("github.com/jackc/pgx/v5", "github.com/jackc/pgx/v4"),
         names_statements=True,
         prepared_switch="default_query_exec_mode=simple_protocol",
-        switch_marker=r"QueryExecModeSimpleProtocol|QueryExecModeExec|QueryExecModeDescribeExec",
-        url_param_switch=("default_query_exec_mode", "simple_protocol"),
+        switch_marker=r"QueryExecMode(?:SimpleProtocol|Exec|DescribeExec|CacheDescribe)\b",
+        url_param_switch=("default_query_exec_mode", "simple_protocol|exec|cache_describe|describe_exec"),
         reads=frozenset(
             """default_query_exec_mode statement_cache_capacity description_cache_capacity pool_max_conns
             pool_min_conns pool_min_idle_conns pool_max_conn_lifetime pool_max_conn_lifetime_jitter
@@ -422,6 +454,26 @@ CLIENTS: tuple[Client, ...] = (
 BY_ID: dict[str, Client] = {c.id: c for c in CLIENTS}
 
 
+# The first tranche's coarse client kind (`project.Client`: the URL context) of each row.
+_KIND = {
+    "prisma6": "prisma", "prisma7-pg": "prisma", "prisma7-neon": "prisma", "prisma-ppg": "prisma",
+    "psycopg": "psycopg", "sqlalchemy-psycopg": "psycopg", "asyncpg": "asyncpg",
+    "sqlalchemy-asyncpg": "asyncpg", "node-postgres": "node-postgres", "postgres.js": "postgres.js",
+    "postgres.js-3": "postgres.js",
+}  # fmt: skip
+
+
+def coarse_kind(client: Client) -> ProjectClient:
+    return ProjectClient(_KIND.get(client.id, "other"))
+
+
+def default_seconds(setting: Setting) -> float | None:
+    """A timeout setting's default in seconds (`5 s`, `60 s`), or None when it waits forever or
+    leaves it to the OS."""
+    m = re.match(r"^(\d+(?:\.\d+)?) s\b", setting.default)
+    return float(m.group(1)) if m and float(m.group(1)) > 0 else None
+
+
 def row(client_id: str) -> Client:
     return BY_ID[client_id]
 
@@ -466,7 +518,8 @@ class ClientAnswer:
 _PRECEDENCE = (
     "prisma7-pg", "prisma7-neon", "prisma-ppg", "prisma6", "drizzle", "knex", "typeorm", "sequelize",
     "django", "sqlalchemy-asyncpg", "sqlalchemy-psycopg", "sqlalchemy-psycopg2", "postgres.js",
-    "node-postgres", "asyncpg", "psycopg", "psycopg2", "pgx", "rails", "jdbc", "npgsql", "sqlx",
+    "postgres.js-3", "node-postgres", "asyncpg", "psycopg", "psycopg2", "pgx", "rails", "jdbc", "npgsql",
+    "sqlx",
 )  # fmt: skip
 
 
@@ -475,11 +528,38 @@ def _names(text: str, package: str) -> bool:
     return re.search(rf"(?<![\w.\-/]){re.escape(package)}(?![\w.\-/])", text, re.IGNORECASE) is not None
 
 
+def node_major(project: Project, package: str) -> tuple[int | None, str]:
+    """The major version of a package.json dependency: installed, else locked, else the range's
+    lower bound (None when nothing says: `latest`, `catalog:`)."""
+    if package in project.node_versions:
+        version, file = project.node_versions[package]
+        m = re.match(r"\s*v?(\d+)\.", version)
+        if m:
+            return int(m.group(1)), f"{version} in {file}"
+    spec = project.node_packages.get(package, "")
+    m = re.match(r"^\s*(?:[\^~]|>=?|=)?\s*v?(\d+)(?:\.|$|\s)", spec)
+    return (int(m.group(1)), f'package.json ("{package}": "{spec}")') if m else (None, "")
+
+
+def _covers(client: Client, major: int | None) -> bool:
+    low, below = client.majors
+    if major is None:  # nothing says: the current major's row (the one without an upper bound)
+        return below is None
+    return (low is None or major >= low) and (below is None or major < below)
+
+
 def _wanted(project: Project, client: Client) -> str | None:
     """Where the project names one of the client's packages, or None."""
     for package in client.packages:
         if client.ecosystem is Ecosystem.NODE:
             if package in project.node_packages:
+                if client.majors != (None, None):
+                    major, said = node_major(project, package)
+                    if not _covers(client, major):
+                        continue
+                    if said.startswith("package.json"):
+                        return said
+                    return f"{package} {said}" if said else f"{package} in package.json"
                 return f"{package} in package.json"
             continue
         for manifest in project.manifests:
@@ -554,8 +634,8 @@ def switch_seen(project: Project | None, client: Client) -> Seen:
 def url_turns_naming_off(client: Client, params: dict[str, str]) -> bool:
     if client.url_param_switch is None:
         return False
-    name, value = client.url_param_switch
-    return params.get(name, "").lower() == value.lower()
+    name, values = client.url_param_switch
+    return params.get(name, "").lower() in {v.lower() for v in values.split("|")}
 
 
 # --- docs/clients.md ----------------------------------------------------------------------------
@@ -613,6 +693,23 @@ def markdown() -> str:
             )
         for param, message in c.rejects:
             out.append(f"- Fails on `{param}`: `{message}`.")
+        for param in sorted(c.sent_as_startup):
+            out.append(
+                f"- Sends `{param}` as a startup parameter: PgBouncer answers `unsupported startup "
+                f"parameter: {param}` (08P01), PostgreSQL `unrecognized configuration parameter` (42704)."
+            )
+        low, below = c.majors
+        if low is not None or below is not None:
+            span = f"{low} and later" if below is None else f"before {below}"
+            out.append(
+                f"- Versions: major {span} (installed, else locked, else package.json's range; "
+                "when nothing says, the current major's row)."
+            )
+        if c.retries_outside_transactions:
+            out.append(
+                "- Prepares a statement the server lost (26000/42P05) again outside a transaction; "
+                "inside one (sql.begin) the query fails: a warning, an error when the source uses sql.begin."
+            )
         if c.session:
             out.append("- Session features it uses: " + ", ".join(s.value for s in c.session) + ".")
         out.append(f"- Behind a transaction pooler: {c.fix}.")

@@ -94,7 +94,9 @@ def parse(path: Path, table: Mapping[str, Any]) -> Settings:
     if strict is not None and not isinstance(strict, bool):
         raise UsageError(f"{_where(path, 'strict')}: expected true or false")
     client = table.get("client")
-    clients = [c.value for c in Client]
+    from pgconnect_cli.clients import BY_ID
+
+    clients = [*BY_ID, *(c.value for c in Client if c.value not in BY_ID)]
     if client is not None and (not isinstance(client, str) or client.lower() not in clients):
         raise UsageError(f"{_where(path, 'client')}: expected one of {', '.join(clients)}")
     timeout = table.get("timeout")

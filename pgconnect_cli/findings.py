@@ -1141,6 +1141,19 @@ _SPECS = (
         "(connection_limit, pool_timeout, pgbouncer, connect_timeout): the setting has no effect.",
         "Set the client's own option (its pool size and connect timeout are in docs/clients.md).",
     ),
+    # --- session features through a transaction pooler (issue 10; wire helper) ------------------
+    _spec(
+        "session-feature-through-pooler",
+        "warning",
+        "pooler",
+        "The client uses session features this transaction-pooled URL does not keep",
+        "A transaction pooler hands the server connection to another client after every "
+        "transaction: session advisory locks (Prisma Migrate, Rails, sqlx migrate) are held by a "
+        "connection the tool no longer has or are released under it, server-side cursors (Django) "
+        "and LISTEN/NOTIFY vanish, and PgBouncer refuses the `options` startup parameter.",
+        "Run what needs the session on a direct (or session-mode) URL, or turn the feature off in the "
+        "client (docs/clients.md).",
+    ),
 )
 
 CATALOGUE: dict[str, FindingSpec] = {s.id: s for s in _SPECS}

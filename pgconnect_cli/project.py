@@ -58,6 +58,9 @@ class Project:
     prisma_config_text: str | None = None
     prisma_major_source: str = ""  # which signal decided prisma_major
     node_packages: Mapping[str, str] = field(default_factory=dict)  # package.json: name → range
+    # installed (node_modules/<pkg>/package.json) or locked version of a package.json dependency,
+    # and the file that said it: name → (version, file)
+    node_versions: Mapping[str, tuple[str, str]] = field(default_factory=dict)
     manifests: tuple[Manifest, ...] = ()
     sources: tuple[tuple[str, str], ...] = field(default=(), repr=False)  # (file, text), bounded
     # Why no client was taken from a file that names one (pgc's own source tree), for the report
@@ -149,6 +152,39 @@ def _locked(texts: Mapping[str, str]) -> tuple[int, str] | None:
         if m:
             return int(m.group(1)), file
     return None
+
+
+def node_versions(
+    root: Path, texts: Mapping[str, str], packages: Mapping[str, str]
+) -> dict[str, tuple[str, str]]:
+    """The installed, else locked (package-lock.json, pnpm-lock.yaml, bun.lock) version of each
+    package.json dependency: name → (version, the file that said it)."""
+    out: dict[str, tuple[str, str]] = {}
+    lock = _json(texts.get("package-lock.json"))
+    table = lock.get("packages") if isinstance(lock, dict) else None
+    legacy = lock.get("dependencies") if isinstance(lock, dict) else None
+    for package in sorted(packages)[:200]:
+        file = f"node_modules/{package}/package.json"
+        data = _json(texts.get(file) if file in texts else _read(root / file, 64 * 1024))
+        version = data.get("version") if isinstance(data, dict) else None
+        if isinstance(version, str):
+            out[package] = (version, f"{file} (installed)")
+            continue
+        for entries, key in ((table, f"node_modules/{package}"), (legacy, package)):
+            entry = entries.get(key) if isinstance(entries, dict) else None
+            version = entry.get("version") if isinstance(entry, dict) else None
+            if isinstance(version, str):
+                out[package] = (version, "package-lock.json")
+                break
+        if package in out:
+            continue
+        entry_re = re.compile(rf"(?<![\w/@.\-])/?{re.escape(package)}@(\d+\.[\w.\-+]+)")
+        for file in ("pnpm-lock.yaml", "bun.lock"):
+            m = entry_re.search(texts.get(file) or "")
+            if m:
+                out[package] = (m.group(1), file)
+                break
+    return out
 
 
 def range_major(spec: str) -> int | None:
@@ -300,6 +336,7 @@ def detect(root: Path) -> Project:
         prisma_config_text=_read(config) if config else None,
         prisma_major_source=source,
         node_packages=packages,
+        node_versions=node_versions(root, node_texts, packages),
         manifests=tuple(manifests),
         sources=_sources(root) if is_project else (),
         note=note if not clients else "",

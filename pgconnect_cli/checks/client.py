@@ -7,6 +7,7 @@ own words, one it ignores is a note, and its prepared-statement setting decides 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pgconnect_cli.clients import (
@@ -59,6 +60,8 @@ def check_url_for_client(ci: ConnInfo, answer: ClientAnswer, *, pooled: bool = F
         if key in rejected:
             detail = f"{name}: {client.name} fails on it (`{rejected[key]}`)."
             found.append(finding("param-client-rejects", detail, f"Remove {name} from this client's URL."))
+        elif key in wire.sent_as_startup:
+            found.append(_startup_refused(name, client, pooled))
         elif key in client.ignores or key in wire.ignores:
             detail = f"{name}: {client.name} ignores it in the URL"
             detail += _where_instead(client, key)
@@ -70,17 +73,20 @@ def check_url_for_client(ci: ConnInfo, answer: ClientAnswer, *, pooled: bool = F
             detail = f"{name}: {client.name} hands the URL to libpq, which refuses it (`{message}`)."
             found.append(finding("param-client-rejects", detail, f"Remove {name} from this client's URL."))
         elif wire.unknown_as_startup:
-            message = (
-                f"unsupported startup parameter: {name}"
-                if pooled
-                else f'unrecognized configuration parameter "{name}"'
-            )
-            detail = (
-                f"{name}: {client.name} sends it to the server as a startup parameter, which the "
-                f"{'pooler' if pooled else 'server'} refuses (`{message}`)."
-            )
-            found.append(finding("param-client-rejects", detail, f"Remove {name} from this client's URL."))
+            found.append(_startup_refused(name, client, pooled))
     return found
+
+
+def _startup_refused(name: str, client: Client, pooled: bool) -> Finding:
+    """A parameter the client sends as a startup parameter: PgBouncer's 08P01, PostgreSQL's 42704."""
+    message = f"unsupported startup parameter: {name}"
+    if not pooled:
+        message = f'unrecognized configuration parameter "{name}"'
+    detail = (
+        f"{name}: {client.name} sends it to the server as a startup parameter, which the "
+        f"{'pooler' if pooled else 'server'} refuses (`{message}`)."
+    )
+    return finding("param-client-rejects", detail, f"Remove {name} from this client's URL.")
 
 
 def _where_instead(client: Client, key: str) -> str:
@@ -118,11 +124,12 @@ def prepared_verdict(
     switcher = client if client.switch_marker or client.url_param_switch else wire
     if client.transport is Transport.HTTP:
         return PreparedVerdict(Severity.INFO, client, "its queries go over HTTP/WebSocket", client.fix)
-    if url_turns_naming_off(wire, params) or url_turns_naming_off(client, params):
-        switch = wire.url_param_switch or client.url_param_switch
-        assert switch is not None
-        said = f"{switch[0]}={switch[1]} in the URL turns them off"
-        return PreparedVerdict(Severity.INFO, client, said, "nothing to change")
+    for row in (wire, client):
+        if url_turns_naming_off(row, params):
+            assert row.url_param_switch is not None
+            name = row.url_param_switch[0]
+            said = f"{name}={params[name]} in the URL turns them off"
+            return PreparedVerdict(Severity.INFO, client, said, "nothing to change")
     seen = switch_seen(project, switcher)
     if switcher.switch_turns_on:
         if seen is Seen.ON:
@@ -137,6 +144,8 @@ def prepared_verdict(
     if seen is Seen.ON:
         said = f"{switcher.prepared_switch} is set in the project"
         return PreparedVerdict(Severity.INFO, client, said, "nothing to change")
+    if switcher.retries_outside_transactions:
+        return _retrying_verdict(client, switcher, project)
     if seen is Seen.UNSEEN and switcher.switch_marker:
         said = f"it names its statements unless {switcher.prepared_switch}; that setting could not be seen"
         return PreparedVerdict(Severity.WARNING, client, said, client.fix)
@@ -144,7 +153,52 @@ def prepared_verdict(
     return PreparedVerdict(Severity.ERROR, client, said, client.fix)
 
 
+def _retrying_verdict(client: Client, switcher: Client, project: Project | None) -> PreparedVerdict:
+    """postgres.js: a statement the server lost is prepared again outside a transaction; inside
+    `sql.begin` the transaction is aborted (26000/42P05) and the query fails."""
+    said = (
+        f"it names its statements ({switcher.prepared_switch} turns that off) and prepares a lost one "
+        "again outside a transaction, but a query inside a transaction (sql.begin) fails"
+    )
+    used = (
+        project is not None
+        and bool(switcher.transaction_marker)
+        and any(re.search(switcher.transaction_marker, text) for _, text in project.sources)
+    )
+    if used:
+        return PreparedVerdict(Severity.ERROR, client, said + "; the project uses sql.begin", client.fix)
+    if project is None or not project.sources:
+        said += "; the project's code could not be seen"
+    return PreparedVerdict(Severity.WARNING, client, said, client.fix)
+
+
 def session_features(answer: ClientAnswer) -> tuple[Session, ...]:
     """The session features this client (or its migration tool) uses: what a transaction pooler breaks."""
     client = answer.client
     return client.session if client is not None else ()
+
+
+def session_feature_findings(
+    answer: ClientAnswer, name: str, *, migrations: bool, app: bool, observed: bool
+) -> list[Finding]:
+    """`session-feature-through-pooler` for a transaction-pooled URL `name`: the client's session
+    features that run on it (advisory locks when migrations use it; the rest when the app does).
+    `observed`: the pooling mode was confirmed live, not only suggested by the host name."""
+    client = answer.client
+    if client is None:
+        return []
+    used = [s for s in session_features(answer) if (migrations if s is Session.ADVISORY_LOCKS else app)]
+    if not used:
+        return []
+    how = "confirmed live" if observed else "by its host name"
+    detail = (
+        f"{name} is transaction-pooled ({how}) and {client.name} uses "
+        + ", ".join(s.value for s in used)
+        + " on it: the pooler does not keep them between transactions."
+    )
+    fixes = []
+    if Session.ADVISORY_LOCKS in used:
+        fixes.append("give migrations a direct URL (DIRECT_URL; Prisma: directUrl / prisma.config.ts)")
+    if any(s is not Session.ADVISORY_LOCKS for s in used) or client.id == "rails":
+        fixes.append(client.fix)
+    return [finding("session-feature-through-pooler", detail, "; ".join(fixes).capitalize() + ".")]

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from pgconnect_cli.checks.client import PreparedVerdict
 from pgconnect_cli.checks.tools import client_tools_old
+from pgconnect_cli.clients import Client as ClientRow
+from pgconnect_cli.clients import default_seconds
 from pgconnect_cli.conninfo.model import ConnInfo, is_secret_keyword
 from pgconnect_cli.doctor.observations import (
     AuthGuard,
@@ -82,6 +85,11 @@ class LiveContext:
     prisma_tls: bool = False  # the URL sets TLS in Prisma's words (sslaccept, sslidentity)
     loopback: bool = False  # the URL names this machine: localhost, 127.0.0.0/8, ::1, a Unix socket
     shadow_database_url: bool = False  # the Prisma project sets shadowDatabaseUrl
+    # the client table's answer (issue 10): the row, how it was detected, and its verdict on named
+    # prepared statements for this URL (`checks.client.prepared_verdict`); None: no client known
+    client_row: ClientRow | None = None
+    client_label: str = ""  # `ClientAnswer.describe()`
+    prepared: PreparedVerdict | None = None
 
 
 def is_loopback_host(host: str) -> bool:
@@ -1415,13 +1423,23 @@ def prepared_layer(obs: PreparedObservation, ctx: LiveContext) -> LayerResult:
             evidence=evidence,
         )
     evidence.append(f"{obs.step}: SQLSTATE {obs.sqlstate} {obs.message}")
-    severity = prepared_severity(ctx.client, ctx.pgbouncer_flag)
-    who = (
-        f"Severity for client {ctx.client.value} ({ctx.client_source})."
-        if ctx.client
-        else "Severity for no client known (see --client)."
-    )
-    fix = _prepared_fix(ctx)
+    verdict = ctx.prepared
+    if verdict is not None and verdict.client is not None:
+        severity = verdict.severity
+        who = f"Severity for client {verdict.client.id}, {ctx.client_label}: {verdict.reason}."
+        fix = (
+            f"Nothing to change for {verdict.client.name}: {verdict.reason}."
+            if verdict.fix == "nothing to change"
+            else f"{verdict.client.name}: {verdict.fix} ({ctx.name})."
+        )
+    else:
+        severity = prepared_severity(ctx.client, ctx.pgbouncer_flag)
+        who = (
+            f"Severity for client {ctx.client.value} ({ctx.client_source})."
+            if ctx.client
+            else "Severity for no client known (see --client)."
+        )
+        fix = _prepared_fix(ctx)
     if ctx.expected_direct:
         # the URL for migrations must not go through the pooler at all: the pair says so, as an error
         severity = Severity.INFO
@@ -1459,8 +1477,16 @@ def effective_connect_timeout(ctx: LiveContext) -> tuple[float, str]:
             value = int(float(raw))
         except ValueError:
             value = 0
-        if value > 0:
+        row = ctx.client_row
+        if value > 0 and (row is None or "connect_timeout" not in row.ignores):
             return float(max(value, LIBPQ_MIN_CONNECT_TIMEOUT)), f"connect_timeout={raw} in the URL"
+    if ctx.client_row is not None:
+        setting = ctx.client_row.connect_timeout
+        seconds = default_seconds(setting)
+        said = f"{ctx.client_row.id}'s {setting.name} default, {setting.default}"
+        if seconds is not None:
+            return seconds, said
+        return ctx.timeout, f"--timeout; {said}"
     if ctx.client in CLIENT_CONNECT_TIMEOUT:
         assert ctx.client is not None
         return float(CLIENT_CONNECT_TIMEOUT[ctx.client]), f"{ctx.client.value}'s default"
@@ -1468,6 +1494,9 @@ def effective_connect_timeout(ctx: LiveContext) -> tuple[float, str]:
 
 
 def _client_timeout_fix(ctx: LiveContext) -> str:
+    if ctx.client_row is not None:
+        t = ctx.client_row.connect_timeout
+        return f" and the client's own: {ctx.client_row.name}: {t.name} in {t.where} (default {t.default})"
     if ctx.client is not None and ctx.client in CLIENT_CONNECT_TIMEOUT_SETTING:
         return f" and the client's own: {ctx.client.value}: {CLIENT_CONNECT_TIMEOUT_SETTING[ctx.client]}"
     known = "; ".join(f"{c.value}: {v}" for c, v in CLIENT_CONNECT_TIMEOUT_SETTING.items())
@@ -1489,11 +1518,16 @@ def latency_layer(obs: AuthObservation, ctx: LiveContext, tls: TlsObservation | 
         share = first_share
     if share < SLOW_CONNECT_RATIO:
         return _result("latency", summary, ms=obs.ms)
-    prisma = ctx.client is Client.PRISMA
+    row = ctx.client_row
+    prisma = row.id == "prisma6" if row is not None else ctx.client is Client.PRISMA
     suggested = max(15, math.ceil(first / 1000 * 3)) if cold else max(15, int(limit * 3))
     fix = f"Raise connect_timeout in {ctx.name}, e.g. connect_timeout={suggested}" + (
         f", and pool_timeout={suggested} for Prisma." if prisma else "."
     )
+    if row is not None and row.connect_timeout.where != "URL":
+        t = row.connect_timeout
+        value = suggested * 1000 if t.name.endswith("Millis") else suggested
+        fix = f"Raise {t.name} in {t.where} ({row.name}), e.g. {t.name}: {value}."
     if not cold:
         f = finding(
             "slow-connect",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,6 +24,29 @@ from pgconnect_cli.cli._common import (
 )
 from pgconnect_cli.errors import PgcError, UsageError
 from pgconnect_cli.project import Client
+
+
+def _client_names() -> list[str]:
+    """Every row of the client table, and the first tranche's names (prisma, other)."""
+    from pgconnect_cli.clients import BY_ID
+
+    return [*BY_ID, *(c.value for c in Client if c.value not in BY_ID)]
+
+
+CLIENT_NAMES = _client_names()
+
+
+def _complete_client(incomplete: str) -> list[str]:
+    return [name for name in CLIENT_NAMES if name.startswith(incomplete.lower())]
+
+
+def _client_value(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value.lower() not in CLIENT_NAMES:
+        raise UsageError(f"--client {value}: one of {', '.join(CLIENT_NAMES)}")
+    return value.lower()
+
 
 if TYPE_CHECKING:
     from pgconnect_cli.config import Settings
@@ -49,13 +73,16 @@ def doctor(
         bool, typer.Option("--no-environment", help="Ignore URLs in the process environment.")
     ] = False,
     client: Annotated[
-        Client | None,
+        str | None,
         typer.Option(
             "--client",
-            help="The app's database client; sets severities and fixes. Default: `client` in \\[tool.pgc], "
-            "else detected from the project (prisma/schema.prisma, prisma.config.ts, package.json, "
-            "pyproject.toml).",
-            case_sensitive=False,
+            metavar="CLIENT",
+            autocompletion=_complete_client,
+            help="The app's database client, a row of the client table (docs/clients.md): "
+            + ", ".join(CLIENT_NAMES)
+            + ". Sets severities and fixes; `prisma` is prisma6 or prisma7-pg by the project's Prisma "
+            "version. Default: `client` in \\[tool.pgc], else detected from the project (package.json "
+            "and lockfiles, pyproject.toml, requirements, go.mod, Gemfile, pom.xml, *.csproj, Cargo.toml).",
         ),
     ] = None,
     timeout: Annotated[
@@ -118,7 +145,7 @@ def doctor(
         in_actions = ci and os.environ.get("GITHUB_ACTIONS") == "true"
         fmt = OutputFormat.github if in_actions and not json_flag else OutputFormat.human
     output = pick_format(fmt, json_flag)
-    _preload(output)
+    preload = _preload(output)
     try:
         from pgconnect_cli import config
         from pgconnect_cli.findings import ignore as accept
@@ -128,7 +155,7 @@ def doctor(
             url or [],
             env_file,
             no_environment=no_environment,
-            client=client,
+            client=_client_value(client),
             timeout=timeout,
             wait=wait,
             resolver=resolver,
@@ -140,9 +167,11 @@ def doctor(
         )
         report = accept(report, ignore_ids(ignore, settings.ignore))
     except PgcError as err:
+        preload.join()
         fail(err)
     from pgconnect_cli.render.emit import emit
 
+    preload.join()
     emit(report, output, verbose=verbose, quiet=quiet, title=TITLE)
     raise typer.Exit(report.exit_code)
 
@@ -152,7 +181,7 @@ def _diagnose(
     env_files: list[Path] | None,
     *,
     no_environment: bool,
-    client: Client | None,
+    client: str | None,
     timeout: float | None,
     wait: float,
     resolver: str | None,
@@ -174,7 +203,7 @@ def _diagnose(
         timeout = settings.timeout if settings.timeout is not None else doctor.DEFAULT_TIMEOUT
     client_source = "--client"
     if client is None and settings.client is not None:
-        client = Client(settings.client)
+        client = settings.client
         client_source = settings.path.name if settings.path is not None else "settings"
     strict = strict or bool(settings.strict)
     nameserver, port = doctor.parse_resolver(resolver) if resolver else (None, 53)
@@ -215,12 +244,14 @@ def _diagnose(
     return doctor.run(chosen, options, detected, file_findings=file_findings, shadowed=discovery.shadowed)
 
 
-def _preload(output: OutputFormat) -> None:
-    """Load the renderer (rich, for people) while the probes wait on the network."""
+def _preload(output: OutputFormat) -> threading.Thread:
+    """Load the renderer (rich, for people) while the probes wait on the network. Joined before
+    anything is printed: two threads importing one module at once can see it half-initialised."""
     import importlib
-    import threading
 
     from pgconnect_cli.render.emit import renderer_module
 
     module = renderer_module("DoctorReport", output)
-    threading.Thread(target=importlib.import_module, args=(module,), daemon=True).start()
+    thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True)
+    thread.start()
+    return thread

@@ -7,7 +7,8 @@ checks/, and hands the result to a renderer. Heavy modules are imported inside t
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,6 +26,11 @@ from pgconnect_cli.cli._common import (
 )
 from pgconnect_cli.cli._url_io import EnvOption, ModeOption, UrlArgument, pairs, pool_mode, product, raw_url
 from pgconnect_cli.cli.url_build import build
+
+if TYPE_CHECKING:
+    from pgconnect_cli.checks.url import Context
+    from pgconnect_cli.clients import ClientAnswer
+    from pgconnect_cli.project import Client
 
 app = typer.Typer(
     help="Check, build, convert and fix connection URLs (offline: nothing is dialed).",
@@ -52,18 +58,57 @@ class ConvertTo(str, Enum):
 # --- check -----------------------------------------------------------------------------------------
 
 
+def _for_names() -> list[str]:
+    from pgconnect_cli.clients import BY_ID
+
+    return [*(c.value for c in ForContext), *BY_ID]
+
+
+def _complete_for(incomplete: str) -> list[str]:
+    return [name for name in _for_names() if name.startswith(incomplete.lower())]
+
+
+def _for(value: str) -> tuple[Context, Client | None, int | None, ClientAnswer | None]:
+    """`--for`: a context (the client detected from the project in the current directory), or a
+    row of the client table (that client, whatever the project says)."""
+    from pgconnect_cli import clients, project
+    from pgconnect_cli.checks.url import Context
+
+    name = value.lower()
+    if name not in _for_names():
+        raise typer.BadParameter(f"{value}: one of {', '.join(_for_names())}", param_hint="'--for'")
+    if name == ForContext.psql.value:
+        return Context.PSQL, None, None, None
+    detected = project.detect(Path.cwd())
+    major = detected.prisma_major
+    if name in clients.BY_ID:
+        answer = clients.detect(detected, explicit=name)
+        row = clients.BY_ID[name]
+        context = Context.PRISMA if row.id == "prisma6" else Context.APP
+        return context, clients.coarse_kind(row), 7 if row.id.startswith("prisma7") else major, answer
+    if name == ForContext.prisma.value:
+        return Context.PRISMA, None, major, clients.detect(detected, explicit="prisma")
+    found = clients.detect(detected)
+    kind = clients.coarse_kind(found.client) if found.client is not None else None
+    return Context(name), kind, major, found
+
+
 @app.command("check")
 def check(
     url: UrlArgument = None,
     env: EnvOption = None,
     for_: Annotated[
-        ForContext,
+        str,
         typer.Option(
             "--for",
-            case_sensitive=False,
-            help="Who uses the URL: app (runtime), migrate (migrations), psql (libpq tools), prisma.",
+            metavar="WHO",
+            autocompletion=_complete_for,
+            help="Who uses the URL: app (runtime), migrate (migrations), psql (libpq tools), prisma, "
+            "or a client of the client table (docs/clients.md: psycopg, asyncpg, postgres.js, pgx, …). "
+            "With app, migrate or prisma the client is detected from the project in the current "
+            "directory, like pgc doctor.",
         ),
-    ] = ForContext.app,
+    ] = ForContext.app.value,
     fmt: FormatOption = OutputFormat.human,
     json_: JsonOption = False,
     no_color: NoColorOption = False,
@@ -79,11 +124,12 @@ def check(
     chosen = pick_format(fmt, json_)
     raw = raw_url(url, env)
     ids, strict = report_settings(ignore, strict)
-    from pgconnect_cli.checks.url import Context, check_url
+    from pgconnect_cli.checks.url import check_url
     from pgconnect_cli.findings import ignore as accept
     from pgconnect_cli.render.emit import emit
 
-    result = accept(check_url(raw, context=Context(for_.value)), ids)
+    context, client, major, answer = _for(for_)
+    result = accept(check_url(raw, context=context, client=client, prisma_major=major, answer=answer), ids)
     emit(result, chosen, strict=strict, quiet=quiet)
     raise typer.Exit(result.exit_code(strict=strict))
 

@@ -21,7 +21,7 @@ class DoctorOptions:
     resolver: ResolverConfig | None = None  # None: the system's resolver
     offline: bool = False
     strict: bool = False
-    client: Client | None = None
+    client: Client | str | None = None  # a row id of the client table (or a first-tranche name)
     client_source: str = "--client"  # where `client` came from: the flag, or the settings file
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
     home: Path | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pgconnect_cli.clients import ClientAnswer
 from pgconnect_cli.doctor.observations import HostAttempt, Observations
 from pgconnect_cli.doctor.options import DEFAULT_TIMEOUT
 from pgconnect_cli.findings import Finding, exit_code_for
@@ -16,11 +17,21 @@ SCHEMA = "pgc.doctor/v1"
 
 @dataclass(frozen=True)
 class ClientContext:
-    client: Client | None
+    client: Client | None  # the first tranche's coarse kind (URL context), derived from `answer`
     source: str  # "--client", "prisma/schema.prisma", …; "" when no client is known
+    answer: ClientAnswer = field(default_factory=ClientAnswer)  # the client table's answer
+
+    @property
+    def id(self) -> str | None:
+        """The client table's row id (`pgc.doctor/v1` `client`), else the coarse kind."""
+        if self.answer.client is not None:
+            return self.answer.client.id
+        return self.client.value if self.client is not None else None
 
     @property
     def label(self) -> str:
+        if self.answer.client is not None:
+            return f"{self.answer.client.id}: {self.answer.describe()}"
         if self.client is None:
             return f"unknown ({self.source})" if self.source else "unknown"
         return f"{self.client.value} ({self.source})" if self.source else self.client.value

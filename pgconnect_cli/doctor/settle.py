@@ -9,7 +9,7 @@ which target reports old client tools). Nothing rewrites a finding after it was 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pgconnect_cli.checks import live
@@ -45,10 +45,30 @@ from pgconnect_cli.targets import DIRECT_NAMES, Expected, Shadowed, Source, Targ
 
 
 def client_context(
-    explicit: Client | None, project: Project | None, explicit_source: str = "--client"
+    explicit: Client | str | None, project: Project | None, explicit_source: str = "--client"
 ) -> ClientContext:
-    if explicit is not None:
-        return ClientContext(explicit, explicit_source)
+    """The client the report names: `--client` (a row id of the client table, or a first-tranche
+    name), else the client table's answer for the project (`clients.detect`)."""
+    from pgconnect_cli import clients
+
+    value = explicit.value if isinstance(explicit, Client) else explicit
+    answer = clients.detect(project, explicit=value)
+    if value is not None and explicit_source != "--client":  # set in [tool.pgc] / .pgc.toml
+        found = tuple(replace(d, how=explicit_source) if d.how == "--client" else d for d in answer.found)
+        answer = replace(answer, found=found)
+    if answer.client is not None:
+        row = answer.client
+        kind = clients.coarse_kind(row)
+        assert answer.primary is not None
+        how = explicit_source if value is not None else answer.primary.how
+        return ClientContext(kind, how, answer)
+    if value is not None:
+        return ClientContext(Client(value), explicit_source, answer)
+    legacy = _legacy_context(project)
+    return ClientContext(legacy.client, legacy.source, answer)
+
+
+def _legacy_context(project: Project | None) -> ClientContext:
     if project is None or project.primary_client is None:
         return ClientContext(None, project.note if project is not None else "")
     client = project.primary_client
@@ -88,15 +108,12 @@ def _url_context(target: Target, client: ClientContext) -> Context:
 
 
 def static_result(target: Target, client: ClientContext, project: Project | None) -> StaticResult:
-    from pgconnect_cli import clients
-
-    explicit = client.client.value if client.client is not None and client.source == "--client" else None
     checked = check_url(
         target.value,
         context=_url_context(target, client),
         client=client.client,
         prisma_major=project.prisma_major if project is not None else None,
-        answer=clients.detect(project, explicit=explicit),
+        answer=client.answer,
     )
     return StaticResult(checked.url, checked.conninfo, checked.classification, checked.findings)
 
@@ -166,7 +183,11 @@ def live_context(
     ipv6: bool,
     *,
     shadow_database_url: bool = False,
+    project: Project | None = None,
 ) -> live.LiveContext:
+    from pgconnect_cli.checks.client import prepared_verdict
+
+    answer = client.answer
     return live.LiveContext(
         name=target.name,
         host=ci.host,
@@ -181,6 +202,9 @@ def live_context(
         prisma_tls=ci.get("sslaccept") is not None or ci.get("sslidentity") is not None,
         loopback=live.is_loopback_host(ci.host),
         shadow_database_url=shadow_database_url,
+        client_row=answer.client,
+        client_label=answer.describe(),
+        prepared=prepared_verdict(answer, project, dict(ci.options)) if answer.client else None,
     )
 
 
@@ -409,6 +433,7 @@ def settle(inputs: Sequence[TargetInput], facts: RunFacts) -> DoctorReport:
                 facts.timeout,
                 facts.ipv6,
                 shadow_database_url=any("shadowDatabaseUrl" in (t or "") for t in facts.prisma_texts),
+                project=facts.project,
             ),
             tools=facts.tools,
             report_old_tools=i == tools_at,
@@ -430,6 +455,7 @@ def settle(inputs: Sequence[TargetInput], facts: RunFacts) -> DoctorReport:
     pair = (
         *check_pair(pair_urls, facts.project),
         *_project_findings(facts, pair_urls),
+        *_session_findings(facts, pair_urls),
         *facts.file_findings,
     )
     return DoctorReport(
@@ -448,6 +474,28 @@ def _project_findings(facts: RunFacts, pair_urls: Sequence[PairUrl]) -> list[Fin
     if project is None or not project.uses_prisma:
         return []
     return prisma_migrations_findings(prisma_advice(project, *facts.prisma_texts), pair_urls)
+
+
+def _session_findings(facts: RunFacts, pair_urls: Sequence[PairUrl]) -> list[Finding]:
+    """The client's session features on the transaction-pooled URLs it would run them on: its
+    migrations on the URL meant for them (else the app's), the rest on the app's."""
+    from pgconnect_cli.checks.client import session_feature_findings
+
+    answer = facts.client.answer
+    direct = [u for u in pair_urls if u.expected is Expected.DIRECT]
+    migrations = direct[0] if direct else next(iter(pair_urls), None)
+    found: list[Finding] = []
+    for u in pair_urls:
+        if u.pool_mode is not PoolMode.TRANSACTION:
+            continue
+        found += session_feature_findings(
+            answer,
+            u.name,
+            migrations=u is migrations,
+            app=u.expected is not Expected.DIRECT,
+            observed=u.observed,
+        )
+    return found
 
 
 def _shadow_notes(target: Target, shadowed: Sequence[Shadowed]) -> tuple[ShadowNote, ...]:

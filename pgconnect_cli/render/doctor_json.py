@@ -40,7 +40,7 @@ def document(report: DoctorReport) -> dict[str, Any]:
         "schema": SCHEMA,
         "ok": report.ok,
         "summary": report.summary,
-        "client": report.client.client.value if report.client.client else None,
+        "client": report.client.id,
         "elapsed_ms": round(report.elapsed_ms, 1),
         "waited_ms": None if report.waited_ms is None else round(report.waited_ms, 1),
         "targets": [_target(t) for t in report.targets],

@@ -19,8 +19,6 @@ import re
 from enum import Enum
 from typing import Any, TypeVar
 
-from pgconnect_cli.conninfo.redact import mask_text
-
 T = TypeVar("T")
 
 _UNSAFE = re.compile(
@@ -62,6 +60,8 @@ def _walk(value: Any, depth: int) -> Any:
             return value
         # the last guard of the one masking rule: a password that some finding quoted inside a
         # misread user name, host or database never reaches a renderer
+        from pgconnect_cli.conninfo.redact import mask_text
+
         return escape_controls(mask_text(value))
     if isinstance(value, (int, float, bool, Enum)) or value is None:
         return value

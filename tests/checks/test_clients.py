@@ -39,7 +39,8 @@ DETECTED = {
     "sqlalchemy-psycopg2": "sqlalchemy-psycopg2",
     "django": "django",
     "node-postgres": "node-postgres",
-    "postgres.js": "postgres.js",
+    "postgres.js": "postgres.js-3",
+    "postgres.js4": "postgres.js",
     "drizzle": "drizzle",
     "knex": "knex",
     "typeorm": "typeorm",
@@ -169,9 +170,33 @@ def test_the_same_parameter_on_a_direct_server_is_an_unknown_setting() -> None:
     assert 'unrecognized configuration parameter "pgbouncer"' in found["param-client-rejects"]
 
 
-def test_postgres_js_sends_sslrootcert_as_a_startup_parameter() -> None:
+def test_postgres_js_3_sends_sslrootcert_as_a_startup_parameter_the_pooler_refuses() -> None:
     found = _ids("postgres.js", POOLED + "&sslrootcert=/etc/ssl/ca.pem")
+    assert "unsupported startup parameter: sslrootcert" in found["param-client-rejects"]
+
+
+def test_postgres_js_3_sends_sslrootcert_as_a_startup_parameter_the_server_refuses() -> None:
+    found = _ids("postgres.js", POOLED + "&sslrootcert=/etc/ssl/ca.pem", pooled=False)
     assert 'unrecognized configuration parameter "sslrootcert"' in found["param-client-rejects"]
+
+
+def test_postgres_js_4_reads_sslrootcert_itself() -> None:
+    assert _ids("postgres.js4", POOLED + "&sslrootcert=/etc/ssl/ca.pem") == {}
+
+
+def test_postgres_js_major_comes_from_the_installed_or_locked_version_first(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"dependencies": {"postgres": "latest"}}')
+    (tmp_path / "node_modules" / "postgres").mkdir(parents=True)
+    (tmp_path / "node_modules" / "postgres" / "package.json").write_text('{"version": "3.4.7"}')
+    answer = clients.detect(detect(tmp_path))
+    assert answer.client is not None and answer.client.id == "postgres.js-3"
+    assert "3.4.7" in answer.describe()
+
+
+def test_postgres_js_of_no_known_major_is_the_current_row(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"dependencies": {"postgres": "latest"}}')
+    answer = clients.detect(detect(tmp_path))
+    assert answer.client is not None and answer.client.id == "postgres.js"
 
 
 def test_node_postgres_ignores_prismas_parameters() -> None:
@@ -259,14 +284,27 @@ def test_psycopg_with_prepare_threshold_none_in_the_code_is_fine() -> None:
     assert _verdict("psycopg-off")[0] is Severity.INFO
 
 
+def test_postgres_js_default_is_a_warning_as_it_breaks_only_inside_transactions() -> None:
+    severity, reason, fix = _verdict("postgres.js")
+    assert severity is Severity.WARNING
+    assert "sql.begin" in reason and "prepare: false" in fix
+
+
+def test_postgres_js_default_with_sql_begin_in_the_source_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "package.json").write_text('{"dependencies": {"postgres": "^4.1.0"}}')
+    (tmp_path / "db.js").write_text("await sql.begin(async (tx) => tx`select 1`)\n")
+    project = detect(tmp_path)
+    verdict = prepared_verdict(clients.detect(project), project, {})
+    assert verdict.severity is Severity.ERROR
+
+
 def test_postgres_js_with_prepare_false_is_fine() -> None:
-    assert _verdict("postgres.js")[0] is Severity.ERROR
     assert _verdict("postgres.js-off")[0] is Severity.INFO
 
 
 def test_drizzle_takes_the_verdict_of_its_driver() -> None:
     severity, reason, _ = _verdict("drizzle")
-    assert severity is Severity.ERROR
+    assert severity is Severity.WARNING  # postgres.js underneath: it breaks inside sql.begin
     assert "prepare: false" in reason
 
 

@@ -17,41 +17,26 @@ from tests.clients.verdict import PREPARED, invoke, project
 OFFLINE_POOLED = "postgresql://app:secret@127.0.0.1:6432/app?sslmode=require"
 DIRECT = "postgresql://app:secret@127.0.0.1:5432/app?sslmode=require"
 
-DOCTOR_WIRING = pytest.mark.xfail(
-    strict=True,
-    reason="doctor: the report's client and the prepared-statements-break fix do not come from "
-    "clients.detect / checks.client.prepared_verdict yet (uncommitted on wip/checks: doctor/settle.py)",
-)
-
 # (project, the row the doctor must name) — every one confirmed live to break on the lab's PgBouncer
 PROJECTS = [
     ("psycopg", "psycopg"),
     ("asyncpg", "asyncpg"),
     ("sqlalchemy-asyncpg", "sqlalchemy-asyncpg"),
-    ("postgres-js", "postgres.js"),
+    ("postgres-js-tx", "postgres.js"),
     ("prisma7-adapter-pg-named", "prisma7-pg"),
     ("prisma6", "prisma6"),
     ("go-pgx", "pgx"),
     ("rails", "rails"),
     ("sqlx", "sqlx"),
 ]
-# what main's doctor already gets right (its own Client enum: psycopg, asyncpg, prisma ≤ 6)
-_WIRED = {"psycopg", "asyncpg", "postgres-js"}
 
 
-def _cases() -> list[object]:
-    return [
-        pytest.param(name, row, marks=() if name in _WIRED else DOCTOR_WIRING, id=name)
-        for name, row in PROJECTS
-    ]
-
-
-@pytest.mark.parametrize(("name", "row"), _cases())
+@pytest.mark.parametrize(("name", "row"), PROJECTS)
 def test_doctor_names_the_projects_client(pooled_url: str, verdict: VerdictOf, name: str, row: str) -> None:
     assert verdict(name, pooled_url).client == row
 
 
-@pytest.mark.parametrize(("name", "row"), _cases())
+@pytest.mark.parametrize(("name", "row"), PROJECTS)
 def test_doctor_prints_the_clients_own_fix(pooled_url: str, verdict: VerdictOf, name: str, row: str) -> None:
     found = verdict(name, pooled_url)
     assert found.severity(PREPARED) == "error"
@@ -66,7 +51,7 @@ def test_doctor_prints_the_clients_own_fix(pooled_url: str, verdict: VerdictOf, 
         "sqlalchemy-asyncpg",
         "node-postgres",
         "postgres-js",
-        pytest.param("prisma7-adapter-pg", marks=DOCTOR_WIRING),
+        "prisma7-adapter-pg",
     ],
 )
 def test_doctor_suggests_no_pgbouncer_flag_to_a_client_that_rejects_or_ignores_it(
@@ -75,15 +60,7 @@ def test_doctor_suggests_no_pgbouncer_flag_to_a_client_that_rejects_or_ignores_i
     assert "pgbouncer=true" not in verdict(name, pooled_url).all_text()
 
 
-CLIENT_OPTION = pytest.mark.xfail(
-    strict=True, reason="cli/doctor.py: --client takes project.Client values, not the client table's row ids"
-)
-_ACCEPTED = {"psycopg", "asyncpg", "node-postgres", "postgres.js"}  # by main's --client today
-
-
-@pytest.mark.parametrize(
-    "row", [pytest.param(c.id, marks=() if c.id in _ACCEPTED else CLIENT_OPTION) for c in clients.CLIENTS]
-)
+@pytest.mark.parametrize("row", [c.id for c in clients.CLIENTS])
 def test_doctor_client_option_accepts_every_row_of_the_client_table(tmp_path: Path, row: str) -> None:
     code, out, err = invoke(
         tmp_path, "doctor", "--offline", "--no-environment", "--url", f"DATABASE_URL={OFFLINE_POOLED}",
@@ -117,10 +94,6 @@ def test_env_init_writes_no_pgbouncer_flag_for_a_client_that_rejects_or_ignores_
     assert "pgbouncer=true" not in (where / ".env").read_text() + out + err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cli/url.py: `url check --for` takes app|migrate|psql|prisma, not the client table's rows",
-)
 @pytest.mark.parametrize(
     ("row", "printed"),
     [

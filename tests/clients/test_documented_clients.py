@@ -20,14 +20,7 @@ def test_pgx_default_names_statements() -> None:
     assert "default_query_exec_mode" in verdict.fix
 
 
-PGX_EXEC = pytest.mark.xfail(
-    strict=True,
-    reason="clients.py: the pgx row's url_param_switch holds one value (simple_protocol); `exec` (and "
-    "`describe_exec`) name no statements either, and the row's own fix offers `exec`",
-)
-
-
-@pytest.mark.parametrize("mode", ["simple_protocol", pytest.param("exec", marks=PGX_EXEC)])
+@pytest.mark.parametrize("mode", ["simple_protocol", "exec", "cache_describe", "describe_exec"])
 def test_pgx_with_a_query_exec_mode_that_names_nothing_is_fine(mode: str) -> None:
     # https://pkg.go.dev/github.com/jackc/pgx/v5#ParseConfig reads default_query_exec_mode from the URL;
     # QueryExecModeExec and QueryExecModeSimpleProtocol use no named prepared statement

@@ -174,11 +174,21 @@ def test_prisma_7_adapter_pg_ignores_the_pgbouncer_flag(node_outcomes: dict[str,
 PREPARED_CASES = [
     ("node-postgres", "pg-default", None),
     ("node-postgres-named", "pg-named", "name"),
-    ("postgres-js", "postgres-default-tx", "prepare: false"),
+    ("postgres-js", "postgres-default", "prepare: false"),
+    ("postgres-js-tx", "postgres-default-tx", "prepare: false"),
     ("postgres-js-fixed", "postgres-unprepared-tx", None),
     ("prisma7-adapter-pg", "prisma-default", None),
     ("prisma7-adapter-pg-named", "prisma-named", "statementNameGenerator"),
 ]
+
+
+def test_pgc_warns_about_postgres_js_default_that_breaks_only_inside_a_transaction(
+    node_outcomes: dict[str, Outcome], pooled_url: str
+) -> None:
+    assert node_outcomes["postgres-default"].ok and not node_outcomes["postgres-default-tx"].ok
+    verdict = api_verdict("postgres-js", pooled_url)
+    assert verdict.severity == "warning", verdict
+    assert "sql.begin" in verdict.reason and "prepare: false" in verdict.fix
 
 
 @pytest.mark.parametrize(("name", "case", "fix"), PREPARED_CASES, ids=[c[0] for c in PREPARED_CASES])
@@ -215,12 +225,6 @@ def test_pgc_reports_a_pgbouncer_flag_the_client_ignores_as_no_error(
     assert [s for _, s, _ in verdict.url_findings] == ["info"], verdict.url_findings
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="clients.py: the postgres.js row's `rejects` gives PostgreSQL's direct message for sslrootcert "
-    "(42704 unrecognized configuration parameter); through PgBouncer postgres.js 3 prints "
-    "`08P01 unsupported startup parameter: sslrootcert` (`pooled` is not used for `rejects`)",
-)
 def test_pgc_reports_sslrootcert_as_the_error_postgres_js_3_prints_through_the_pooler(
     node_outcomes: dict[str, Outcome], pooled_url: str
 ) -> None:
@@ -230,11 +234,6 @@ def test_pgc_reports_sslrootcert_as_the_error_postgres_js_3_prints_through_the_p
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="clients.py: one postgres.js row for every major; postgres.js 4 reads sslrootcert itself "
-    "(src/index.js), only 3.x sends it as a startup parameter — the row needs the installed/locked major",
-)
 def test_pgc_reports_no_error_for_sslrootcert_which_postgres_js_4_reads(
     node_outcomes: dict[str, Outcome], pooled_url: str
 ) -> None:

@@ -144,13 +144,13 @@ def test_strict_json_is_not_ok_on_warnings(doctor_json: DoctorJson) -> None:
 
 def test_client_flag_sets_the_url_context(doctor_json: DoctorJson) -> None:
     _, doc = doctor_json("--offline", "--client", "prisma", "--url", f"DATABASE_URL={NEON_POOLED}")
-    assert doc["client"] == "prisma"
+    assert doc["client"] == "prisma6"
     assert one(doc, "pgbouncer-flag-missing")["severity"] == "error"
 
 
 def test_prisma_project_is_detected_as_the_client(doctor_json: DoctorJson, prisma_project: Path) -> None:
     _, doc = doctor_json("--offline", "--url", f"DATABASE_URL={NEON_POOLED}")
-    assert doc["client"] == "prisma"
+    assert doc["client"] == "prisma6"
 
 
 # --------------------------------------------------------------------------- the JSON contract
