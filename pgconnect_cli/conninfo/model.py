@@ -66,6 +66,9 @@ SECRET_KEYWORDS: frozenset[str] = frozenset(
 PASSWORD_ALIASES: frozenset[str] = frozenset({"pass", "passwd", "pwd", "passphrase", "apikey", "token"})
 # Endings of names that hold a credential: db_pass, PGPASSWORD, client_secret, access_token, x-api-key.
 _SECRET_ENDINGS = ("pass", "pwd", "passwd", "password", "secret", "token", "apikey", "passphrase")
+# Server settings whose names say "password" but whose values are algorithm names, shown in
+# fixes ("password_encryption=scram-sha-256"): never a credential.
+NOT_SECRET_SETTINGS: frozenset[str] = frozenset({"password_encryption", "passwordencryption"})
 
 
 # Every parameter name pgc knows (libpq's and Prisma's); `requiressl` is an alias nobody should write.
@@ -103,7 +106,7 @@ def is_secret_keyword(name: str) -> bool:
     if name in SECRET_KEYWORDS:
         return True
     normal = re.sub(r"[\W_]", "", name).lower()
-    if not normal:
+    if not normal or normal in NOT_SECRET_SETTINGS:
         return False
     if normal in PASSWORD_ALIASES or "password" in normal or "secret" in normal:
         return True

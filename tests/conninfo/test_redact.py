@@ -83,3 +83,9 @@ def test_fix_and_conversion_results_hold_no_password_in_their_repr() -> None:
 @pytest.mark.parametrize("before", ["1", "x" * 60, "(", "DATABASE_URL=", "jdbc:"])
 def test_url_credentials_are_masked_whatever_precedes_the_scheme(before: str) -> None:
     assert "Zq9pw" not in mask_text(f"{before}postgresql://u:Zq9pw@h/db")
+
+
+def test_a_server_setting_named_password_something_is_not_a_secret() -> None:
+    # a fix tells the user to set password_encryption=scram-sha-256: masking it hides the fix
+    text = "SET password_encryption=scram-sha-256; then password=Zq9pw"
+    assert mask_text(text) == "SET password_encryption=scram-sha-256; then password=****"

@@ -4,6 +4,7 @@ it observes, a transaction pooler where named prepared statements survive (issue
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from tests.doctor.helpers import check, ids, target
@@ -27,8 +28,14 @@ def test_modern_pgbouncer_is_transaction_pooling_where_prepared_statements_survi
 
 
 def test_old_pgbouncer_in_transaction_mode_breaks_prepared_statements_for_psycopg(
-    pooled_url: str, doctor_json: DoctorJson
+    pooled_url: str, doctor_json: DoctorJson, isolation: Path
 ) -> None:
+    # a psycopg 3 project whose code was read and does not set prepare_threshold=None: an error
+    # (with no code to read, the doctor can only warn that the setting could not be seen)
+    (isolation / "requirements.txt").write_text("psycopg[binary]>=3.2\n", encoding="utf-8")
+    (isolation / "app.py").write_text(
+        "import os, psycopg\nconn = psycopg.connect(os.environ['DATABASE_URL'])\n", encoding="utf-8"
+    )
     code, doc = doctor_json("--url", f"DATABASE_URL={pooled_url}", "--client", "psycopg")
     assert target(doc, "DATABASE_URL")["observed"]["pooler"] == "transaction"
     assert "prepared-statements-break" in ids(doc, severity="error")
