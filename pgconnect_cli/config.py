@@ -94,7 +94,7 @@ def parse(path: Path, table: Mapping[str, Any]) -> Settings:
     if strict is not None and not isinstance(strict, bool):
         raise UsageError(f"{_where(path, 'strict')}: expected true or false")
     client = table.get("client")
-    from pgconnect_cli.clients import BY_ID
+    from pgconnect_cli.known_clients import BY_ID
 
     clients = [*BY_ID, *(c.value for c in Client if c.value not in BY_ID)]
     if client is not None and (not isinstance(client, str) or client.lower() not in clients):

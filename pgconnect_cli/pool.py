@@ -34,7 +34,7 @@ class EndpointKind(str, Enum):
 
 
 # --- client pool settings ------------------------------------------------------------------------
-# TO MOVE into clients.py (the one client table, wip/checks) when it lands: each row's pool-size
+# TO MOVE into known_clients.py (the one client table, wip/checks) when it lands: each row's pool-size
 # setting, its default and where it is set. `pool_defaults()` is the interface the rest of pgc
 # reads, so moving the rows changes no caller.
 
@@ -134,7 +134,7 @@ def default_pool(client: PoolClient, cpus: int) -> int:
 PRISMA_POOL_TIMEOUT = 10
 PRISMA_CONNECT_TIMEOUT = 5
 
-# The Prisma CLI's own direct connections, per command (TO MOVE into clients.py, the Prisma row).
+# The Prisma CLI's own direct connections, per command (TO MOVE into known_clients.py, the Prisma row).
 PRISMA_CLI_DIRECT: tuple[tuple[str, int], ...] = (
     ("migrate dev", 4),
     ("migrate deploy", 2),

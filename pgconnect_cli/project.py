@@ -3,7 +3,7 @@ config and source texts the client checks search.
 
 `detect` is the one place that reads the project's files (once, before any check runs); the
 `Project` it returns carries the texts the pure checks need (`checks.prisma`, `checks.pair`,
-`clients.detect`, `clients.switch_seen`). `prisma_version` is the one place Prisma's major
+`known_clients.detect`, `known_clients.switch_seen`). `prisma_version` is the one place Prisma's major
 version is decided; everything reads `Project.prisma_major`.
 """
 

@@ -35,13 +35,13 @@ def render() -> str:
 if __name__ == "__main__":
     import providers_doc  # scripts/providers_doc.py: docs/providers.md from the provider table
 
-    from pgconnect_cli import clients
+    from pgconnect_cli import known_clients
 
     docs = Path(__file__).resolve().parent.parent / "docs"
     pages = (
         (docs / "findings.md", render()),
         (docs / "providers.md", providers_doc.render()),
-        (docs / "clients.md", clients.markdown()),
+        (docs / "clients.md", known_clients.markdown()),
     )
     for path, text in pages:
         path.write_text(text)

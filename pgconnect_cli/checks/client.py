@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pgconnect_cli.clients import (
+from pgconnect_cli.conninfo.model import CORE_KEYWORDS, LIBPQ_KEYWORDS, ConnInfo
+from pgconnect_cli.conninfo.params import shown_name
+from pgconnect_cli.findings import Finding, Severity, finding
+from pgconnect_cli.known_clients import (
     Client,
     ClientAnswer,
     Seen,
@@ -19,9 +22,6 @@ from pgconnect_cli.clients import (
     switch_seen,
     url_turns_naming_off,
 )
-from pgconnect_cli.conninfo.model import CORE_KEYWORDS, LIBPQ_KEYWORDS, ConnInfo
-from pgconnect_cli.conninfo.params import shown_name
-from pgconnect_cli.findings import Finding, Severity, finding
 from pgconnect_cli.project import Project
 
 
@@ -34,7 +34,7 @@ def wire_client(answer: ClientAnswer) -> Client | None:
     for driver in client.driver.split("|"):
         if driver in ids:
             return next(d.client for d in answer.found if d.client.id == driver)
-    from pgconnect_cli.clients import BY_ID
+    from pgconnect_cli.known_clients import BY_ID
 
     return BY_ID[client.driver.split("|")[0]]
 

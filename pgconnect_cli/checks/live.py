@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING
 
 from pgconnect_cli.checks.client import PreparedVerdict
 from pgconnect_cli.checks.tools import client_tools_old
-from pgconnect_cli.clients import Client as ClientRow
-from pgconnect_cli.clients import default_seconds
 from pgconnect_cli.conninfo.model import ConnInfo, is_secret_keyword
 from pgconnect_cli.doctor.observations import (
     AuthGuard,
@@ -47,6 +45,8 @@ from pgconnect_cli.doctor.observations import (
     Verification,
 )
 from pgconnect_cli.findings import Finding, Severity, finding
+from pgconnect_cli.known_clients import Client as ClientRow
+from pgconnect_cli.known_clients import default_seconds
 from pgconnect_cli.project import PREPARED_FIX, Client
 from pgconnect_cli.report import CheckResult, Status
 

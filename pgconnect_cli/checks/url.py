@@ -77,7 +77,7 @@ from pgconnect_cli.providers import (
 from pgconnect_cli.report import Section
 
 if TYPE_CHECKING:
-    from pgconnect_cli.clients import ClientAnswer
+    from pgconnect_cli.known_clients import ClientAnswer
     from pgconnect_cli.project import Client
 
 

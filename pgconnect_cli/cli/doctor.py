@@ -28,7 +28,7 @@ from pgconnect_cli.project import Client
 
 def _client_names() -> list[str]:
     """Every row of the client table, and the first tranche's names (prisma, other)."""
-    from pgconnect_cli.clients import BY_ID
+    from pgconnect_cli.known_clients import BY_ID
 
     return [*BY_ID, *(c.value for c in Client if c.value not in BY_ID)]
 

@@ -29,7 +29,7 @@ from pgconnect_cli.cli.url_build import build
 
 if TYPE_CHECKING:
     from pgconnect_cli.checks.url import Context
-    from pgconnect_cli.clients import ClientAnswer
+    from pgconnect_cli.known_clients import ClientAnswer
     from pgconnect_cli.project import Client
 
 app = typer.Typer(
@@ -59,7 +59,7 @@ class ConvertTo(str, Enum):
 
 
 def _for_names() -> list[str]:
-    from pgconnect_cli.clients import BY_ID
+    from pgconnect_cli.known_clients import BY_ID
 
     return [*(c.value for c in ForContext), *BY_ID]
 
@@ -71,7 +71,7 @@ def _complete_for(incomplete: str) -> list[str]:
 def _for(value: str) -> tuple[Context, Client | None, int | None, ClientAnswer | None]:
     """`--for`: a context (the client detected from the project in the current directory), or a
     row of the client table (that client, whatever the project says)."""
-    from pgconnect_cli import clients, project
+    from pgconnect_cli import known_clients, project
     from pgconnect_cli.checks.url import Context
 
     name = value.lower()
@@ -81,15 +81,15 @@ def _for(value: str) -> tuple[Context, Client | None, int | None, ClientAnswer |
         return Context.PSQL, None, None, None
     detected = project.detect(Path.cwd())
     major = detected.prisma_major
-    if name in clients.BY_ID:
-        answer = clients.detect(detected, explicit=name)
-        row = clients.BY_ID[name]
+    if name in known_clients.BY_ID:
+        answer = known_clients.detect(detected, explicit=name)
+        row = known_clients.BY_ID[name]
         context = Context.PRISMA if row.id == "prisma6" else Context.APP
-        return context, clients.coarse_kind(row), 7 if row.id.startswith("prisma7") else major, answer
+        return context, known_clients.coarse_kind(row), 7 if row.id.startswith("prisma7") else major, answer
     if name == ForContext.prisma.value:
-        return Context.PRISMA, None, major, clients.detect(detected, explicit="prisma")
-    found = clients.detect(detected)
-    kind = clients.coarse_kind(found.client) if found.client is not None else None
+        return Context.PRISMA, None, major, known_clients.detect(detected, explicit="prisma")
+    found = known_clients.detect(detected)
+    kind = known_clients.coarse_kind(found.client) if found.client is not None else None
     return Context(name), kind, major, found
 
 

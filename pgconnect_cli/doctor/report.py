@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pgconnect_cli.clients import ClientAnswer
 from pgconnect_cli.doctor.observations import HostAttempt, Observations
 from pgconnect_cli.doctor.options import DEFAULT_TIMEOUT
 from pgconnect_cli.findings import Finding, exit_code_for
+from pgconnect_cli.known_clients import ClientAnswer
 from pgconnect_cli.project import Client
 from pgconnect_cli.report import CheckResult, summary
 from pgconnect_cli.targets import Expected, Source

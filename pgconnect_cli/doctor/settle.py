@@ -48,17 +48,17 @@ def client_context(
     explicit: Client | str | None, project: Project | None, explicit_source: str = "--client"
 ) -> ClientContext:
     """The client the report names: `--client` (a row id of the client table, or a first-tranche
-    name), else the client table's answer for the project (`clients.detect`)."""
-    from pgconnect_cli import clients
+    name), else the client table's answer for the project (`known_clients.detect`)."""
+    from pgconnect_cli import known_clients
 
     value = explicit.value if isinstance(explicit, Client) else explicit
-    answer = clients.detect(project, explicit=value)
+    answer = known_clients.detect(project, explicit=value)
     if value is not None and explicit_source != "--client":  # set in [tool.pgc] / .pgc.toml
         found = tuple(replace(d, how=explicit_source) if d.how == "--client" else d for d in answer.found)
         answer = replace(answer, found=found)
     if answer.client is not None:
         row = answer.client
-        kind = clients.coarse_kind(row)
+        kind = known_clients.coarse_kind(row)
         assert answer.primary is not None
         how = explicit_source if value is not None else answer.primary.how
         return ClientContext(kind, how, answer)

@@ -95,12 +95,12 @@ class InitRefused(FindingError):
 
 def url_linter(project: Project) -> UrlLinter:
     """`pgc url check`'s static checks, in the Prisma context when the project uses Prisma."""
-    from pgconnect_cli import clients
+    from pgconnect_cli import known_clients
     from pgconnect_cli.checks.url import Context, check_url
 
     context = Context.PRISMA if project.uses_prisma else Context.APP
     major = project.prisma_major  # the one answer (project.prisma_version)
-    answer = clients.detect(project)
+    answer = known_clients.detect(project)
 
     def lint(url: str) -> tuple[ConnInfo | None, Classification | None, Sequence[Finding]]:
         c = check_url(url, context=context, client=project.primary_client, prisma_major=major, answer=answer)

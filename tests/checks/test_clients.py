@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pgconnect_cli import clients
+from pgconnect_cli import known_clients
 from pgconnect_cli.checks.client import check_url_for_client, prepared_verdict
 from pgconnect_cli.checks.url import check_url
 from pgconnect_cli.conninfo import parse
@@ -18,9 +18,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 POOLED = "postgresql://app:pw@ep-cool-1-pooler.us-east-2.aws.neon.tech/app?sslmode=require"
 
 
-def _answer(fixture: str) -> tuple[Project, clients.ClientAnswer]:
+def _answer(fixture: str) -> tuple[Project, known_clients.ClientAnswer]:
     project = detect(FIXTURES / fixture)
-    return project, clients.detect(project)
+    return project, known_clients.detect(project)
 
 
 # --- detection: every row from real project files --------------------------------------------------
@@ -61,7 +61,7 @@ def test_the_project_files_name_the_client(fixture: str) -> None:
 
 
 def test_every_row_of_the_table_has_a_fixture() -> None:
-    assert set(DETECTED.values()) == set(clients.BY_ID)
+    assert set(DETECTED.values()) == set(known_clients.BY_ID)
 
 
 def test_the_answer_says_how_the_client_was_detected() -> None:
@@ -85,13 +85,13 @@ def test_psycopg2_is_not_read_as_psycopg() -> None:
 
 def test_an_explicit_client_wins_over_the_project() -> None:
     project = detect(FIXTURES / "psycopg")
-    assert clients.detect(project, explicit="asyncpg").primary == clients.Detected(
-        clients.row("asyncpg"), "--client"
+    assert known_clients.detect(project, explicit="asyncpg").primary == known_clients.Detected(
+        known_clients.row("asyncpg"), "--client"
     )
 
 
 def test_no_project_is_no_client(tmp_path: Path) -> None:
-    assert clients.detect(detect(tmp_path)).client is None
+    assert known_clients.detect(detect(tmp_path)).client is None
 
 
 # --- Prisma's major version: one answer ------------------------------------------------------------
@@ -188,14 +188,14 @@ def test_postgres_js_major_comes_from_the_installed_or_locked_version_first(tmp_
     (tmp_path / "package.json").write_text('{"dependencies": {"postgres": "latest"}}')
     (tmp_path / "node_modules" / "postgres").mkdir(parents=True)
     (tmp_path / "node_modules" / "postgres" / "package.json").write_text('{"version": "3.4.7"}')
-    answer = clients.detect(detect(tmp_path))
+    answer = known_clients.detect(detect(tmp_path))
     assert answer.client is not None and answer.client.id == "postgres.js-3"
     assert "3.4.7" in answer.describe()
 
 
 def test_postgres_js_of_no_known_major_is_the_current_row(tmp_path: Path) -> None:
     (tmp_path / "package.json").write_text('{"dependencies": {"postgres": "latest"}}')
-    answer = clients.detect(detect(tmp_path))
+    answer = known_clients.detect(detect(tmp_path))
     assert answer.client is not None and answer.client.id == "postgres.js"
 
 
@@ -294,7 +294,7 @@ def test_postgres_js_default_with_sql_begin_in_the_source_is_an_error(tmp_path: 
     (tmp_path / "package.json").write_text('{"dependencies": {"postgres": "^4.1.0"}}')
     (tmp_path / "db.js").write_text("await sql.begin(async (tx) => tx`select 1`)\n")
     project = detect(tmp_path)
-    verdict = prepared_verdict(clients.detect(project), project, {})
+    verdict = prepared_verdict(known_clients.detect(project), project, {})
     assert verdict.severity is Severity.ERROR
 
 
@@ -309,7 +309,7 @@ def test_drizzle_takes_the_verdict_of_its_driver() -> None:
 
 
 def test_a_setting_that_cannot_be_seen_is_a_warning_that_says_so(tmp_path: Path) -> None:
-    answer = clients.detect(None, explicit="psycopg")
+    answer = known_clients.detect(None, explicit="psycopg")
     v = prepared_verdict(answer, None, {})
     assert v.severity is Severity.WARNING
     assert v.reason.endswith("that setting could not be seen")
@@ -328,7 +328,7 @@ def test_psycopg2_and_npgsql_name_no_statements_by_default() -> None:
 
 def test_the_clients_page_is_generated_from_the_table() -> None:
     page = Path(__file__).parents[2] / "docs" / "clients.md"
-    assert page.read_text() == clients.markdown(), "run `make docs`"
+    assert page.read_text() == known_clients.markdown(), "run `make docs`"
 
 
 def test_env_checks_follow_the_client_answer() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pgconnect_cli import clients
+from pgconnect_cli import known_clients
 from tests.clients.conftest import VerdictOf
 from tests.clients.verdict import PREPARED, invoke, project
 
@@ -40,7 +40,7 @@ def test_doctor_names_the_projects_client(pooled_url: str, verdict: VerdictOf, n
 def test_doctor_prints_the_clients_own_fix(pooled_url: str, verdict: VerdictOf, name: str, row: str) -> None:
     found = verdict(name, pooled_url)
     assert found.severity(PREPARED) == "error"
-    assert clients.row(row).fix in found.text(PREPARED)
+    assert known_clients.row(row).fix in found.text(PREPARED)
 
 
 @pytest.mark.parametrize(
@@ -60,8 +60,8 @@ def test_doctor_suggests_no_pgbouncer_flag_to_a_client_that_rejects_or_ignores_i
     assert "pgbouncer=true" not in verdict(name, pooled_url).all_text()
 
 
-@pytest.mark.parametrize("row", [c.id for c in clients.CLIENTS])
-def test_doctor_client_option_accepts_every_row_of_the_client_table(tmp_path: Path, row: str) -> None:
+@pytest.mark.parametrize("row", [c.id for c in known_clients.CLIENTS])
+def test_doctor_client_option_accepts_every_row_of_the_known_clients(tmp_path: Path, row: str) -> None:
     code, out, err = invoke(
         tmp_path, "doctor", "--offline", "--no-environment", "--url", f"DATABASE_URL={OFFLINE_POOLED}",
         "--client", row, "--json",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pgconnect_cli import clients
+from pgconnect_cli import known_clients
 from pgconnect_cli.checks.live import LiveContext, effective_connect_timeout
 from tests.clients.conftest import VerdictOf
 from tests.clients.verdict import PREPARED, doctor, invoke, project
@@ -66,7 +66,7 @@ def test_pgx_parameters_in_the_url_are_not_sent_to_libpq(pooled_url: str, tmp_pa
 
 def _ctx(row: str, url_timeout: str | None = None) -> LiveContext:
     return LiveContext(
-        name="DATABASE_URL", host="h", port=5432, timeout=9.0, client_row=clients.row(row),
+        name="DATABASE_URL", host="h", port=5432, timeout=9.0, client_row=known_clients.row(row),
         url_connect_timeout=url_timeout,
     )  # fmt: skip
 

@@ -129,13 +129,13 @@ class ApiVerdict:
 
 
 def api_verdict(name: str, url: str, *, pooled: bool = True) -> ApiVerdict:
-    """What `clients.detect` + `checks.client` say about tests/clients/projects/NAME and `url`."""
-    from pgconnect_cli import clients, project
+    """What `known_clients.detect` + `checks.client` say about tests/clients/projects/NAME and `url`."""
+    from pgconnect_cli import known_clients, project
     from pgconnect_cli.checks.client import check_url_for_client, prepared_verdict
     from pgconnect_cli.conninfo import parse
 
     model = project.detect(PROJECTS / name)
-    answer = clients.detect(model)
+    answer = known_clients.detect(model)
     ci = parse(url)
     prepared = prepared_verdict(answer, model, dict(ci.options))
     found = check_url_for_client(ci, answer, pooled=pooled)
