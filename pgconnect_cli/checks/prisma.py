@@ -50,12 +50,15 @@ class PrismaAdvice:
 
     major: str  # "7" or "6 or older"
     file: str  # the file that must say it (relative to the project)
-    ok: bool
-    missing: tuple[str, ...]
+    missing: tuple[str, ...]  # what it lacks; none: the config is fine
     snippet: str
     notes: tuple[str, ...] = ()
     migrations_env: str | None = None  # the variable `prisma migrate` reads, when the config says
     change: str = ""  # the one change that makes migrations read DIRECT_URL
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing
 
 
 def _rel(project: Project, p: Path) -> str:
@@ -93,7 +96,6 @@ def prisma_advice(project: Project, schema_text: str | None, config_text: str | 
         return PrismaAdvice(
             major="7",
             file=config,
-            ok=not missing,
             missing=tuple(missing),
             snippet=PRISMA7_SNIPPET.format(schema=schema),
             notes=tuple(notes),
@@ -122,7 +124,6 @@ def prisma_advice(project: Project, schema_text: str | None, config_text: str | 
     return PrismaAdvice(
         major="6 or older",
         file=schema,
-        ok=not missing,
         missing=tuple(missing),
         snippet=PRISMA6_SNIPPET.format(name=name),
         migrations_env=migrations_env,

@@ -30,10 +30,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from enum import Enum
 from typing import TYPE_CHECKING
 
 from pgconnect_cli.checks import url_truths
+from pgconnect_cli.checks.context import Context as Context  # re-exported: callers import it from here
 from pgconnect_cli.checks.providers import provider_findings
 from pgconnect_cli.conninfo.build import to_uri
 from pgconnect_cli.conninfo.fix import unbracketed_ipv6, unwrap_quotes
@@ -79,15 +79,6 @@ from pgconnect_cli.report import Section
 if TYPE_CHECKING:
     from pgconnect_cli.known_clients import ClientAnswer
     from pgconnect_cli.project import Client
-
-
-class Context(str, Enum):
-    """Who will use the URL."""
-
-    APP = "app"  # the application at runtime (any driver)
-    MIGRATE = "migrate"  # migrations and schema tools: need a direct connection
-    PSQL = "psql"  # libpq tools: psql, pg_dump, pg_restore
-    PRISMA = "prisma"  # Prisma ORM (≤ 6 unless told otherwise)
 
 
 @dataclass(frozen=True)

@@ -39,13 +39,6 @@ app = typer.Typer(
 )
 
 
-class ForContext(str, Enum):
-    app = "app"
-    migrate = "migrate"
-    psql = "psql"
-    prisma = "prisma"
-
-
 class ConvertTo(str, Enum):
     uri = "uri"
     keyvalue = "keyvalue"
@@ -59,9 +52,11 @@ class ConvertTo(str, Enum):
 
 
 def _for_names() -> list[str]:
+    """`--for` values: the contexts (`checks.context`), then the client table's row ids."""
+    from pgconnect_cli.checks.context import Context
     from pgconnect_cli.known_clients import BY_ID
 
-    return [*(c.value for c in ForContext), *BY_ID]
+    return [*(c.value for c in Context), *BY_ID]
 
 
 def _complete_for(incomplete: str) -> list[str]:
@@ -77,7 +72,7 @@ def _for(value: str) -> tuple[Context, Client | None, int | None, ClientAnswer |
     name = value.lower()
     if name not in _for_names():
         raise typer.BadParameter(f"{value}: one of {', '.join(_for_names())}", param_hint="'--for'")
-    if name == ForContext.psql.value:
+    if name == Context.PSQL.value:
         return Context.PSQL, None, None, None
     detected = project.detect(Path.cwd())
     major = detected.prisma_major
@@ -86,7 +81,7 @@ def _for(value: str) -> tuple[Context, Client | None, int | None, ClientAnswer |
         row = known_clients.BY_ID[name]
         context = Context.PRISMA if row.id == "prisma6" else Context.APP
         return context, known_clients.coarse_kind(row), 7 if row.id.startswith("prisma7") else major, answer
-    if name == ForContext.prisma.value:
+    if name == Context.PRISMA.value:
         return Context.PRISMA, None, major, known_clients.detect(detected, explicit="prisma")
     found = known_clients.detect(detected)
     kind = known_clients.coarse_kind(found.client) if found.client is not None else None
@@ -108,7 +103,7 @@ def check(
             "With app, migrate or prisma the client is detected from the project in the current "
             "directory, like pgc doctor.",
         ),
-    ] = ForContext.app.value,
+    ] = "app",
     fmt: FormatOption = OutputFormat.human,
     json_: JsonOption = False,
     no_color: NoColorOption = False,

@@ -6,8 +6,9 @@
     settle        the one pure step: observations + static results → layer checks and findings
     report        the DoctorReport model the renderers read
 
-The names below load their module on first use, so importing the package (or its light
-`observations` module, which the probes and checks use) loads nothing else.
+The names below (what the command, the renderers and the tests call) load their module on first
+use, so importing the package (or its light `observations` module, which the probes and checks
+use) loads nothing else; the rest is imported from its module.
 """
 
 from __future__ import annotations
@@ -16,52 +17,30 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pgconnect_cli.doctor.observations import Observations
     from pgconnect_cli.doctor.options import DEFAULT_TIMEOUT, DoctorOptions, parse_pins, parse_resolver
-    from pgconnect_cli.doctor.report import (
-        SCHEMA,
-        ClientContext,
-        DoctorReport,
-        Observed,
-        ShadowNote,
-        TargetFinding,
-        TargetReport,
-    )
+    from pgconnect_cli.doctor.report import SCHEMA, DoctorReport, TargetReport
     from pgconnect_cli.doctor.runner import run
-    from pgconnect_cli.doctor.settle import client_context
 
 __all__ = [
     "DEFAULT_TIMEOUT",
     "SCHEMA",
-    "ClientContext",
     "DoctorOptions",
     "DoctorReport",
-    "Observations",
-    "Observed",
-    "ShadowNote",
-    "TargetFinding",
     "TargetReport",
-    "client_context",
     "parse_pins",
     "parse_resolver",
     "run",
 ]
 
 _WHERE = {
-    "Observations": "observations",
     "DEFAULT_TIMEOUT": "options",
     "DoctorOptions": "options",
     "parse_pins": "options",
     "parse_resolver": "options",
     "SCHEMA": "report",
-    "ClientContext": "report",
     "DoctorReport": "report",
-    "Observed": "report",
-    "ShadowNote": "report",
-    "TargetFinding": "report",
     "TargetReport": "report",
     "run": "runner",
-    "client_context": "settle",
 }
 
 
