@@ -13,7 +13,7 @@ tests run the ones installed here (psycopg, asyncpg, SQLAlchemy, pg, postgres.js
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum
 
 from pgconnect_cli.project import Client as ProjectClient
@@ -89,6 +89,7 @@ class Client:
     source: str = ""
 
 
+_SQLALCHEMY_POOL = Setting("pool_size (+ max_overflow)", "create_engine(…)", "5 (+ 10)")
 _LIBPQ_REJECTS = 'invalid URI query parameter: "{name}"'
 _STARTUP_REFUSED = "unsupported startup parameter: {name}"  # PgBouncer's answer, SQLSTATE 08P01
 
@@ -101,6 +102,29 @@ PRISMA6_PARAMS = frozenset(
 _PRISMA_ONLY = frozenset(
     """schema pgbouncer connection_limit pool_timeout socket_timeout statement_cache_size sslaccept
     sslidentity""".split()
+)
+
+# postgres.js 3 differs from 4 only where noted in its row (sslrootcert, the majors, the source).
+_POSTGRES_JS_4 = Client(
+    id="postgres.js",
+    name="postgres.js 4 (postgres)",
+    ecosystem=Ecosystem.NODE,
+    packages=("postgres",),
+    names_statements=True,
+    prepared_switch="prepare: false",
+    switch_marker=r"\bprepare\s*:\s*false\b",
+    url_param_switch=("prepare", "false"),
+    retries_outside_transactions=True,
+    transaction_marker=r"\.begin\s*\(",
+    reads=frozenset(
+        {"prepare", "max", "idle_timeout", "connect_timeout", "max_lifetime", "ssl", "sslrootcert"}
+    ),
+    unknown_as_startup=True,
+    majors=(4, None),
+    pool=Setting("max", "postgres(url, { … })", "10"),
+    connect_timeout=Setting("connect_timeout", "postgres(url, { … })", "30 s"),
+    fix="pass prepare: false to postgres()",
+    source="github.com/porsager/postgres README: connection options, prepared statements; src/index.js",
 )
 
 CLIENTS: tuple[Client, ...] = (
@@ -214,7 +238,7 @@ CLIENTS: tuple[Client, ...] = (
         prepared_switch="connect_args={'prepare_threshold': None}",
         switch_marker=r"[\"']prepare_threshold[\"']\s*:\s*None\b|\bprepare_threshold\s*=\s*None\b",
         rejects_unknown=_LIBPQ_REJECTS,
-        pool=Setting("pool_size (+ max_overflow)", "create_engine(…)", "5 (+ 10)"),
+        pool=_SQLALCHEMY_POOL,
         driver="psycopg",
         fix="create_engine(url, connect_args={'prepare_threshold': None}) (or poolclass=NullPool)",
         source="docs.sqlalchemy.org: PostgreSQL dialect (psycopg), engine configuration",
@@ -227,7 +251,7 @@ CLIENTS: tuple[Client, ...] = (
         names_statements=False,
         prepared_switch="—",
         rejects_unknown=_LIBPQ_REJECTS,
-        pool=Setting("pool_size (+ max_overflow)", "create_engine(…)", "5 (+ 10)"),
+        pool=_SQLALCHEMY_POOL,
         driver="psycopg2",
         fix="nothing for prepared statements",
         source="docs.sqlalchemy.org: PostgreSQL dialect (psycopg2), engine configuration",
@@ -243,7 +267,7 @@ CLIENTS: tuple[Client, ...] = (
         url_param_switch=("prepared_statement_cache_size", "0"),
         reads=frozenset({"prepared_statement_cache_size", "prepared_statement_name_func"}),
         unknown_as_startup=True,
-        pool=Setting("pool_size (+ max_overflow)", "create_engine(…)", "5 (+ 10)"),
+        pool=_SQLALCHEMY_POOL,
         driver="asyncpg",
         fix="add prepared_statement_cache_size=0 to the URL and connect_args={'statement_cache_size': 0}",
         source="docs.sqlalchemy.org: PostgreSQL dialect (asyncpg, prepared statement cache)",
@@ -276,45 +300,14 @@ CLIENTS: tuple[Client, ...] = (
         fix="do not use named queries ({ name, text }) through the pooler",
         source="node-postgres.com: features/queries (prepared statements), apis/pool",
     ),
-    Client(
-        id="postgres.js",
-        name="postgres.js 4 (postgres)",
-        ecosystem=Ecosystem.NODE,
-        packages=("postgres",),
-        names_statements=True,
-        prepared_switch="prepare: false",
-        switch_marker=r"\bprepare\s*:\s*false\b",
-        url_param_switch=("prepare", "false"),
-        retries_outside_transactions=True,
-        transaction_marker=r"\.begin\s*\(",
-        reads=frozenset(
-            {"prepare", "max", "idle_timeout", "connect_timeout", "max_lifetime", "ssl", "sslrootcert"}
-        ),
-        unknown_as_startup=True,
-        majors=(4, None),
-        pool=Setting("max", "postgres(url, { … })", "10"),
-        connect_timeout=Setting("connect_timeout", "postgres(url, { … })", "30 s"),
-        fix="pass prepare: false to postgres()",
-        source="github.com/porsager/postgres README: connection options, prepared statements; src/index.js",
-    ),
-    Client(
+    _POSTGRES_JS_4,
+    replace(
+        _POSTGRES_JS_4,
         id="postgres.js-3",
         name="postgres.js 3 (postgres)",
-        ecosystem=Ecosystem.NODE,
-        packages=("postgres",),
-        names_statements=True,
-        prepared_switch="prepare: false",
-        switch_marker=r"\bprepare\s*:\s*false\b",
-        url_param_switch=("prepare", "false"),
-        retries_outside_transactions=True,
-        transaction_marker=r"\.begin\s*\(",
-        reads=frozenset({"prepare", "max", "idle_timeout", "connect_timeout", "max_lifetime", "ssl"}),
-        unknown_as_startup=True,
+        reads=_POSTGRES_JS_4.reads - {"sslrootcert"},
         sent_as_startup=frozenset({"sslrootcert"}),
         majors=(None, 4),
-        pool=Setting("max", "postgres(url, { … })", "10"),
-        connect_timeout=Setting("connect_timeout", "postgres(url, { … })", "30 s"),
-        fix="pass prepare: false to postgres()",
         source="github.com/porsager/postgres v3 README: connection options, prepared statements",
     ),
     Client(

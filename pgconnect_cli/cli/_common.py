@@ -17,6 +17,14 @@ from pgconnect_cli.render.emit import OutputFormat  # noqa: TID253
 __all__ = ["OutputFormat", "error_line", "fail", "pick_format", "read_url_argument"]
 
 
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+
+
+def command_group(help: str) -> typer.Typer:
+    """A `pgc GROUP …` command group: -h/--help, and its help when run without a subcommand."""
+    return typer.Typer(help=help, no_args_is_help=True, context_settings=HELP_OPTIONS)
+
+
 FormatOption = Annotated[
     OutputFormat,
     typer.Option("--format", "-f", help="Output format.", case_sensitive=False, show_default=True),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -17,6 +17,7 @@ from pgconnect_cli.cli._common import (
     QuietOption,
     StrictOption,
     apply_no_color,
+    command_group,
     fail,
     pick_format,
     read_stdin_line,
@@ -24,10 +25,7 @@ from pgconnect_cli.cli._common import (
 )
 from pgconnect_cli.errors import PgcError, UsageError
 
-if TYPE_CHECKING:
-    pass
-
-app = typer.Typer(help="Write and check .env files with DATABASE_URL and DIRECT_URL.", no_args_is_help=True)
+app = command_group("Write and check .env files with DATABASE_URL and DIRECT_URL.")
 
 # kept in step with usecases.env_init.PROVIDER_CHOICES (a test checks it); here for --help only
 PROVIDERS_HELP = "neon, supabase, prisma-postgres, azure, generic, local"

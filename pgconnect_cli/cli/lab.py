@@ -8,15 +8,12 @@ from typing import Annotated
 
 import typer
 
-from pgconnect_cli.cli._common import fail
+from pgconnect_cli.cli._common import command_group, fail
 from pgconnect_cli.errors import PgcError
 
-app = typer.Typer(
-    help=(
-        "Run a local PostgreSQL (TLS, SCRAM) with a PgBouncer in transaction mode in front of it, "
-        "on free loopback ports: production pooling on a laptop."
-    ),
-    no_args_is_help=True,
+app = command_group(
+    "Run a local PostgreSQL (TLS, SCRAM) with a PgBouncer in transaction mode in front of it, "
+    "on free loopback ports: production pooling on a laptop."
 )
 
 # A string, not a Path: typer turns `--dir ''` into Path('.'), the current directory.

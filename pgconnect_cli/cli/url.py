@@ -21,6 +21,7 @@ from pgconnect_cli.cli._common import (
     QuietOption,
     StrictOption,
     apply_no_color,
+    command_group,
     pick_format,
     report_settings,
 )
@@ -32,11 +33,7 @@ if TYPE_CHECKING:
     from pgconnect_cli.known_clients import ClientAnswer
     from pgconnect_cli.project import Client
 
-app = typer.Typer(
-    help="Check, build, convert and fix connection URLs (offline: nothing is dialed).",
-    no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
+app = command_group("Check, build, convert and fix connection URLs (offline: nothing is dialed).")
 
 
 class ConvertTo(str, Enum):
