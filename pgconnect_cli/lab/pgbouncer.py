@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 import signal
 import time
@@ -16,19 +15,18 @@ from pgconnect_cli.lab.certs import Certs, certs_from_json, certs_to_json, make_
 from pgconnect_cli.lab.errors import LabError
 from pgconnect_cli.lab.ports import PORT_ATTEMPTS, free_port, listen_addresses, socket_dir, wait_port
 from pgconnect_cli.lab.postgres import PostgresServer
-from pgconnect_cli.lab.processes import STOP_TIMEOUT, alive_check, is_ours, read_pid, terminate
+from pgconnect_cli.lab.processes import STOP_TIMEOUT, alive_check, is_ours, process_json, read_pid, terminate
 from pgconnect_cli.lab.system import (
     STARTUP_TIMEOUT,
     RunAs,
     absolute,
     check_ok,
     chown_to,
+    discard,
     last_line,
     log_failure,
-    make_owned_dir,
-    remove_tree,
-    require_reachable,
     run_tool,
+    server_directory,
     write_private,
 )
 from pgconnect_cli.lab.urls import LAB_HOST, Dialable, Endpoint, verify_connect
@@ -96,15 +94,11 @@ class PgBouncer(Dialable):
         return self._connect_superuser("pgbouncer")
 
     def stop(self) -> None:
-        stop_pgbouncer_dir(self.directory)
-        remove_tree(self.directory)
+        discard(self.directory, stop_pgbouncer_dir)
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "directory": str(self.directory),
-            "port": self.port,
-            "pid": self.pid,
-            "version": self.version,
+            **process_json(self),
             "binary": str(self.binary),
             "host": self.host,
             "spec": {
@@ -194,16 +188,8 @@ def start_pgbouncer(
     spec = spec or BouncerSpec()
     binary = binary or find_pgbouncer()
     directory = absolute(directory)
-    run_as = upstream.run_as
-    require_reachable(directory, run_as)
-    make_owned_dir(directory, run_as)
-    try:
+    with server_directory(directory, upstream.run_as, stop_pgbouncer_dir):
         return _start_pgbouncer(directory, upstream, spec, certs, binary, port)
-    except BaseException:
-        with contextlib.suppress(LabError):
-            stop_pgbouncer_dir(directory)
-            remove_tree(directory)
-        raise
 
 
 def _start_pgbouncer(

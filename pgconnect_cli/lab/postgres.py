@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 from collections.abc import Mapping
@@ -14,23 +13,22 @@ from pgconnect_cli.lab.binaries import PgBinaries, find_postgres
 from pgconnect_cli.lab.certs import Certs, certs_from_json, certs_to_json, make_certs
 from pgconnect_cli.lab.errors import LabError
 from pgconnect_cli.lab.ports import PORT_ATTEMPTS, free_port, listen_addresses, socket_dir
-from pgconnect_cli.lab.processes import STOP_TIMEOUT, is_ours, read_pid, terminate
+from pgconnect_cli.lab.processes import STOP_TIMEOUT, is_ours, process_json, read_pid, terminate
 from pgconnect_cli.lab.system import (
     STARTUP_TIMEOUT,
     RunAs,
     absolute,
     check_ok,
     chown_to,
+    discard,
     generate_password,
     log_failure,
-    make_owned_dir,
     one_line,
     read_secret,
-    remove_tree,
-    require_reachable,
     run_as_from_json,
     run_as_to_json,
     run_tool,
+    server_directory,
     server_identity,
     write_private,
 )
@@ -158,15 +156,11 @@ class PostgresServer(Dialable):
                 conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
 
     def stop(self) -> None:
-        stop_postgres_dir(self.directory)
-        remove_tree(self.directory)
+        discard(self.directory, stop_postgres_dir)
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "directory": str(self.directory),
-            "port": self.port,
-            "pid": self.pid,
-            "version": self.version,
+            **process_json(self),
             "bindir": str(self.bindir),
             "host": self.host,
             "superuser": self.superuser,
@@ -325,15 +319,8 @@ def start_postgres(
     binaries = binaries or find_postgres()
     identity = server_identity() if run_as is True else (run_as or None)
     directory = absolute(directory)
-    require_reachable(directory, identity)
-    make_owned_dir(directory, identity)
-    try:
+    with server_directory(directory, identity, stop_postgres_dir):
         return _start_postgres(directory, spec, certs, binaries, identity, cluster, port, passwords)
-    except BaseException:
-        with contextlib.suppress(LabError):
-            stop_postgres_dir(directory)
-            remove_tree(directory)
-        raise
 
 
 def _start_postgres(

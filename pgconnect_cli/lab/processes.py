@@ -7,10 +7,34 @@ import subprocess
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, Protocol
 
 from pgconnect_cli.lab.errors import LabError
 
 STOP_TIMEOUT = 10.0
+
+
+class Running(Protocol):
+    """A lab server or pooler: the directory it runs in, its port, pid and version."""
+
+    @property
+    def directory(self) -> Path: ...
+    @property
+    def port(self) -> int: ...
+    @property
+    def pid(self) -> int: ...
+    @property
+    def version(self) -> str: ...
+
+
+def process_json(process: Running) -> dict[str, Any]:
+    """The first keys of a lab process's state in lab.json (`from_json` reads them back)."""
+    return {
+        "directory": str(process.directory),
+        "port": process.port,
+        "pid": process.pid,
+        "version": process.version,
+    }
 
 
 def read_pid(pidfile: Path) -> int | None:

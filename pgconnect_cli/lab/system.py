@@ -9,7 +9,7 @@ import shutil
 import stat
 import string
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -237,6 +237,28 @@ def remove_tree(directory: Path) -> None:
         shutil.rmtree(directory)
     except OSError as exc:
         raise LabError(f"cannot remove {directory}: {exc.strerror or exc}") from None
+
+
+def discard(directory: Path, stop_dir: Callable[[Path], None]) -> None:
+    """Stop the lab process that runs in `directory` (`stop_dir`), then remove the directory."""
+    stop_dir(directory)
+    remove_tree(directory)
+
+
+@contextlib.contextmanager
+def server_directory(
+    directory: Path, run_as: RunAs | None, stop_dir: Callable[[Path], None]
+) -> Iterator[None]:
+    """Around one server's start: create its `directory` (owned by `run_as`); when the start fails
+    or is interrupted, stop what it started there and remove the directory again."""
+    require_reachable(directory, run_as)
+    make_owned_dir(directory, run_as)
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(LabError):
+            discard(directory, stop_dir)
+        raise
 
 
 def absolute(directory: Path | str) -> Path:
