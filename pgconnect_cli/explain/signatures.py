@@ -54,6 +54,14 @@ class Clue:
     why: str
 
 
+def _prisma(code: str, title: str, finding_ids: tuple[str, ...], note: str = "") -> Known:
+    return Known("prisma", code, title, finding_ids, note)
+
+
+def _sqlstate(code: str, title: str, finding_ids: tuple[str, ...], note: str = "") -> Known:
+    return Known("sqlstate", code, title, finding_ids, note)
+
+
 P1001_NOTE = (
     "Prisma prints P1001 for DNS, firewall, IPv6-only hosts, cold starts and TLS alike; "
     "`pgc doctor` tells which layer fails."
@@ -74,161 +82,136 @@ SNI_NOTE = (
 # Prisma codes (prisma-engines user-facing-errors). A code alone names candidates; the message
 # next to it in a paste decides between them.
 PRISMA: tuple[Known, ...] = (
-    Known(
-        "prisma",
+    _prisma(
         "P1000",
         "Authentication failed",
         ("auth-failed", "supabase-user-format", "password-expired", "rds-iam-token-expired"),
     ),
-    Known(
-        "prisma",
+    _prisma(
         "P1001",
         "Can't reach database server",
         ("dns-not-found", "dns-ipv6-only", "tcp-refused", "tcp-timeout", "tls-required", "slow-connect"),
         P1001_NOTE,
     ),
-    Known(
-        "prisma",
+    _prisma(
         "P1002",
         "The server was reached but timed out",
         ("tcp-timeout", "slow-connect", "migrate-lock-held"),
         "With `Timed out trying to acquire a postgres advisory lock` in the context it is Migrate's lock.",
     ),
-    Known("prisma", "P1003", "Database does not exist", ("database-missing", "pgbouncer-database-unknown")),
-    Known("prisma", "P1008", "Operations timed out", ("operation-timed-out", "tcp-timeout")),
-    Known("prisma", "P1009", "Database already exists", ("database-exists",)),
-    Known(
-        "prisma",
+    _prisma("P1003", "Database does not exist", ("database-missing", "pgbouncer-database-unknown")),
+    _prisma("P1008", "Operations timed out", ("operation-timed-out", "tcp-timeout")),
+    _prisma("P1009", "Database already exists", ("database-exists",)),
+    _prisma(
         "P1010",
         "User was denied access",
         ("privilege-denied", "database-no-connect-privilege", "schema-create-denied"),
     ),
-    Known("prisma", "P1011", "Error opening a TLS connection", ("tls-verify-failed", "tls-unsupported")),
-    Known(
-        "prisma",
+    _prisma("P1011", "Error opening a TLS connection", ("tls-verify-failed", "tls-unsupported")),
+    _prisma(
         "P1012",
         "Schema validation (often: environment variable not found)",
         ("env-variable-unset", "direct-url-missing", "url-invalid", "scheme-unsupported"),
         "The message says which: an unset variable, the directUrl variable, or a URL the schema rejects.",
     ),
-    Known(
-        "prisma",
+    _prisma(
         "P1013",
         "The provided database string is invalid",
         ("url-invalid", "password-unencoded"),
         "Most often a reserved character in the password (`invalid port number`).",
     ),
-    Known("prisma", "P1014", "The underlying table for a model does not exist", ("migrations-not-applied",)),
-    Known(
-        "prisma", "P1015", "Features unsupported by this database version", ("server-version-unsupported",)
-    ),
-    Known("prisma", "P1016", "Raw query had an incorrect number of parameters", ("prisma-query-invalid",)),
-    Known(
-        "prisma",
+    _prisma("P1014", "The underlying table for a model does not exist", ("migrations-not-applied",)),
+    _prisma("P1015", "Features unsupported by this database version", ("server-version-unsupported",)),
+    _prisma("P1016", "Raw query had an incorrect number of parameters", ("prisma-query-invalid",)),
+    _prisma(
         "P1017",
         "Server has closed the connection",
         ("direct-url-is-pooled", "session-dropped", "tls-required"),
         "Common when migrations run through a transaction pooler (Supabase port 6543).",
     ),
-    Known(
-        "prisma",
+    _prisma(
         "P2024",
         "Timed out fetching a new connection from the pool",
         ("connection-budget", "too-many-connections", "tcp-timeout"),
         P2024_NOTE,
     ),
-    Known(
-        "prisma",
+    _prisma(
         "P3014",
         "Prisma Migrate could not create the shadow database",
         ("shadow-database-create-denied",),
     ),
-    Known("prisma", "P3xxx", "Prisma Migrate error", ("migrate-failed", "direct-url-is-pooled")),
-    Known("prisma", "P4001", "The introspected database was empty", ("migrations-not-applied",)),
+    _prisma("P3xxx", "Prisma Migrate error", ("migrate-failed", "direct-url-is-pooled")),
+    _prisma("P4001", "The introspected database was empty", ("migrations-not-applied",)),
 )
 
 SQLSTATES: tuple[Known, ...] = (
-    Known(
-        "sqlstate", "28P01", "invalid_password", ("auth-failed", "password-expired", "supabase-user-format")
-    ),
-    Known(
-        "sqlstate",
+    _sqlstate("28P01", "invalid_password", ("auth-failed", "password-expired", "supabase-user-format")),
+    _sqlstate(
         "28000",
         "invalid_authorization_specification (role, pg_hba.conf, peer)",
         ("role-missing", "hba-rejected", "tls-required", "peer-authentication-failed", "role-nologin"),
     ),
-    Known(
-        "sqlstate",
+    _sqlstate(
         "3D000",
         "invalid_catalog_name: database does not exist",
         ("database-missing", "pgbouncer-database-unknown"),
     ),
-    Known("sqlstate", "53300", "too_many_connections", ("too-many-connections", "role-connection-limit")),
-    Known("sqlstate", "42P05", "duplicate_prepared_statement", ("prepared-statements-break",)),
-    Known(
-        "sqlstate",
+    _sqlstate("53300", "too_many_connections", ("too-many-connections", "role-connection-limit")),
+    _sqlstate("42P05", "duplicate_prepared_statement", ("prepared-statements-break",)),
+    _sqlstate(
         "26000",
         "invalid_sql_statement_name",
         ("prepared-statements-break", "pgbouncer-prepared-statements-reset"),
     ),
-    Known(
-        "sqlstate",
+    _sqlstate(
         "08P01",
         "protocol_violation (PgBouncer's own errors)",
         ("pooler-server-login-failed", "pgbouncer-database-unknown", "auth-failed", "pool-wait-timeout"),
     ),
-    Known(
-        "sqlstate",
+    _sqlstate(
         "XX000",
         "internal_error (Supavisor: Tenant or user not found, and others)",
         ("supabase-user-format", "connect-failed"),
     ),
-    Known(
-        "sqlstate",
+    _sqlstate(
         "08006",
         "connection_failure",
         ("tcp-refused", "tcp-timeout", "tls-required", "session-dropped", "connect-failed"),
         "Drivers (JDBC, node-postgres, Prisma) report a failed or broken connection with it; the "
         "message next to it says which layer: `pgc doctor` checks each one.",
     ),
-    Known(
-        "sqlstate",
+    _sqlstate(
         "08001",
         "sqlclient_unable_to_establish_sqlconnection",
         ("dns-not-found", "tcp-refused", "tcp-timeout", "connect-failed"),
         "The client could not connect at all (name, network, TLS); `pgc doctor` checks each layer.",
     ),
-    Known("sqlstate", "08003", "connection_does_not_exist", ("session-dropped", "connect-failed")),
-    Known(
-        "sqlstate",
+    _sqlstate("08003", "connection_does_not_exist", ("session-dropped", "connect-failed")),
+    _sqlstate(
         "08004",
         "sqlserver_rejected_establishment_of_sqlconnection",
         ("connect-failed", "too-many-connections", "server-starting"),
     ),
-    Known(
-        "sqlstate",
+    _sqlstate(
         "57P01",
         "admin_shutdown (terminating connection due to administrator command)",
         ("session-dropped", "connect-failed"),
         "The server ended the session: a restart, a pooler reload, or a Neon compute suspending "
         "after idle time. Reconnect on error; raise the provider's suspend timeout if it hurts.",
     ),
-    Known(
-        "sqlstate", "57P03", "cannot_connect_now (starting up, shutting down, recovery)", ("server-starting",)
-    ),
-    Known("sqlstate", "57P05", "idle_session_timeout", ("session-dropped",)),
-    Known("sqlstate", "57014", "query_canceled (statement timeout)", ("operation-timed-out",)),
-    Known(
-        "sqlstate",
+    _sqlstate("57P03", "cannot_connect_now (starting up, shutting down, recovery)", ("server-starting",)),
+    _sqlstate("57P05", "idle_session_timeout", ("session-dropped",)),
+    _sqlstate("57014", "query_canceled (statement timeout)", ("operation-timed-out",)),
+    _sqlstate(
         "42501",
         "insufficient_privilege",
         ("privilege-denied", "schema-create-denied", "database-no-connect-privilege"),
     ),
-    Known("sqlstate", "0A000", "feature_not_supported", ("statement-pooling", "prepared-statements-break")),
-    Known("sqlstate", "55P03", "lock_not_available", ("migrate-lock-held", "operation-timed-out")),
-    Known("sqlstate", "25006", "read_only_sql_transaction", ("read-only-transaction",)),
-    Known("sqlstate", "42P01", "undefined_table", ("migrations-not-applied",)),
-    Known("sqlstate", "42P04", "duplicate_database", ("database-exists",)),
+    _sqlstate("0A000", "feature_not_supported", ("statement-pooling", "prepared-statements-break")),
+    _sqlstate("55P03", "lock_not_available", ("migrate-lock-held", "operation-timed-out")),
+    _sqlstate("25006", "read_only_sql_transaction", ("read-only-transaction",)),
+    _sqlstate("42P01", "undefined_table", ("migrations-not-applied",)),
+    _sqlstate("42P04", "duplicate_database", ("database-exists",)),
 )
 
 _DNS_CANDIDATES = ("dns-not-found", "dns-ipv6-only", "dns-failed")
