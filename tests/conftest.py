@@ -34,6 +34,34 @@ __all__ = ["dns", "dotenv", "psycopg", "rich"]
 
 T = TypeVar("T")
 
+
+def _build_each_cli_once() -> None:
+    """Build each Typer app's click command once per test process, as one `pgc` process does.
+
+    Typer rebuilds the whole command tree on every invocation (`typer.main.get_command`: about a
+    tenth of a second for pgc's, every option's signature read again); in-process CLI tests
+    (`helpers.cli`, `CliRunner().invoke`) spent half their time there. A Typer that gains a
+    command or a group afterwards is built again."""
+    import typer.main
+    import typer.testing
+
+    build = typer.main.get_command
+    built: dict[int, tuple[typer.Typer, tuple[int, int, bool], typer.main._click.Command]] = {}
+
+    def get_command(app: typer.Typer) -> typer.main._click.Command:
+        shape = (len(app.registered_commands), len(app.registered_groups), bool(app.registered_callback))
+        hit = built.get(id(app))
+        if hit is None or hit[0] is not app or hit[1] != shape:
+            hit = built[id(app)] = (app, shape, build(app))
+        return hit[2]
+
+    typer.main.get_command = get_command  # Typer.__call__ looks it up here
+    typer.testing._get_command = get_command  # CliRunner.invoke's own copy
+
+
+_build_each_cli_once()
+
+
 # `make unit` runs HYPOTHESIS_PROFILE=fast (few examples, for the edit-test loop); everything
 # else, `make test` and a plain `pytest`, runs the full profile.
 settings.register_profile("fast", max_examples=15, deadline=None)
