@@ -12,10 +12,14 @@ Plan limits are rows of `providers.PROVIDER_ROWS`; nothing here holds a provider
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from pgconnect_cli.findings import Finding, finding
+
+if TYPE_CHECKING:
+    from pgconnect_cli.known_clients import Pool
 
 # Under this share of the limit left free, the plan is a warning.
 HEADROOM_RATIO = 0.10
@@ -34,9 +38,9 @@ class EndpointKind(str, Enum):
 
 
 # --- client pool settings ------------------------------------------------------------------------
-# TO MOVE into known_clients.py (the one client table, wip/checks) when it lands: each row's pool-size
-# setting, its default and where it is set. `pool_defaults()` is the interface the rest of pgc
-# reads, so moving the rows changes no caller.
+# The facts are the client table's (`known_clients.py`, each row's `pool`): the setting, its
+# default, the exact text that sizes it. `PoolClient` is `pgc pool plan`'s `--client` vocabulary,
+# one row each; `pool_defaults()` is the interface the rest of pgc reads.
 
 
 class PoolClient(str, Enum):
@@ -51,107 +55,64 @@ class PoolClient(str, Enum):
     RAILS = "rails"
 
 
+# The client table's row of each `--client` value.
+ROW_OF: dict[PoolClient, str] = {
+    PoolClient.PRISMA_6: "prisma6",
+    PoolClient.PRISMA_7: "prisma7-pg",
+    PoolClient.NODE_POSTGRES: "node-postgres",
+    PoolClient.POSTGRES_JS: "postgres.js",
+    PoolClient.PSYCOPG_POOL: "psycopg",
+    PoolClient.SQLALCHEMY: "sqlalchemy-psycopg2",
+    PoolClient.ASYNCPG: "asyncpg",
+    PoolClient.PGX: "pgx",
+    PoolClient.RAILS: "rails",
+}
+
+
 @dataclass(frozen=True)
 class PoolDefaults:
-    """One client's pool: the setting that sizes it, its default, where it is set."""
+    """One client's pool, as its row of the client table says: the setting that sizes it, its
+    default, where it is set."""
 
     client: PoolClient
     display: str
     setting: str
     default: str  # as the client's docs say it
     where: str
-    fixed_default: int | None = None  # the default, when it does not depend on the CPUs
-    per_cpu: tuple[int, int] | None = None  # (a, b): a * cpus + b
-    at_least: int = 0  # max(at_least, …): pgx's max(4, cpus)
-
-
-_POOL_ROWS: tuple[PoolDefaults, ...] = (
-    PoolDefaults(
-        PoolClient.PRISMA_6,
-        "Prisma ORM <= 6",
-        "connection_limit",
-        "num_physical_cpus * 2 + 1",
-        "DATABASE_URL (query parameters)",
-        per_cpu=(2, 1),
-    ),
-    PoolDefaults(
-        PoolClient.PRISMA_7,
-        "Prisma 7 + @prisma/adapter-pg",
-        "max",
-        "10 (node-postgres)",
-        "where PrismaClient is created (the adapter)",
-        fixed_default=10,
-    ),
-    PoolDefaults(
-        PoolClient.NODE_POSTGRES, "node-postgres (pg)", "max", "10", "where the Pool is created", 10
-    ),
-    PoolDefaults(PoolClient.POSTGRES_JS, "postgres.js", "max", "10", "where postgres() is called", 10),
-    PoolDefaults(
-        PoolClient.PSYCOPG_POOL,
-        "psycopg_pool",
-        "max_size",
-        "min_size (4)",
-        "where the (Async)ConnectionPool is created",
-        4,
-    ),
-    PoolDefaults(
-        PoolClient.SQLALCHEMY,
-        "SQLAlchemy (QueuePool)",
-        "pool_size + max_overflow",
-        "5 + 10",
-        "where the engine is created",
-        15,
-    ),
-    PoolDefaults(PoolClient.ASYNCPG, "asyncpg", "max_size", "10", "where the pool is created", 10),
-    PoolDefaults(
-        PoolClient.PGX,
-        "Go pgx (pgxpool)",
-        "pool_max_conns",
-        "max(4, runtime.NumCPU())",
-        "DATABASE_URL (pgxpool reads it)",
-        per_cpu=(1, 0),
-        at_least=4,
-    ),
-    PoolDefaults(PoolClient.RAILS, "Rails / ActiveRecord", "pool", "5", "config/database.yml", 5),
-)
+    pool: Pool = field(repr=False)
 
 
 def pool_defaults(client: PoolClient) -> PoolDefaults:
-    return next(row for row in _POOL_ROWS if row.client is client)
+    from pgconnect_cli.known_clients import row
+
+    r = row(ROW_OF[client])
+    return PoolDefaults(client, r.name, r.pool.name, r.pool.default, r.pool.place, r.pool)
 
 
 def default_pool(client: PoolClient, cpus: int) -> int:
     """The pool the client opens when nothing sets it, on a machine with `cpus` physical cores."""
-    row = pool_defaults(client)
-    if row.per_cpu is not None:
-        a, b = row.per_cpu
-        return max(row.at_least, a * cpus + b)
-    assert row.fixed_default is not None
-    return row.fixed_default
+    size = pool_defaults(client).pool.default_size(cpus)
+    assert size is not None  # every `--client` row has a numeric default
+    return size
 
 
 # Prisma ORM <= 6 defaults (URL parameters), in seconds.
 PRISMA_POOL_TIMEOUT = 10
 PRISMA_CONNECT_TIMEOUT = 5
 
-# The Prisma CLI's own direct connections, per command (TO MOVE into known_clients.py, the Prisma row).
-PRISMA_CLI_DIRECT: tuple[tuple[str, int], ...] = (
-    ("migrate dev", 4),
-    ("migrate deploy", 2),
-    ("migrate reset", 2),
-    ("migrate diff", 2),
-    ("db push", 2),
-    ("migrate status", 1),
-    ("db pull", 1),
-    ("db execute", 1),
-    ("db seed", 1),
-)
 # What a production deploy runs against the direct URL while the app keeps its pools open.
 PRISMA_DEPLOY_COMMAND = "migrate deploy"
 
 
+def prisma_cli_direct() -> tuple[tuple[str, int], ...]:
+    """The Prisma CLI's own direct connections per command (the Prisma rows of the client table)."""
+    from pgconnect_cli.known_clients import row
+
+    return row(ROW_OF[PoolClient.PRISMA_6]).cli_direct
+
+
 def prisma_cli_peak(command: str = PRISMA_DEPLOY_COMMAND) -> int:
-    return dict(PRISMA_CLI_DIRECT)[command]
+    return dict(prisma_cli_direct())[command]
 
 
 def is_prisma(client: PoolClient | None) -> bool:
@@ -299,18 +260,13 @@ class Setting:
 def setting_for(client: PoolClient, n: int, *, pool_timeout: int = PRISMA_POOL_TIMEOUT) -> Setting:
     """The exact text that sizes `client`'s pool at `n` connections per instance."""
     row = pool_defaults(client)
-    text = {
-        PoolClient.PRISMA_6: f"connection_limit={n}&pool_timeout={pool_timeout}",
-        PoolClient.PRISMA_7: f"new PrismaPg({{ connectionString, max: {n} }})",
-        PoolClient.NODE_POSTGRES: f"new Pool({{ connectionString, max: {n} }})",
-        PoolClient.POSTGRES_JS: f"postgres(url, {{ max: {n} }})",
-        PoolClient.PSYCOPG_POOL: f"ConnectionPool(conninfo, min_size={min(4, n)}, max_size={n})",
-        PoolClient.SQLALCHEMY: f"create_engine(url, pool_size={n}, max_overflow=0)",
-        PoolClient.ASYNCPG: f"asyncpg.create_pool(dsn, min_size={min(10, n)}, max_size={n})",
-        PoolClient.PGX: f"pool_max_conns={n}",
-        PoolClient.RAILS: f"pool: {n}",
-    }[client]
-    return Setting(row.display, row.where, text)
+    return Setting(row.display, row.where, sets_text(row.pool, n, pool_timeout=pool_timeout))
+
+
+def sets_text(pool: Pool, n: int, *, pool_timeout: int = PRISMA_POOL_TIMEOUT) -> str:
+    """A client table row's `sets` text at `n` connections ("" when the row has none)."""
+    min_size = min(pool.min_size, n) if pool.min_size is not None else n
+    return pool.sets.format(n=n, min_size=min_size, pool_timeout=pool_timeout)
 
 
 # --- the plan ------------------------------------------------------------------------------------
@@ -483,7 +439,7 @@ def settings(
     return tuple(setting_for(c, n, pool_timeout=pool_timeout) for c in clients)
 
 
-ALL_CLIENTS: tuple[PoolClient, ...] = tuple(row.client for row in _POOL_ROWS)
+ALL_CLIENTS: tuple[PoolClient, ...] = tuple(PoolClient)
 
 
 def configured_over_live(

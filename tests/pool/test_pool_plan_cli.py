@@ -46,7 +46,7 @@ def test_the_json_document_has_the_pool_v1_keys() -> None:
     assert inputs["concurrency"] == 200 and inputs["serverless"] is True and inputs["plan"] == "pro"
     assert doc["settings"] == [
         {
-            "client": "Prisma ORM <= 6",
+            "client": "Prisma ORM 6 and older (query engine)",
             "where": "DATABASE_URL (query parameters)",
             "set": "connection_limit=2&pool_timeout=10",
         }
@@ -112,7 +112,7 @@ def test_a_prisma_6_project_gets_the_url_parameters(isolation: Path) -> None:
     doc = plan_json("--cpus", "2", "--instances", "2")
     assert doc["settings"] == [
         {
-            "client": "Prisma ORM <= 6",
+            "client": "Prisma ORM 6 and older (query engine)",
             "where": "DATABASE_URL (query parameters)",
             "set": "connection_limit=2&pool_timeout=10",
         }
@@ -126,7 +126,7 @@ def test_a_prisma_7_adapter_project_gets_the_adapters_max(isolation: Path) -> No
     doc = plan_json("--cpus", "2", "--instances", "2")
     assert doc["settings"] == [
         {
-            "client": "Prisma 7 + @prisma/adapter-pg",
+            "client": "Prisma ORM 7 with @prisma/adapter-pg",
             "where": "where PrismaClient is created (the adapter)",
             "set": "new PrismaPg({ connectionString, max: 2 })",
         }
