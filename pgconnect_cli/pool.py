@@ -11,14 +11,17 @@ Plan limits are rows of `providers.PROVIDER_ROWS`; nothing here holds a provider
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
 
 from pgconnect_cli.findings import Finding, finding
+from pgconnect_cli.report import plural
 
 if TYPE_CHECKING:
+    from pgconnect_cli.doctor.observations import ServerFacts
+    from pgconnect_cli.known_clients import Client as KnownClient
     from pgconnect_cli.known_clients import Pool
 
 # Under this share of the limit left free, the plan is a warning.
@@ -442,24 +445,126 @@ def settings(
 ALL_CLIENTS: tuple[PoolClient, ...] = tuple(PoolClient)
 
 
+def live_limits(facts: ServerFacts, *, dialed_port: int, pooled: bool) -> LiveLimits | None:
+    """The doctor's view of the live limits, from the server facts its login already read (one
+    query, no second connection). `reserved` is the sum the facts hold; pgc's own connection is
+    not counted in `in_use`. `pooled`: the fingerprint saw a pooler in the path."""
+    if facts.error or facts.max_connections is None or facts.in_use is None:
+        return None
+    server_port = facts.server_port
+    return LiveLimits(
+        max_connections=facts.max_connections,
+        superuser_reserved=facts.reserved or 0,
+        reserved=None,
+        in_use=max(facts.in_use - 1, 0),
+        role_limit=facts.role_conn_limit
+        if facts.role_conn_limit is not None and facts.role_conn_limit >= 0
+        else None,
+        database_limit=facts.db_conn_limit
+        if facts.db_conn_limit is not None and facts.db_conn_limit >= 0
+        else None,
+        superuser=bool(facts.superuser),
+        server_version=facts.version or "",
+        through_pooler=pooled or (server_port is not None and server_port != dialed_port),
+        server_port=server_port,
+    )
+
+
+@dataclass(frozen=True)
+class ConfiguredPool:
+    """The app's pool per instance, and where that number came from."""
+
+    size: int
+    source: str  # "connection_limit in DATABASE_URL", "node-postgres (pg)'s default max (10)"
+
+
+def configured_pool(
+    row: KnownClient | None, params: Mapping[str, str], *, target: str, cpus: int | None
+) -> ConfiguredPool | None:
+    """The pool one instance opens: the URL's own pool parameter (the client's, when it reads it
+    there: Prisma 6's `connection_limit`, pgx's `pool_max_conns`, postgres.js's `max`, Rails'
+    `pool`), else the client's default from its row (a per-CPU default on `cpus` cores)."""
+    names = (row.pool.name,) if row is not None else ("connection_limit", "pool_max_conns")
+    for name in names:
+        if row is not None and row.pool.where != "URL" and name not in row.reads:
+            continue
+        value = params.get(name, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return ConfiguredPool(int(value), f"{name} in {target}")
+    if row is None:
+        return None
+    if row.pool.per_cpu is not None and cpus is None:
+        return None
+    size = row.pool.default_size(cpus or 0)
+    if size is None:
+        return None
+    on = f" on this machine's {cpus} CPUs" if row.pool.per_cpu is not None else ""
+    return ConfiguredPool(size, f"{row.name}'s default {row.pool.name} ({row.pool.default}){on}")
+
+
 def configured_over_live(
     *, pool: int, pool_source: str, instances: int, live: LiveLimits, target: str
 ) -> Finding | None:
     """The doctor's `connection-budget`: the project's configured pool (the URL's
-    `connection_limit`, or the client's) × `--instances` against the live server's limit.
-    Through a pooler the server's limit is not the app's: no finding."""
+    `connection_limit`, or the client's) × `--instances` against the live server's limit: an
+    error over it, a warning under 10 % of it left. Through a pooler the server's limit is not
+    the app's: no finding."""
     if live.through_pooler:
         return None
     limit, origin = live.tightest
     total = pool * instances
-    if total <= limit:
-        return None
-    fits = max(limit // instances, 0)
-    return finding(
-        "connection-budget",
-        f"{target}: a pool of {pool} ({pool_source}) × {instances} instances = {total} connections; "
-        f"the live server allows {limit} ({origin}).",
-        f"Size each pool at {fits} or fewer, or send app traffic through a pooler; "
-        "`pgc pool plan --url URL --instances N` shows the exact setting.",
-        severity="error",
+    headroom = limit - total
+    made = (
+        f"{target}: a pool of {pool} ({pool_source}) × {plural(instances, 'instance')} = {total} connections"
+    )
+    share = limit // instances
+    steps = [f"size each pool at {share} or fewer"] if share >= 1 else []
+    steps.append(f"run at most {limit // pool} instances at a pool of {pool}")
+    fix = (
+        "; or ".join(steps)
+        + "; or send app traffic through a pooler. `pgc pool plan --url URL --instances N` shows the "
+        "exact setting for the client."
+    )
+    fix = fix[0].upper() + fix[1:]
+    if headroom < 0:
+        return finding(
+            "connection-budget",
+            f"{made}; the live server allows {limit} ({origin}): {-headroom} over.",
+            fix,
+            severity="error",
+        )
+    if limit > 0 and headroom / limit < HEADROOM_RATIO:
+        return finding(
+            "connection-budget",
+            f"{made}; the live server allows {limit} ({origin}): only {headroom} left "
+            f"({headroom / limit:.0%}, under {HEADROOM_RATIO:.0%}); a deploy that overlaps old and new "
+            "instances, or an admin session, runs out.",
+            fix,
+            severity="warning",
+            title="The planned connections leave under 10 % of the limit free",
+        )
+    return None
+
+
+def budget_evidence(pool: ConfiguredPool | None, instances: int, live: LiveLimits | None) -> str:
+    """One evidence line of the doctor's budget check: the sum, the limit, the slots in use now."""
+    if live is None:
+        return f"connection budget (--instances {instances}): the live limits were not read"
+    now = f"{live.in_use} in use besides pgc's own connection, {live.free} free now"
+    if live.through_pooler:
+        return (
+            f"connection budget (--instances {instances}): through a pooler the server's "
+            f"max_connections {live.max_connections} bounds the pooler's server connections, not the "
+            f"app's (its client limit is the pooler's, unseen without admin access); {now}"
+        )
+    limit, origin = live.tightest
+    if pool is None:
+        return (
+            f"connection budget (--instances {instances}): the app's pool size is not known (no pool "
+            f"parameter in the URL, no client default); the limit is {limit} ({origin}); {now}"
+        )
+    total = pool.size * instances
+    return (
+        f"connection budget: {pool.size} ({pool.source}) × {plural(instances, 'instance')} = {total} "
+        f"of the limit {limit} ({origin}), headroom {limit - total}; {now}"
     )
