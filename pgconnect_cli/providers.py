@@ -393,6 +393,14 @@ PROVIDER_ROWS: tuple[ProviderRow, ...] = (
                     ),
                 ),
             ),
+            EndpointRule(
+                "Accelerate (HTTP)",
+                r"accelerate\.prisma-data\.net",
+                Endpoint.POOLED,
+                "host accelerate.prisma-data.net is Prisma Accelerate: a pool reached over HTTP by "
+                "Prisma Client only (prisma+postgres:// with an API key; no user, password or database)",
+                "prisma+postgres://accelerate.prisma-data.net/?api_key=KEY",
+            ),
         ),
         Fact("5432 for both endpoints; only the host differs", S_PRISMA_CONNECT),
         Fact(

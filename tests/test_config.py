@@ -133,3 +133,15 @@ def test_doctor_names_the_settings_file_as_the_clients_source(isolation: Path) -
     out = cli("doctor", "--offline", "--url", f"DATABASE_URL={NO_SSL}").stdout
     first = out.splitlines()[0]
     assert first.startswith("pgc doctor · client: prisma") and "(.pgc.toml)" in first
+
+
+def test_the_doctor_header_names_the_row_and_where_it_was_found(isolation: Path) -> None:
+    import shutil
+
+    project = Path(__file__).parent / "clients" / "projects" / "prisma7-adapter-pg"
+    shutil.copytree(project, isolation / "app")
+    os.chdir(isolation / "app")
+    out = cli("doctor", "--offline", "--no-environment", "--url", f"DATABASE_URL={NO_SSL}").stdout
+    first = out.splitlines()[0]
+    assert first.startswith("pgc doctor · client: prisma7-pg (@prisma/adapter-pg in package.json)")
+    assert "also found node-postgres" in first

@@ -1416,7 +1416,7 @@ def statement_pooling(obs: PoolerObservation, ctx: LiveContext | None) -> Findin
 def prepared_severity(client: Client | None, pgbouncer_flag: bool) -> Severity:
     """How bad a transaction pooler is for the client's named prepared statements."""
     if client is None:
-        return Severity.INFO  # no client known: nothing to change yet; the fixes per client are listed
+        return Severity.WARNING  # no client known: it may name its statements (fixes per client listed)
     if client is Client.NODE_POSTGRES:
         return Severity.INFO  # pg prepares a named statement only for a query given a `name`
     if client is Client.PRISMA:

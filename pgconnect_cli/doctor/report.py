@@ -30,8 +30,10 @@ class ClientContext:
 
     @property
     def label(self) -> str:
-        if self.answer.client is not None:
-            return f"{self.answer.client.id}: {self.answer.describe()}"
+        first = self.answer.primary
+        if first is not None:  # `prisma7-pg (@prisma/adapter-pg in package.json)`
+            others = ", ".join(d.client.id for d in self.answer.found[1:])
+            return f"{first.client.id} ({first.how})" + (f"; also found {others}" if others else "")
         if self.client is None:
             return f"unknown ({self.source})" if self.source else "unknown"
         return f"{self.client.value} ({self.source})" if self.source else self.client.value

@@ -473,6 +473,24 @@ SIGNATURES: tuple[Signature, ...] = (
         tier=0,
     ),
     Signature(
+        # the detail line alone: `pg_dump: detail: server version: 17.0; pg_dump version: 16.4`
+        r"server version: \d[^;\n]*; (?:pg_dump|pg_dumpall|pg_restore) version:",
+        ("client-tools-old",),
+        "pg_dump older than the server",
+        tier=0,
+    ),
+    Signature(
+        r"cached plan must not change result type",
+        ("prepared-statements-break",),
+        "A prepared statement outlived a schema change",
+        note=(
+            "A statement prepared before a migration changed its table's columns (SQLSTATE 0A000): the "
+            "app, or a pooler that keeps statements across clients (PgBouncer 1.21+), reconnects after "
+            "migrations (PgBouncer: RECONNECT), or the client stops naming its statements."
+        ),
+        tier=0,
+    ),
+    Signature(
         r"Operations timed out after|canceling statement due to statement timeout",
         ("operation-timed-out",),
         "An operation ran past its time limit",

@@ -59,6 +59,8 @@ def parts(ci: ConnInfo, classification: Classification | None) -> list[tuple[str
         # mysql://, https://: libpq's defaults (port 5432, the operating-system user) say nothing
         # about such a URL, so no part is guessed
         return [("scheme", f"{ci.scheme}: not PostgreSQL (no parts guessed)")]
+    if ci.scheme == "prisma+postgres":
+        return _prisma_http_parts(ci, classification)
     if ci.form is Form.URI:
         rows.append(("scheme", ci.scheme))
     else:
@@ -67,6 +69,24 @@ def parts(ci: ConnInfo, classification: Classification | None) -> list[tuple[str
     rows.append(("password", _password(ci)))
     rows.append(("host" if len(ci.hosts) == 1 else "hosts", _hosts(ci)))
     rows.append(("database", mask_text(ci.dbname) if ci.dbname else "(default: the user name)"))
+    return _with_options(rows, ci, classification)
+
+
+def _prisma_http_parts(ci: ConnInfo, classification: Classification | None) -> list[tuple[str, str]]:
+    """Accelerate / `prisma dev` URLs go over HTTP with an API key: libpq's defaults (the
+    operating-system user, port 5432, the user's database) say nothing about them."""
+    port = ci.hosts[0].port if ci.hosts else ""
+    rows = [
+        ("scheme", f"{ci.scheme} (HTTP, Prisma Client only)"),
+        ("host", mask_text(ci.host + (f":{port}" if port else ""))),
+    ]
+    return _with_options(rows, ci, classification)
+
+
+def _with_options(
+    rows: list[tuple[str, str]], ci: ConnInfo, classification: Classification | None
+) -> list[tuple[str, str]]:
+    """`rows`, then every parameter but the core ones (secrets masked), then the provider."""
     for key, value in ci.options:
         if key not in CORE_KEYWORDS:
             rows.append((key, MASK if is_secret_keyword(key) else mask_text(value)))

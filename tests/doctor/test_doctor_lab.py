@@ -28,11 +28,24 @@ def test_healthy_lab_pair_from_dotenv_passes_without_errors_or_warnings(
     lab: pgc_lab.Lab, doctor_json: DoctorJson, isolation: Path
 ) -> None:
     (isolation / ".env").write_text(f'DATABASE_URL="{lab.pooled_url}"\nDIRECT_URL="{lab.direct_url}"\n')
-    code, doc = doctor_json()
+    code, doc = doctor_json("--client", "node-postgres")  # names no statements unless asked
     assert code == 0
     assert doc["ok"] is True
     assert problems(doc) == []
     assert [t["source"] for t in doc["targets"]] == [".env", ".env"]
+
+
+def test_with_no_client_known_a_transaction_pooler_is_a_prepared_statements_warning(
+    lab: pgc_lab.Lab, doctor_json: DoctorJson, isolation: Path
+) -> None:
+    # PRODUCT §3: warning when the client is unknown (it may name its statements); exit 0
+    (isolation / ".env").write_text(f'DATABASE_URL="{lab.pooled_url}"\nDIRECT_URL="{lab.direct_url}"\n')
+    code, doc = doctor_json()
+    assert code == 0
+    assert doc["client"] is None
+    assert problems(doc) == ["prepared-statements-break"]
+    assert one(doc, "prepared-statements-break")["severity"] == "warning"
+    assert "--client" in one(doc, "prepared-statements-break")["fix"]
 
 
 def test_healthy_lab_pair_observes_transaction_pooler_and_direct_server(

@@ -391,7 +391,7 @@ def test_direct_endpoint_refutes_the_pooler_name() -> None:
         (Client.POSTGRES_JS, False, Severity.ERROR),
         (Client.NODE_POSTGRES, False, Severity.INFO),  # pg prepares only queries given a `name`
         (Client.OTHER, False, Severity.WARNING),
-        (None, False, Severity.INFO),
+        (None, False, Severity.WARNING),
     ],
 )
 def test_prepared_statement_severity_follows_the_client(

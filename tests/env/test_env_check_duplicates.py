@@ -12,6 +12,7 @@ from dotenv import dotenv_values
 from typer.testing import CliRunner
 
 from pgconnect_cli.cli import app
+from tests.clients.real import NODE, NODE_CLIENTS
 
 runner = CliRunner()
 
@@ -82,9 +83,12 @@ def test_bash_source_keeps_the_last_duplicate(tmp_path: Path) -> None:
 
 
 def _node() -> str:
+    """The Node `make node-deps` put in .cache/ (the one the client tests run), else the system's."""
+    if NODE.exists():
+        return str(NODE)
     node = shutil.which("node")
     if node is None:
-        pytest.skip("node is not installed")
+        pytest.fail("no node: run `make node-deps` (make test does)")
     return node
 
 
@@ -98,19 +102,13 @@ def test_node_env_file_keeps_the_last_duplicate(tmp_path: Path) -> None:
 
 
 def node_dotenv(tmp_path: Path) -> Path:
-    """Node's `dotenv` package installed from the npm cache only (tests dial no registry)."""
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.skip("npm is not installed")
-    done = subprocess.run(
-        [npm, "install", "--offline", "--no-audit", "--no-fund", "--silent", "dotenv"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if done.returncode != 0:
-        pytest.skip("Node's dotenv is not in the npm cache (run `npm cache add dotenv` once)")
+    """Node's `dotenv` package (Prisma's config loader) from the clients `make node-deps` installed
+    into .cache/node-clients, linked into `tmp_path/node_modules` (tests dial no registry)."""
+    installed = NODE_CLIENTS / "node_modules" / "dotenv"
+    if not (installed / "package.json").exists():
+        pytest.fail("Node's dotenv is not in .cache/node-clients: run `make node-deps` (make test does)")
+    (tmp_path / "node_modules").mkdir(exist_ok=True)
+    (tmp_path / "node_modules" / "dotenv").symlink_to(installed, target_is_directory=True)
     return tmp_path
 
 

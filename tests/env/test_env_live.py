@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,6 +16,7 @@ from pgconnect_cli.conninfo import parse
 from pgconnect_cli.usecases.env_init import InitRequest, run_init
 from tests.conftest import MakeRole
 from tests.env.scripted import ScriptedAsker
+from tests.env.test_env_check_duplicates import _node as node_binary
 
 pytestmark = pytest.mark.live
 
@@ -35,7 +35,11 @@ def _bash(env_dir: Path, key: str) -> str:
 def _node(env_dir: Path, key: str) -> str:
     code = f"process.stdout.write(process.env.{key})"
     done = subprocess.run(
-        ["node", "--env-file=.env", "-e", code], cwd=env_dir, capture_output=True, text=True, timeout=30
+        [node_binary(), "--env-file=.env", "-e", code],
+        cwd=env_dir,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -72,7 +76,6 @@ def test_a_password_full_of_specials_reads_back_the_same_everywhere_and_logs_in(
         assert _login(value) == "pgc_env_nasty"
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
 def test_node_reads_the_same_urls_as_python_dotenv(
     tmp_path: Path, lab: pgc_lab.Lab, nasty_role: pgc_lab.Role
 ) -> None:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
 from dotenv import dotenv_values
 from typer.testing import CliRunner
 
 from pgconnect_cli.cli import app
-from tests.env.test_env_check_duplicates import node_dotenv
+from tests.env.test_env_check_duplicates import _node, node_dotenv
 
 runner = CliRunner()
 
@@ -79,9 +77,7 @@ def test_python_dotenv_expands_a_reference(tmp_path: Path) -> None:
 
 
 def test_node_env_file_passes_a_reference_on_literally(tmp_path: Path) -> None:
-    node = shutil.which("node")
-    if node is None:
-        pytest.skip("node is not installed")
+    node = _node()
     (tmp_path / ".env").write_text(REFERENCE)
     code = "process.stdout.write(process.env.DIRECT_URL)"
     done = subprocess.run([node, "--env-file=.env", "-e", code], cwd=tmp_path, capture_output=True, text=True)

@@ -212,3 +212,16 @@ def test_url_check_does_not_load_psycopg_or_dns() -> None:
         "assert r.exit_code == 0 and not bad, (r.output, bad)"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_an_accelerate_url_is_prisma_postgres_over_http_with_no_libpq_defaults_guessed() -> None:
+    result = check("prisma+postgres://accelerate.prisma-data.net/?api_key=eyJhbGciOiJIUzI1NiJ9.key")
+    assert result.exit_code == 0
+    assert "Prisma Postgres: pooled" in result.stdout
+    assert "HTTP, Prisma Client only" in result.stdout
+    assert "operating-system user" not in result.stdout  # libpq's defaults say nothing here
+    assert "accelerate.prisma-data.net:5432" not in result.stdout
+    assert "eyJhbGciOiJIUzI1NiJ9" not in result.stdout
+    assert "scheme-unsupported" in result.stdout
+    psql = check("prisma+postgres://accelerate.prisma-data.net/?api_key=k", "--for", "psql")
+    assert psql.exit_code == 1
