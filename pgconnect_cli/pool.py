@@ -522,8 +522,8 @@ def configured_over_live(
     steps.append(f"run at most {limit // pool} instances at a pool of {pool}")
     fix = (
         "; or ".join(steps)
-        + "; or send app traffic through a pooler. `pgc pool plan --url URL --instances N` shows the "
-        "exact setting for the client."
+        + f"; or send app traffic through a pooler. `pgc pool plan --url URL --instances {instances}` "
+        "shows the exact setting for the client."
     )
     fix = fix[0].upper() + fix[1:]
     if headroom < 0:
