@@ -7,7 +7,7 @@ typer answers them in bash. Read by pgconnect_cli.fast_complete."""
 # ruff: noqa: E501
 TABLE = {
     '': (['completion', 'doctor', 'env', 'exec', 'explain', 'lab', 'pg_dump', 'pg_restore', 'pool', 'psql', 'url'], ['--help', '--version', '-V', '-h']),
-    'doctor': (None, ['--ci', '--client', '--env-file', '--format', '--help', '--ignore', '--json', '--no-color', '--no-environment', '--offline', '--quiet', '--resolve', '--resolver', '--strict', '--timeout', '--url', '--verbose', '--wait', '-f', '-h', '-q', '-v']),
+    'doctor': (None, ['--ci', '--client', '--env-file', '--format', '--help', '--ignore', '--instances', '--json', '--no-color', '--no-environment', '--offline', '--quiet', '--resolve', '--resolver', '--strict', '--timeout', '--url', '--verbose', '--wait', '-f', '-h', '-q', '-v']),
     'exec': (None, ['--allow-pooled', '--dry-run', '--env-file', '--help', '--no-version-check', '--url', '-h']),
     'psql': (None, ['--allow-pooled', '--dry-run', '--env-file', '--help', '--no-version-check', '--url']),
     'pg_dump': (None, ['--allow-pooled', '--dry-run', '--env-file', '--help', '--no-version-check', '--url']),
@@ -30,5 +30,5 @@ TABLE = {
     'lab status': (None, ['--dir', '--help', '--json', '-h']),
     'lab env': (None, ['--dir', '--help', '--write', '-h']),
     'pool': (['plan'], ['--help', '-h']),
-    'pool plan': (None, ['--client', '--concurrency', '--cpus', '--endpoint', '--format', '--help', '--instances', '--json', '--max-connections', '--no-color', '--plan', '--pool-size', '--provider', '--serverless', '--strict', '--url', '-f', '-h']),
+    'pool plan': (None, ['--client', '--concurrency', '--cpus', '--endpoint', '--format', '--help', '--ignore', '--instances', '--json', '--max-connections', '--no-color', '--plan', '--pool-size', '--provider', '--serverless', '--strict', '--url', '-f', '-h']),
 }

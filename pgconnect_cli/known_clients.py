@@ -54,6 +54,41 @@ class Setting:
 
 
 @dataclass(frozen=True)
+class Pool(Setting):
+    """A client's pool setting, and what `pgc pool plan` and the doctor's `connection-budget`
+    compute with: its default as a number (`size`, or `per_cpu` a × cpus + b, at least
+    `at_least`), and the exact text that sizes it at `{n}` (`sets`, written `place`)."""
+
+    size: int | None = None  # the default when it does not depend on the CPUs; None: no number
+    per_cpu: tuple[int, int] | None = None  # (a, b): a × physical CPUs + b
+    at_least: int = 0  # max(at_least, …): pgx's max(4, NumCPU)
+    min_size: int | None = None  # the pool's own min_size default (capped at {n} in `sets`)
+    sets: str = ""  # str.format with n, min_size, pool_timeout; "" when pgc has no exact text
+    place: str = ""  # where `sets` is written, in words
+
+    def default_size(self, cpus: int) -> int | None:
+        """The pool the client opens when nothing sets it, on `cpus` physical cores."""
+        if self.per_cpu is not None:
+            a, b = self.per_cpu
+            return max(self.at_least, a * cpus + b)
+        return self.size
+
+
+# The Prisma CLI's own direct connections, per command (prisma.io/docs: connection management).
+PRISMA_CLI_DIRECT: tuple[tuple[str, int], ...] = (
+    ("migrate dev", 4),
+    ("migrate deploy", 2),
+    ("migrate reset", 2),
+    ("migrate diff", 2),
+    ("db push", 2),
+    ("migrate status", 1),
+    ("db pull", 1),
+    ("db execute", 1),
+    ("db seed", 1),
+)
+
+
+@dataclass(frozen=True)
 class Client:
     """One row of the client table."""
 
@@ -80,16 +115,16 @@ class Client:
     rejects: tuple[tuple[str, str], ...] = ()  # (param, message) it fails on although libpq knows it
     sent_as_startup: frozenset[str] = frozenset()  # libpq parameters it sends as startup parameters
     majors: tuple[int | None, int | None] = (None, None)  # the package majors the row covers: [from, below)
-    pool: Setting = Setting("—", "—", "no pool")
+    pool: Pool = Pool("—", "—", "no pool")
     connect_timeout: Setting = Setting("connect_timeout", "URL", "none (the OS's TCP timeout)")
     session: tuple[Session, ...] = ()
     transport: Transport = Transport.TCP
     driver: str = ""  # the row whose wire behaviour applies underneath (ORMs, Prisma 7 adapters)
     fix: str = ""  # the change that makes it safe behind a transaction pooler, in the client's words
+    cli_direct: tuple[tuple[str, int], ...] = ()  # direct connections its own CLI opens, per command
     source: str = ""
 
 
-_SQLALCHEMY_POOL = Setting("pool_size (+ max_overflow)", "create_engine(…)", "5 (+ 10)")
 _LIBPQ_REJECTS = 'invalid URI query parameter: "{name}"'
 _STARTUP_REFUSED = "unsupported startup parameter: {name}"  # PgBouncer's answer, SQLSTATE 08P01
 
@@ -102,6 +137,23 @@ PRISMA6_PARAMS = frozenset(
 _PRISMA_ONLY = frozenset(
     """schema pgbouncer connection_limit pool_timeout socket_timeout statement_cache_size sslaccept
     sslidentity""".split()
+)
+
+_SQLALCHEMY_POOL = Pool(
+    "pool_size (+ max_overflow)",
+    "create_engine(…)",
+    "5 (+ 10)",
+    size=15,
+    sets="create_engine(url, pool_size={n}, max_overflow=0)",
+    place="where the engine is created",
+)
+_POSTGRES_JS_POOL = Pool(
+    "max",
+    "postgres(url, { … })",
+    "10",
+    size=10,
+    sets="postgres(url, {{ max: {n} }})",
+    place="where postgres() is called",
 )
 
 # postgres.js 3 differs from 4 only where noted in its row (sslrootcert, the majors, the source).
@@ -121,7 +173,7 @@ _POSTGRES_JS_4 = Client(
     ),
     unknown_as_startup=True,
     majors=(4, None),
-    pool=Setting("max", "postgres(url, { … })", "10"),
+    pool=_POSTGRES_JS_POOL,
     connect_timeout=Setting("connect_timeout", "postgres(url, { … })", "30 s"),
     fix="pass prepare: false to postgres()",
     source="github.com/porsager/postgres README: connection options, prepared statements; src/index.js",
@@ -137,9 +189,17 @@ CLIENTS: tuple[Client, ...] = (
         prepared_switch="pgbouncer=true",
         url_param_switch=("pgbouncer", "true"),
         reads=PRISMA6_PARAMS,
-        pool=Setting("connection_limit", "URL", "number of physical CPUs × 2 + 1"),
+        pool=Pool(
+            "connection_limit",
+            "URL",
+            "number of physical CPUs × 2 + 1",
+            per_cpu=(2, 1),
+            sets="connection_limit={n}&pool_timeout={pool_timeout}",
+            place="DATABASE_URL (query parameters)",
+        ),
         connect_timeout=Setting("connect_timeout", "URL", "5 s"),
         session=(Session.ADVISORY_LOCKS,),
+        cli_direct=PRISMA_CLI_DIRECT,
         fix="add pgbouncer=true to the pooled URL, and give migrations the direct URL (directUrl)",
         source="prisma.io/docs: connection URL parameters, PgBouncer; quaint postgres url.rs",
     ),
@@ -153,9 +213,17 @@ CLIENTS: tuple[Client, ...] = (
         switch_marker=r"\bstatementNameGenerator\b",
         switch_turns_on=True,
         ignores=_PRISMA_ONLY | {"connect_timeout"},
-        pool=Setting("max", "new PrismaPg({ … })", "10"),
+        pool=Pool(
+            "max",
+            "new PrismaPg({ … })",
+            "10",
+            size=10,
+            sets="new PrismaPg({{ connectionString, max: {n} }})",
+            place="where PrismaClient is created (the adapter)",
+        ),
         connect_timeout=Setting("connectionTimeoutMillis", "new PrismaPg({ … })", "0 (waits forever)"),
         session=(Session.ADVISORY_LOCKS,),
+        cli_direct=PRISMA_CLI_DIRECT,
         driver="node-postgres",
         fix="leave statementNameGenerator unset on the adapter (node-postgres then names no statements)",
         source="prisma.io/docs: driver adapters, Prisma 7 upgrade guide; node-postgres docs (pool, queries)",
@@ -168,9 +236,17 @@ CLIENTS: tuple[Client, ...] = (
         names_statements=False,
         prepared_switch="—",
         ignores=_PRISMA_ONLY,
-        pool=Setting("max", "new PrismaNeon({ … })", "10"),
+        pool=Pool(
+            "max",
+            "new PrismaNeon({ … })",
+            "10",
+            size=10,
+            sets="new PrismaNeon({{ connectionString, max: {n} }})",
+            place="where PrismaClient is created (the adapter)",
+        ),
         connect_timeout=Setting("connectionTimeoutMillis", "new PrismaNeon({ … })", "0 (waits forever)"),
         session=(Session.ADVISORY_LOCKS,),
+        cli_direct=PRISMA_CLI_DIRECT,
         transport=Transport.HTTP,
         fix="nothing for queries (WebSocket/HTTP to Neon's proxy); migrations need the direct URL",
         source="neon.com/docs: serverless driver; prisma.io/docs: driver adapters",
@@ -185,6 +261,7 @@ CLIENTS: tuple[Client, ...] = (
         ignores=_PRISMA_ONLY,
         transport=Transport.HTTP,
         session=(Session.ADVISORY_LOCKS,),
+        cli_direct=PRISMA_CLI_DIRECT,
         fix="nothing for queries (HTTP); migrations need the direct TCP URL",
         source="prisma.io/docs: Prisma Postgres serverless driver",
     ),
@@ -197,7 +274,15 @@ CLIENTS: tuple[Client, ...] = (
         prepared_switch="prepare_threshold=None",
         switch_marker=r"\bprepare_threshold\s*[=:]\s*None\b",
         rejects_unknown=_LIBPQ_REJECTS,
-        pool=Setting("max_size", "psycopg_pool.ConnectionPool(…)", "min_size (4)"),
+        pool=Pool(
+            "max_size",
+            "psycopg_pool.ConnectionPool(…)",
+            "min_size (4)",
+            size=4,
+            min_size=4,
+            sets="ConnectionPool(conninfo, min_size={min_size}, max_size={n})",
+            place="where the (Async)ConnectionPool is created",
+        ),
         connect_timeout=Setting("connect_timeout", "URL", "none (the OS's TCP timeout)"),
         fix="connect with prepare_threshold=None",
         source="psycopg.org/psycopg3/docs: prepared statements, pgbouncer; libpq connection parameters",
@@ -210,7 +295,13 @@ CLIENTS: tuple[Client, ...] = (
         names_statements=False,
         prepared_switch="—",
         rejects_unknown=_LIBPQ_REJECTS,
-        pool=Setting("maxconn", "psycopg2.pool.*ConnectionPool(…)", "required (no default)"),
+        pool=Pool(
+            "maxconn",
+            "psycopg2.pool.*ConnectionPool(…)",
+            "required (no default)",
+            sets="ThreadedConnectionPool(minconn=1, maxconn={n}, dsn=dsn)",
+            place="where the pool is created",
+        ),
         fix="nothing for prepared statements (psycopg2 binds parameters on the client)",
         source="psycopg.org/docs: usage (query parameters), pool",
     ),
@@ -224,7 +315,15 @@ CLIENTS: tuple[Client, ...] = (
         switch_marker=r"\bstatement_cache_size\s*[=:]\s*0\b",
         reads=frozenset({"passfile", "sslmode", "sslcert", "sslkey", "sslrootcert", "sslcrl", "sslpassword"}),
         unknown_as_startup=True,
-        pool=Setting("max_size", "asyncpg.create_pool(…)", "10"),
+        pool=Pool(
+            "max_size",
+            "asyncpg.create_pool(…)",
+            "10",
+            size=10,
+            min_size=10,
+            sets="asyncpg.create_pool(dsn, min_size={min_size}, max_size={n})",
+            place="where the pool is created",
+        ),
         connect_timeout=Setting("timeout", "asyncpg.connect(…)", "60 s"),
         fix="connect with statement_cache_size=0",
         source="magicstack.github.io/asyncpg: connect(), create_pool(); asyncpg connect_utils.py",
@@ -280,7 +379,7 @@ CLIENTS: tuple[Client, ...] = (
         names_statements=False,
         prepared_switch="—",
         rejects_unknown=_LIBPQ_REJECTS,
-        pool=Setting("OPTIONS['pool']", "settings.DATABASES", "off (one connection per request thread)"),
+        pool=Pool("OPTIONS['pool']", "settings.DATABASES", "off (one connection per request thread)"),
         session=(Session.SERVER_SIDE_CURSORS,),
         fix="set DISABLE_SERVER_SIDE_CURSORS = True in DATABASES for the pooled connection",
         source="docs.djangoproject.com: databases (transaction pooling and server-side cursors)",
@@ -295,7 +394,14 @@ CLIENTS: tuple[Client, ...] = (
         switch_marker=r"\bname\s*:\s*[\"'`][^\"'`]+[\"'`]\s*,\s*text\s*:",
         switch_turns_on=True,
         ignores=_PRISMA_ONLY,
-        pool=Setting("max", "new Pool({ … })", "10"),
+        pool=Pool(
+            "max",
+            "new Pool({ … })",
+            "10",
+            size=10,
+            sets="new Pool({{ connectionString, max: {n} }})",
+            place="where the Pool is created",
+        ),
         connect_timeout=Setting("connectionTimeoutMillis", "new Pool({ … })", "0 (waits forever)"),
         fix="do not use named queries ({ name, text }) through the pooler",
         source="node-postgres.com: features/queries (prepared statements), apis/pool",
@@ -328,7 +434,14 @@ CLIENTS: tuple[Client, ...] = (
         packages=("knex",),
         names_statements=False,
         prepared_switch="—",
-        pool=Setting("pool.max", "knex({ … })", "10"),
+        pool=Pool(
+            "pool.max",
+            "knex({ … })",
+            "10",
+            size=10,
+            sets="knex({{ client: 'pg', connection, pool: {{ max: {n} }} }})",
+            place="where knex is configured",
+        ),
         driver="node-postgres",
         fix="nothing for prepared statements",
         source="knexjs.org: configuration (pool)",
@@ -340,7 +453,14 @@ CLIENTS: tuple[Client, ...] = (
         packages=("typeorm",),
         names_statements=False,
         prepared_switch="—",
-        pool=Setting("extra.max", "new DataSource({ … })", "10"),
+        pool=Pool(
+            "extra.max",
+            "new DataSource({ … })",
+            "10",
+            size=10,
+            sets="new DataSource({{ type: 'postgres', url, extra: {{ max: {n} }} }})",
+            place="where the DataSource is created",
+        ),
         driver="node-postgres",
         fix="nothing for prepared statements",
         source="typeorm.io: data source options (postgres)",
@@ -352,7 +472,14 @@ CLIENTS: tuple[Client, ...] = (
         packages=("sequelize",),
         names_statements=False,
         prepared_switch="—",
-        pool=Setting("pool.max", "new Sequelize({ … })", "5"),
+        pool=Pool(
+            "pool.max",
+            "new Sequelize({ … })",
+            "5",
+            size=5,
+            sets="new Sequelize(url, {{ pool: {{ max: {n} }} }})",
+            place="where Sequelize is created",
+        ),
         driver="node-postgres",
         fix="nothing for prepared statements",
         source="sequelize.org: connection pool",
@@ -372,7 +499,15 @@ CLIENTS: tuple[Client, ...] = (
             pool_max_conn_idle_time pool_health_check_period""".split()
         ),
         unknown_as_startup=True,
-        pool=Setting("pool_max_conns", "URL", "the larger of 4 and the number of CPUs"),
+        pool=Pool(
+            "pool_max_conns",
+            "URL",
+            "the larger of 4 and the number of CPUs",
+            per_cpu=(1, 0),
+            at_least=4,
+            sets="pool_max_conns={n}",
+            place="DATABASE_URL (pgxpool reads it)",
+        ),
         fix="add default_query_exec_mode=simple_protocol (or exec) to the URL",
         source="pkg.go.dev/github.com/jackc/pgx/v5: ParseConfig, QueryExecMode; pgxpool.ParseConfig",
     ),
@@ -388,7 +523,14 @@ CLIENTS: tuple[Client, ...] = (
         reads=frozenset(
             {"prepared_statements", "advisory_locks", "pool", "statement_limit", "schema_search_path"}
         ),
-        pool=Setting("pool", "config/database.yml", "5 (RAILS_MAX_THREADS)"),
+        pool=Pool(
+            "pool",
+            "config/database.yml",
+            "5 (RAILS_MAX_THREADS)",
+            size=5,
+            sets="pool: {n}",
+            place="config/database.yml",
+        ),
         session=(Session.ADVISORY_LOCKS,),
         fix="set prepared_statements: false (and advisory_locks: false) in config/database.yml",
         source="api.rubyonrails.org: PostgreSQLAdapter; guides.rubyonrails.org: configuring (pooling)",
@@ -405,7 +547,14 @@ CLIENTS: tuple[Client, ...] = (
         reads=frozenset(
             {"prepareThreshold", "connectTimeout", "loginTimeout", "currentSchema", "ApplicationName"}
         ),
-        pool=Setting("maximumPoolSize (HikariCP)", "application config", "10"),
+        pool=Pool(
+            "maximumPoolSize (HikariCP)",
+            "application config",
+            "10",
+            size=10,
+            sets="maximumPoolSize={n}",
+            place="the HikariCP configuration",
+        ),
         connect_timeout=Setting("connectTimeout", "URL", "10 s"),
         fix="add prepareThreshold=0 to the JDBC URL",
         source="jdbc.postgresql.org/documentation: connection parameters, server prepared statements",
@@ -419,7 +568,14 @@ CLIENTS: tuple[Client, ...] = (
         prepared_switch="Max Auto Prepare=0 (the default)",
         switch_marker=r"Max\s*Auto\s*Prepare\s*=\s*[1-9]",
         switch_turns_on=True,
-        pool=Setting("Maximum Pool Size", "connection string", "100"),
+        pool=Pool(
+            "Maximum Pool Size",
+            "connection string",
+            "100",
+            size=100,
+            sets="Maximum Pool Size={n}",
+            place="the connection string",
+        ),
         connect_timeout=Setting("Timeout", "connection string", "15 s"),
         fix="keep Max Auto Prepare at 0 and call no Prepare(); add No Reset On Close=true",
         source="npgsql.org/doc: connection string parameters, prepared statements, compatibility (PgBouncer)",
@@ -436,7 +592,14 @@ CLIENTS: tuple[Client, ...] = (
         reads=frozenset(
             {"statement-cache-capacity", "application_name", "options", "sslmode", "sslrootcert"}
         ),
-        pool=Setting("max_connections", "PgPoolOptions", "10"),
+        pool=Pool(
+            "max_connections",
+            "PgPoolOptions",
+            "10",
+            size=10,
+            sets="PgPoolOptions::new().max_connections({n})",
+            place="where the pool is built",
+        ),
         connect_timeout=Setting("acquire_timeout", "PgPoolOptions", "30 s"),
         session=(Session.ADVISORY_LOCKS,),
         fix="add statement-cache-capacity=0 to the URL (PgConnectOptions::statement_cache_capacity(0))",

@@ -11,11 +11,18 @@ Plan limits are rows of `providers.PROVIDER_ROWS`; nothing here holds a provider
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from pgconnect_cli.findings import Finding, finding
+from pgconnect_cli.report import plural
+
+if TYPE_CHECKING:
+    from pgconnect_cli.doctor.observations import ServerFacts
+    from pgconnect_cli.known_clients import Client as KnownClient
+    from pgconnect_cli.known_clients import Pool
 
 # Under this share of the limit left free, the plan is a warning.
 HEADROOM_RATIO = 0.10
@@ -34,9 +41,9 @@ class EndpointKind(str, Enum):
 
 
 # --- client pool settings ------------------------------------------------------------------------
-# TO MOVE into known_clients.py (the one client table, wip/checks) when it lands: each row's pool-size
-# setting, its default and where it is set. `pool_defaults()` is the interface the rest of pgc
-# reads, so moving the rows changes no caller.
+# The facts are the client table's (`known_clients.py`, each row's `pool`): the setting, its
+# default, the exact text that sizes it. `PoolClient` is `pgc pool plan`'s `--client` vocabulary,
+# one row each; `pool_defaults()` is the interface the rest of pgc reads.
 
 
 class PoolClient(str, Enum):
@@ -51,107 +58,64 @@ class PoolClient(str, Enum):
     RAILS = "rails"
 
 
+# The client table's row of each `--client` value.
+ROW_OF: dict[PoolClient, str] = {
+    PoolClient.PRISMA_6: "prisma6",
+    PoolClient.PRISMA_7: "prisma7-pg",
+    PoolClient.NODE_POSTGRES: "node-postgres",
+    PoolClient.POSTGRES_JS: "postgres.js",
+    PoolClient.PSYCOPG_POOL: "psycopg",
+    PoolClient.SQLALCHEMY: "sqlalchemy-psycopg2",
+    PoolClient.ASYNCPG: "asyncpg",
+    PoolClient.PGX: "pgx",
+    PoolClient.RAILS: "rails",
+}
+
+
 @dataclass(frozen=True)
 class PoolDefaults:
-    """One client's pool: the setting that sizes it, its default, where it is set."""
+    """One client's pool, as its row of the client table says: the setting that sizes it, its
+    default, where it is set."""
 
     client: PoolClient
     display: str
     setting: str
     default: str  # as the client's docs say it
     where: str
-    fixed_default: int | None = None  # the default, when it does not depend on the CPUs
-    per_cpu: tuple[int, int] | None = None  # (a, b): a * cpus + b
-    at_least: int = 0  # max(at_least, …): pgx's max(4, cpus)
-
-
-_POOL_ROWS: tuple[PoolDefaults, ...] = (
-    PoolDefaults(
-        PoolClient.PRISMA_6,
-        "Prisma ORM <= 6",
-        "connection_limit",
-        "num_physical_cpus * 2 + 1",
-        "DATABASE_URL (query parameters)",
-        per_cpu=(2, 1),
-    ),
-    PoolDefaults(
-        PoolClient.PRISMA_7,
-        "Prisma 7 + @prisma/adapter-pg",
-        "max",
-        "10 (node-postgres)",
-        "where PrismaClient is created (the adapter)",
-        fixed_default=10,
-    ),
-    PoolDefaults(
-        PoolClient.NODE_POSTGRES, "node-postgres (pg)", "max", "10", "where the Pool is created", 10
-    ),
-    PoolDefaults(PoolClient.POSTGRES_JS, "postgres.js", "max", "10", "where postgres() is called", 10),
-    PoolDefaults(
-        PoolClient.PSYCOPG_POOL,
-        "psycopg_pool",
-        "max_size",
-        "min_size (4)",
-        "where the (Async)ConnectionPool is created",
-        4,
-    ),
-    PoolDefaults(
-        PoolClient.SQLALCHEMY,
-        "SQLAlchemy (QueuePool)",
-        "pool_size + max_overflow",
-        "5 + 10",
-        "where the engine is created",
-        15,
-    ),
-    PoolDefaults(PoolClient.ASYNCPG, "asyncpg", "max_size", "10", "where the pool is created", 10),
-    PoolDefaults(
-        PoolClient.PGX,
-        "Go pgx (pgxpool)",
-        "pool_max_conns",
-        "max(4, runtime.NumCPU())",
-        "DATABASE_URL (pgxpool reads it)",
-        per_cpu=(1, 0),
-        at_least=4,
-    ),
-    PoolDefaults(PoolClient.RAILS, "Rails / ActiveRecord", "pool", "5", "config/database.yml", 5),
-)
+    pool: Pool = field(repr=False)
 
 
 def pool_defaults(client: PoolClient) -> PoolDefaults:
-    return next(row for row in _POOL_ROWS if row.client is client)
+    from pgconnect_cli.known_clients import row
+
+    r = row(ROW_OF[client])
+    return PoolDefaults(client, r.name, r.pool.name, r.pool.default, r.pool.place, r.pool)
 
 
 def default_pool(client: PoolClient, cpus: int) -> int:
     """The pool the client opens when nothing sets it, on a machine with `cpus` physical cores."""
-    row = pool_defaults(client)
-    if row.per_cpu is not None:
-        a, b = row.per_cpu
-        return max(row.at_least, a * cpus + b)
-    assert row.fixed_default is not None
-    return row.fixed_default
+    size = pool_defaults(client).pool.default_size(cpus)
+    assert size is not None  # every `--client` row has a numeric default
+    return size
 
 
 # Prisma ORM <= 6 defaults (URL parameters), in seconds.
 PRISMA_POOL_TIMEOUT = 10
 PRISMA_CONNECT_TIMEOUT = 5
 
-# The Prisma CLI's own direct connections, per command (TO MOVE into known_clients.py, the Prisma row).
-PRISMA_CLI_DIRECT: tuple[tuple[str, int], ...] = (
-    ("migrate dev", 4),
-    ("migrate deploy", 2),
-    ("migrate reset", 2),
-    ("migrate diff", 2),
-    ("db push", 2),
-    ("migrate status", 1),
-    ("db pull", 1),
-    ("db execute", 1),
-    ("db seed", 1),
-)
 # What a production deploy runs against the direct URL while the app keeps its pools open.
 PRISMA_DEPLOY_COMMAND = "migrate deploy"
 
 
+def prisma_cli_direct() -> tuple[tuple[str, int], ...]:
+    """The Prisma CLI's own direct connections per command (the Prisma rows of the client table)."""
+    from pgconnect_cli.known_clients import row
+
+    return row(ROW_OF[PoolClient.PRISMA_6]).cli_direct
+
+
 def prisma_cli_peak(command: str = PRISMA_DEPLOY_COMMAND) -> int:
-    return dict(PRISMA_CLI_DIRECT)[command]
+    return dict(prisma_cli_direct())[command]
 
 
 def is_prisma(client: PoolClient | None) -> bool:
@@ -299,18 +263,13 @@ class Setting:
 def setting_for(client: PoolClient, n: int, *, pool_timeout: int = PRISMA_POOL_TIMEOUT) -> Setting:
     """The exact text that sizes `client`'s pool at `n` connections per instance."""
     row = pool_defaults(client)
-    text = {
-        PoolClient.PRISMA_6: f"connection_limit={n}&pool_timeout={pool_timeout}",
-        PoolClient.PRISMA_7: f"new PrismaPg({{ connectionString, max: {n} }})",
-        PoolClient.NODE_POSTGRES: f"new Pool({{ connectionString, max: {n} }})",
-        PoolClient.POSTGRES_JS: f"postgres(url, {{ max: {n} }})",
-        PoolClient.PSYCOPG_POOL: f"ConnectionPool(conninfo, min_size={min(4, n)}, max_size={n})",
-        PoolClient.SQLALCHEMY: f"create_engine(url, pool_size={n}, max_overflow=0)",
-        PoolClient.ASYNCPG: f"asyncpg.create_pool(dsn, min_size={min(10, n)}, max_size={n})",
-        PoolClient.PGX: f"pool_max_conns={n}",
-        PoolClient.RAILS: f"pool: {n}",
-    }[client]
-    return Setting(row.display, row.where, text)
+    return Setting(row.display, row.where, sets_text(row.pool, n, pool_timeout=pool_timeout))
+
+
+def sets_text(pool: Pool, n: int, *, pool_timeout: int = PRISMA_POOL_TIMEOUT) -> str:
+    """A client table row's `sets` text at `n` connections ("" when the row has none)."""
+    min_size = min(pool.min_size, n) if pool.min_size is not None else n
+    return pool.sets.format(n=n, min_size=min_size, pool_timeout=pool_timeout)
 
 
 # --- the plan ------------------------------------------------------------------------------------
@@ -483,27 +442,129 @@ def settings(
     return tuple(setting_for(c, n, pool_timeout=pool_timeout) for c in clients)
 
 
-ALL_CLIENTS: tuple[PoolClient, ...] = tuple(row.client for row in _POOL_ROWS)
+ALL_CLIENTS: tuple[PoolClient, ...] = tuple(PoolClient)
+
+
+def live_limits(facts: ServerFacts, *, dialed_port: int, pooled: bool) -> LiveLimits | None:
+    """The doctor's view of the live limits, from the server facts its login already read (one
+    query, no second connection). `reserved` is the sum the facts hold; pgc's own connection is
+    not counted in `in_use`. `pooled`: the fingerprint saw a pooler in the path."""
+    if facts.error or facts.max_connections is None or facts.in_use is None:
+        return None
+    server_port = facts.server_port
+    return LiveLimits(
+        max_connections=facts.max_connections,
+        superuser_reserved=facts.reserved or 0,
+        reserved=None,
+        in_use=max(facts.in_use - 1, 0),
+        role_limit=facts.role_conn_limit
+        if facts.role_conn_limit is not None and facts.role_conn_limit >= 0
+        else None,
+        database_limit=facts.db_conn_limit
+        if facts.db_conn_limit is not None and facts.db_conn_limit >= 0
+        else None,
+        superuser=bool(facts.superuser),
+        server_version=facts.version or "",
+        through_pooler=pooled or (server_port is not None and server_port != dialed_port),
+        server_port=server_port,
+    )
+
+
+@dataclass(frozen=True)
+class ConfiguredPool:
+    """The app's pool per instance, and where that number came from."""
+
+    size: int
+    source: str  # "connection_limit in DATABASE_URL", "node-postgres (pg)'s default max (10)"
+
+
+def configured_pool(
+    row: KnownClient | None, params: Mapping[str, str], *, target: str, cpus: int | None
+) -> ConfiguredPool | None:
+    """The pool one instance opens: the URL's own pool parameter (the client's, when it reads it
+    there: Prisma 6's `connection_limit`, pgx's `pool_max_conns`, postgres.js's `max`, Rails'
+    `pool`), else the client's default from its row (a per-CPU default on `cpus` cores)."""
+    names = (row.pool.name,) if row is not None else ("connection_limit", "pool_max_conns")
+    for name in names:
+        if row is not None and row.pool.where != "URL" and name not in row.reads:
+            continue
+        value = params.get(name, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return ConfiguredPool(int(value), f"{name} in {target}")
+    if row is None:
+        return None
+    if row.pool.per_cpu is not None and cpus is None:
+        return None
+    size = row.pool.default_size(cpus or 0)
+    if size is None:
+        return None
+    on = f" on this machine's {cpus} CPUs" if row.pool.per_cpu is not None else ""
+    return ConfiguredPool(size, f"{row.name}'s default {row.pool.name} ({row.pool.default}){on}")
 
 
 def configured_over_live(
     *, pool: int, pool_source: str, instances: int, live: LiveLimits, target: str
 ) -> Finding | None:
     """The doctor's `connection-budget`: the project's configured pool (the URL's
-    `connection_limit`, or the client's) × `--instances` against the live server's limit.
-    Through a pooler the server's limit is not the app's: no finding."""
+    `connection_limit`, or the client's) × `--instances` against the live server's limit: an
+    error over it, a warning under 10 % of it left. Through a pooler the server's limit is not
+    the app's: no finding."""
     if live.through_pooler:
         return None
     limit, origin = live.tightest
     total = pool * instances
-    if total <= limit:
-        return None
-    fits = max(limit // instances, 0)
-    return finding(
-        "connection-budget",
-        f"{target}: a pool of {pool} ({pool_source}) × {instances} instances = {total} connections; "
-        f"the live server allows {limit} ({origin}).",
-        f"Size each pool at {fits} or fewer, or send app traffic through a pooler; "
-        "`pgc pool plan --url URL --instances N` shows the exact setting.",
-        severity="error",
+    headroom = limit - total
+    made = (
+        f"{target}: a pool of {pool} ({pool_source}) × {plural(instances, 'instance')} = {total} connections"
+    )
+    share = limit // instances
+    steps = [f"size each pool at {share} or fewer"] if share >= 1 else []
+    steps.append(f"run at most {limit // pool} instances at a pool of {pool}")
+    fix = (
+        "; or ".join(steps)
+        + f"; or send app traffic through a pooler. `pgc pool plan --url URL --instances {instances}` "
+        "shows the exact setting for the client."
+    )
+    fix = fix[0].upper() + fix[1:]
+    if headroom < 0:
+        return finding(
+            "connection-budget",
+            f"{made}; the live server allows {limit} ({origin}): {-headroom} over.",
+            fix,
+            severity="error",
+        )
+    if limit > 0 and headroom / limit < HEADROOM_RATIO:
+        return finding(
+            "connection-budget",
+            f"{made}; the live server allows {limit} ({origin}): only {headroom} left "
+            f"({headroom / limit:.0%}, under {HEADROOM_RATIO:.0%}); a deploy that overlaps old and new "
+            "instances, or an admin session, runs out.",
+            fix,
+            severity="warning",
+            title="The planned connections leave under 10 % of the limit free",
+        )
+    return None
+
+
+def budget_evidence(pool: ConfiguredPool | None, instances: int, live: LiveLimits | None) -> str:
+    """One evidence line of the doctor's budget check: the sum, the limit, the slots in use now."""
+    if live is None:
+        return f"connection budget (--instances {instances}): the live limits were not read"
+    now = f"{live.in_use} in use besides pgc's own connection, {live.free} free now"
+    if live.through_pooler:
+        return (
+            f"connection budget (--instances {instances}): through a pooler the server's "
+            f"max_connections {live.max_connections} bounds the pooler's server connections, not the "
+            f"app's (its client limit is the pooler's, unseen without admin access); {now}"
+        )
+    limit, origin = live.tightest
+    if pool is None:
+        return (
+            f"connection budget (--instances {instances}): the app's pool size is not known (no pool "
+            f"parameter in the URL, no client default); the limit is {limit} ({origin}); {now}"
+        )
+    total = pool.size * instances
+    return (
+        f"connection budget: {pool.size} ({pool.source}) × {plural(instances, 'instance')} = {total} "
+        f"of the limit {limit} ({origin}), headroom {limit - total}; {now}"
     )

@@ -52,6 +52,7 @@ from pgconnect_cli.report import CheckResult, Status
 
 if TYPE_CHECKING:
     from pgconnect_cli.doctor.libpq_env import Effective
+    from pgconnect_cli.pool import ConfiguredPool
 
 HEADROOM_RATIO = 0.10
 SLOW_CONNECT_RATIO = 0.5
@@ -90,6 +91,9 @@ class LiveContext:
     client_row: ClientRow | None = None
     client_label: str = ""  # `ClientAnswer.describe()`
     prepared: PreparedVerdict | None = None
+    # the connection budget (`--instances`, or `instances` in [tool.pgc]): None, not checked
+    instances: int | None = None
+    pool: ConfiguredPool | None = None  # the app's pool per instance, from the URL or the client's row
 
 
 def is_loopback_host(host: str) -> bool:
@@ -1042,6 +1046,28 @@ def server_layer(
     if ctx.expected_direct and not facts.in_recovery:
         findings += migration_findings(facts, ctx)
     return _result("server", "; ".join(parts), findings, ms=facts.ms, evidence=evidence)
+
+
+def budget_findings(
+    facts: ServerFacts, pooler: PoolerObservation | None, ctx: LiveContext
+) -> tuple[list[Finding], list[str]]:
+    """The doctor's `connection-budget` (with `--instances`): the app's configured pool × the
+    instances against the live server's limit, and one evidence line with the slots in use now.
+    Only on the app's URL (the migration URL carries no app pool); through a pooler the server's
+    limit bounds the pooler's connections, not the app's: evidence, no finding."""
+    from pgconnect_cli import pool as budget
+
+    if ctx.instances is None or ctx.expected_direct:
+        return [], []
+    pooled = pooler is not None and pooler.kind.pooled
+    live = budget.live_limits(facts, dialed_port=ctx.port, pooled=pooled)
+    evidence = [budget.budget_evidence(ctx.pool, ctx.instances, live)]
+    if live is None or ctx.pool is None:
+        return [], evidence
+    f = budget.configured_over_live(
+        pool=ctx.pool.size, pool_source=ctx.pool.source, instances=ctx.instances, live=live, target=ctx.name
+    )
+    return ([f] if f is not None else []), evidence
 
 
 def host_list_findings(hosts: Sequence[HostAttempt], attrs: str, ctx: LiveContext) -> list[Finding]:

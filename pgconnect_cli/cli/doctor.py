@@ -49,8 +49,7 @@ def _client_value(value: str | None) -> str | None:
 
 
 if TYPE_CHECKING:
-    from pgconnect_cli.config import Settings
-    from pgconnect_cli.doctor import DoctorReport
+    from pgconnect_cli.doctor import DoctorOptions, DoctorReport
 
 TITLE = "pgc doctor"
 
@@ -110,6 +109,16 @@ def doctor(
         typer.Option("--resolve", metavar="HOST:ADDR", help="Use ADDR for HOST, like curl (repeatable)."),
     ] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Static checks only: no network.")] = False,
+    instances: Annotated[
+        int | None,
+        typer.Option(
+            "--instances",
+            metavar="N",
+            help="App instances sharing the server: check the app's pool (the URL's, else the "
+            "client's default) × N against the live limit (connection-budget). Default: `instances` "
+            "in \\[tool.pgc], else not checked.",
+        ),
+    ] = None,
     strict: StrictOption = False,
     ignore: IgnoreOption = None,
     ci: Annotated[
@@ -148,22 +157,24 @@ def doctor(
     preload = _preload(output)
     try:
         from pgconnect_cli import config
+        from pgconnect_cli.doctor.options import from_flags
         from pgconnect_cli.findings import ignore as accept
 
         settings = config.load()
-        report = _diagnose(
-            url or [],
-            env_file,
-            no_environment=no_environment,
-            client=_client_value(client),
+        options = from_flags(
+            settings,
             timeout=timeout,
             wait=wait,
+            client=_client_value(client),
+            strict=strict,
+            offline=offline,
+            instances=instances,
             resolver=resolver,
             resolve=resolve or [],
-            offline=offline,
-            strict=strict,
-            settings=settings,
-            show_progress=output is OutputFormat.human and not ci,
+        )
+        show_progress = output is OutputFormat.human and not ci
+        report = _diagnose(
+            url or [], env_file, options, no_environment=no_environment, progress=show_progress
         )
         report = accept(report, ignore_ids(ignore, settings.ignore))
     except PgcError as err:
@@ -179,35 +190,14 @@ def doctor(
 def _diagnose(
     urls: list[str],
     env_files: list[Path] | None,
+    options: DoctorOptions,
     *,
     no_environment: bool,
-    client: str | None,
-    timeout: float | None,
-    wait: float,
-    resolver: str | None,
-    resolve: list[str],
-    offline: bool,
-    strict: bool,
-    settings: Settings,
-    show_progress: bool,
+    progress: bool,
 ) -> DoctorReport:
     from pgconnect_cli import doctor, project, targets
     from pgconnect_cli.checks.envfile import syntax_findings
-    from pgconnect_cli.probes.dns import ResolverConfig
 
-    if timeout is not None and not 0 < timeout <= 300:
-        raise UsageError(f"--timeout {timeout:g}: give a number of seconds above 0, at most 300")
-    if not 0 <= wait <= 3600:
-        raise UsageError(f"--wait {wait:g}: give a number of seconds from 0 to 3600")
-    if timeout is None:
-        timeout = settings.timeout if settings.timeout is not None else doctor.DEFAULT_TIMEOUT
-    client_source = "--client"
-    if client is None and settings.client is not None:
-        client = settings.client
-        client_source = settings.path.name if settings.path is not None else "settings"
-    strict = strict or bool(settings.strict)
-    nameserver, port = doctor.parse_resolver(resolver) if resolver else (None, 53)
-    config = ResolverConfig(nameserver=nameserver, port=port, pins=doctor.parse_pins(resolve))
     files = list(env_files or [])
     if not files and not urls and Path(".env").is_file():
         files = [Path(".env")]
@@ -223,18 +213,8 @@ def _diagnose(
     if not chosen:
         where = ", ".join(str(f) for f in files) if files else "the environment or ./.env"
         raise UsageError(f"no PostgreSQL URL found in {where}: set DATABASE_URL, or pass --url or --env-file")
-    options = doctor.DoctorOptions(
-        timeout=timeout,
-        resolver=config,
-        offline=offline,
-        strict=strict,
-        client=client,
-        home=Path.home(),
-        wait=wait,
-        client_source=client_source,
-    )
     detected = project.detect(Path.cwd())
-    if show_progress and not offline and sys.stderr.isatty():
+    if progress and not options.offline and sys.stderr.isatty():
         from pgconnect_cli.render.console import stderr
 
         with stderr().status(f"checking {len(chosen)} URL{'s' if len(chosen) > 1 else ''}…"):

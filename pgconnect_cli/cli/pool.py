@@ -10,12 +10,14 @@ import typer
 
 from pgconnect_cli.cli._common import (
     FormatOption,
+    IgnoreOption,
     JsonOption,
     NoColorOption,
     OutputFormat,
     StrictOption,
     apply_no_color,
     fail,
+    ignore_ids,
     pick_format,
 )
 from pgconnect_cli.errors import PgcError
@@ -51,7 +53,13 @@ def plan(
         int | None,
         typer.Option(min=1, help="Physical cores of one production instance (default: this machine's)."),
     ] = None,
-    instances: Annotated[int, typer.Option(min=1, help="App instances (processes) sharing the limit.")] = 1,
+    instances: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="App instances (processes) sharing the limit. Default: `instances` in \\[tool.pgc], else 1.",
+        ),
+    ] = None,
     serverless: Annotated[
         bool, typer.Option("--serverless", help="The app runs as serverless functions.")
     ] = False,
@@ -91,6 +99,7 @@ def plan(
     json_: JsonOption = False,
     no_color: NoColorOption = False,
     strict: StrictOption = False,
+    ignore: IgnoreOption = None,
 ) -> None:
     """Recommend the per-instance pool and check the total against the limit.
 
@@ -101,26 +110,38 @@ def plan(
     import os
     from pathlib import Path
 
+    from pgconnect_cli.config import load
+    from pgconnect_cli.findings import ignore as accept
     from pgconnect_cli.probes.limits import physical_cpus, read_limits
     from pgconnect_cli.render.emit import emit
     from pgconnect_cli.usecases.pool_plan import PoolRequest, run
 
-    request = PoolRequest(
-        cpus=cpus,
-        instances=instances,
-        serverless=serverless,
-        concurrency=concurrency,
-        pool_size=pool_size,
-        client=client.value if client is not None else None,
-        provider=provider,
-        plan=plan_name,
-        endpoint=endpoint.value if endpoint is not None else None,
-        max_connections=max_connections,
-        url=url,
-    )
     try:
-        result = run(
-            request, environ=os.environ, cwd=Path.cwd(), read_limits=read_limits, machine_cpus=physical_cpus
+        settings = load()
+        ids = ignore_ids(ignore, settings.ignore)
+        strict = strict or bool(settings.strict)
+        request = PoolRequest(
+            cpus=cpus,
+            instances=instances if instances is not None else (settings.instances or 1),
+            serverless=serverless,
+            concurrency=concurrency,
+            pool_size=pool_size,
+            client=client.value if client is not None else None,
+            provider=provider,
+            plan=plan_name,
+            endpoint=endpoint.value if endpoint is not None else None,
+            max_connections=max_connections,
+            url=url,
+        )
+        result = accept(
+            run(
+                request,
+                environ=os.environ,
+                cwd=Path.cwd(),
+                read_limits=read_limits,
+                machine_cpus=physical_cpus,
+            ),
+            ids,
         )
     except PgcError as exc:
         fail(exc)

@@ -7,10 +7,14 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pgconnect_cli.doctor.observations import ResolverConfig
 from pgconnect_cli.errors import UsageError
 from pgconnect_cli.project import Client
+
+if TYPE_CHECKING:
+    from pgconnect_cli.config import Settings
 
 DEFAULT_TIMEOUT = 5.0
 
@@ -26,6 +30,45 @@ class DoctorOptions:
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
     home: Path | None = None
     wait: float = 0.0  # --wait: seconds to wait for the servers to answer on TCP before the checks
+    instances: int | None = None  # --instances: check the app's pool × instances against the live limit
+
+
+def from_flags(
+    settings: Settings,
+    *,
+    timeout: float | None,
+    wait: float,
+    client: str | None,
+    strict: bool,
+    offline: bool,
+    instances: int | None,
+    resolver: str | None,
+    resolve: Sequence[str],
+) -> DoctorOptions:
+    """The options of one run: the flags, else the settings file (`[tool.pgc]`, `.pgc.toml`),
+    else the defaults. Bad values are usage errors (exit 2)."""
+    if timeout is not None and not 0 < timeout <= 300:
+        raise UsageError(f"--timeout {timeout:g}: give a number of seconds above 0, at most 300")
+    if not 0 <= wait <= 3600:
+        raise UsageError(f"--wait {wait:g}: give a number of seconds from 0 to 3600")
+    if instances is not None and instances < 1:
+        raise UsageError(f"--instances {instances}: give a whole number of app instances, 1 or more")
+    client_source = "--client"
+    if client is None and settings.client is not None:
+        client = settings.client
+        client_source = settings.path.name if settings.path is not None else "settings"
+    nameserver, port = parse_resolver(resolver) if resolver else (None, 53)
+    return DoctorOptions(
+        timeout=timeout if timeout is not None else (settings.timeout or DEFAULT_TIMEOUT),
+        resolver=ResolverConfig(nameserver=nameserver, port=port, pins=parse_pins(resolve)),
+        offline=offline,
+        strict=strict or bool(settings.strict),
+        client=client,
+        client_source=client_source,
+        home=Path.home(),
+        wait=wait,
+        instances=instances if instances is not None else settings.instances,
+    )
 
 
 def _ip(text: str) -> str | None:

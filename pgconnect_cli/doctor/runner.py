@@ -467,6 +467,13 @@ def _pass_file(options: DoctorOptions) -> PassFile | None:
     return libpq_files.pass_file(options.environ, options.home)
 
 
+def _cpus() -> int:
+    """This machine's physical cores: a per-CPU default pool (Prisma 6's) for the budget check."""
+    from pgconnect_cli.probes.limits import physical_cpus
+
+    return physical_cpus()
+
+
 def _start_workers(runner: _Runner, queue: list[tuple[_Probe, _Progress]]) -> DescriptorLimit:
     """Threads that probe the queued logins, as many at once as the open-file limit allows (raised
     toward what the run needs where the hard limit lets it)."""
@@ -565,6 +572,8 @@ def run(
         file_findings=file_findings,
         shadowed=shadowed,
         passfile=passfile,
+        instances=options.instances,
+        cpus=_cpus() if options.instances else None,
     )
     report = settling.settle(inputs, facts)
     return replace(

@@ -187,10 +187,16 @@ def live_context(
     *,
     shadow_database_url: bool = False,
     project: Project | None = None,
+    instances: int | None = None,
+    cpus: int | None = None,
 ) -> live.LiveContext:
     from pgconnect_cli.checks.client import prepared_verdict
+    from pgconnect_cli.pool import configured_pool
 
     answer = client.answer
+    pool = (
+        configured_pool(answer.client, dict(ci.options), target=target.name, cpus=cpus) if instances else None
+    )
     return live.LiveContext(
         name=target.name,
         host=ci.host,
@@ -208,6 +214,8 @@ def live_context(
         client_row=answer.client,
         client_label=answer.describe(),
         prepared=prepared_verdict(answer, project, dict(ci.options)) if answer.client else None,
+        instances=instances,
+        pool=pool,
     )
 
 
@@ -278,6 +286,8 @@ def _layers(inp: LiveInput) -> list[live.LayerResult]:
     server = (
         live.server_layer(obs.server, inp.tools, ctx, report_old=inp.report_old_tools) if obs.server else None
     )
+    if server is not None and obs.server is not None:
+        server = live.with_findings(server, *live.budget_findings(obs.server, obs.pooler, ctx))
     add(Layer.SERVER, server, out_of_time)
     add(
         Layer.POOLER,
@@ -411,6 +421,8 @@ class RunFacts:
     file_findings: Sequence[Finding] = ()
     shadowed: Sequence[Shadowed] = field(default=())
     passfile: PassFile | None = None  # the password file libpq would read, when there is one
+    instances: int | None = None  # --instances: the connection budget is checked (None: it is not)
+    cpus: int | None = None  # this machine's physical cores (a per-CPU default pool), with instances
 
 
 def settle(inputs: Sequence[TargetInput], facts: RunFacts) -> DoctorReport:
@@ -437,6 +449,8 @@ def settle(inputs: Sequence[TargetInput], facts: RunFacts) -> DoctorReport:
                 facts.ipv6,
                 shadow_database_url=any("shadowDatabaseUrl" in (t or "") for t in facts.prisma_texts),
                 project=facts.project,
+                instances=facts.instances,
+                cpus=facts.cpus,
             ),
             tools=facts.tools,
             report_old_tools=i == tools_at,

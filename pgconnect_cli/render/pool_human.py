@@ -87,11 +87,14 @@ def render(result: PoolPlan, *, verbose: bool = False) -> None:
     if result.findings:
         printer.print_findings(out, result.findings, ordered=True)
         out.print()
+    # an accepted (ignored) connection-budget is still over budget: the tally says so, not "within"
+    within = not any(f.id == "connection-budget" for f in result.findings)
     if result.budget.limit.connections is None and printer.clean(result.findings):
         out.print(Text(f"no limit known to check the total against; {printer.tally(result.findings)}"))
-    elif printer.clean(result.findings):
+    elif printer.clean(result.findings) and within:
         line = Text(symbols()["pass"], style="green")
         line.append(f" within budget; {printer.tally(result.findings)}")
         out.print(line)
     else:
         out.print(Text(printer.tally(result.findings)))
+    printer.print_ignored(out, result.findings)

@@ -15,7 +15,6 @@ from pgconnect_cli.errors import UsageError
 from pgconnect_cli.findings import Finding, exit_code_for, finding
 from pgconnect_cli.pool import (
     ALL_CLIENTS,
-    PRISMA_CLI_DIRECT,
     PRISMA_POOL_TIMEOUT,
     Budget,
     EndpointKind,
@@ -28,6 +27,7 @@ from pgconnect_cli.pool import (
     default_pool,
     is_prisma,
     pool_defaults,
+    prisma_cli_direct,
     settings,
 )
 
@@ -331,7 +331,7 @@ def _notes(inputs: Inputs, result: Budget, plan: PlanLimits | None, live: LiveLi
             )
     if result.direct is not None:
         d = result.direct
-        needs = ", ".join(f"{cmd} {n}" for cmd, n in PRISMA_CLI_DIRECT)
+        needs = ", ".join(f"{cmd} {n}" for cmd, n in prisma_cli_direct())
         limit = f"{d.limit} ({d.limit_origin})" if d.limit is not None else "unknown"
         notes.append(
             f"Direct budget: the Prisma CLI opens direct connections of its own ({needs}); a deploy's "

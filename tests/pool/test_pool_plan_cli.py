@@ -46,7 +46,7 @@ def test_the_json_document_has_the_pool_v1_keys() -> None:
     assert inputs["concurrency"] == 200 and inputs["serverless"] is True and inputs["plan"] == "pro"
     assert doc["settings"] == [
         {
-            "client": "Prisma ORM <= 6",
+            "client": "Prisma ORM 6 and older (query engine)",
             "where": "DATABASE_URL (query parameters)",
             "set": "connection_limit=2&pool_timeout=10",
         }
@@ -112,7 +112,7 @@ def test_a_prisma_6_project_gets_the_url_parameters(isolation: Path) -> None:
     doc = plan_json("--cpus", "2", "--instances", "2")
     assert doc["settings"] == [
         {
-            "client": "Prisma ORM <= 6",
+            "client": "Prisma ORM 6 and older (query engine)",
             "where": "DATABASE_URL (query parameters)",
             "set": "connection_limit=2&pool_timeout=10",
         }
@@ -126,7 +126,7 @@ def test_a_prisma_7_adapter_project_gets_the_adapters_max(isolation: Path) -> No
     doc = plan_json("--cpus", "2", "--instances", "2")
     assert doc["settings"] == [
         {
-            "client": "Prisma 7 + @prisma/adapter-pg",
+            "client": "Prisma ORM 7 with @prisma/adapter-pg",
             "where": "where PrismaClient is created (the adapter)",
             "set": "new PrismaPg({ connectionString, max: 2 })",
         }
@@ -173,3 +173,35 @@ def test_the_other_report_formats_carry_the_finding() -> None:
         result = cli("pool", "plan", "--format", fmt, *args)
         assert result.exit_code == 1
         assert "connection-budget" in result.stdout
+
+
+OVER = ("--cpus", "4", *SEED, "--plan", "pro", "--endpoint", "pooled", "--client", "prisma-6")
+
+
+def test_ignore_accepts_the_budget_finding_shown_as_ignored_and_exits_0(isolation: Path) -> None:
+    result = cli("pool", "plan", *OVER, "--ignore", "connection-budget")
+    assert result.exit_code == 0
+    assert "1 ignored: connection-budget" in result.stdout
+    assert "within budget" not in result.stdout  # accepted, still over
+    doc = plan_json(*OVER, "--ignore", "connection-budget")
+    assert doc["ok"] is True
+    assert [(f["id"], f.get("ignored")) for f in doc["findings"]] == [("connection-budget", True)]  # type: ignore[union-attr]
+
+
+def test_ignore_in_the_settings_file_counts_like_the_flag(isolation: Path) -> None:
+    (isolation / ".pgc.toml").write_text('ignore = ["connection-budget"]\n')
+    assert cli("pool", "plan", *OVER).exit_code == 0
+
+
+def test_an_unknown_ignore_id_is_one_line_and_exit_2(isolation: Path) -> None:
+    result = cli("pool", "plan", "--cpus", "4", "--ignore", "connection-budgetx")
+    assert result.exit_code == 2
+    assert "did you mean connection-budget?" in result.stderr
+
+
+def test_instances_in_the_settings_file_is_the_default(isolation: Path) -> None:
+    (isolation / ".pgc.toml").write_text("instances = 3\n")
+    doc = plan_json("--cpus", "4", "--pool-size", "2")
+    assert (doc["inputs"]["instances"], doc["total"]) == (3, 6)  # type: ignore[index]
+    doc = plan_json("--cpus", "4", "--pool-size", "2", "--instances", "1")
+    assert doc["total"] == 2

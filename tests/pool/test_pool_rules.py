@@ -253,3 +253,112 @@ def test_the_doctors_budget_is_silent_when_the_instances_fit() -> None:
         )
         is None
     )
+
+
+def test_the_doctors_budget_warns_under_ten_percent_headroom() -> None:
+    from pgconnect_cli.pool import configured_over_live
+
+    f = configured_over_live(
+        pool=10,
+        pool_source="max",
+        instances=9,
+        live=live(max_connections=100, superuser_reserved=3),
+        target="X",
+    )
+    assert f is not None and f.severity is Severity.WARNING  # 90 of 97: 7 left
+
+
+def test_the_doctors_budget_fix_never_says_a_pool_of_zero() -> None:
+    from pgconnect_cli.pool import configured_over_live
+
+    f = configured_over_live(
+        pool=1,
+        pool_source="connection_limit",
+        instances=3,
+        live=live(max_connections=3, superuser_reserved=1),
+        target="X",
+    )
+    assert f is not None
+    assert f.fix.startswith("Run at most 2 instances at a pool of 1")
+
+
+def test_the_doctors_budget_is_silent_through_a_pooler() -> None:
+    from pgconnect_cli.pool import configured_over_live
+
+    tight = live(max_connections=5, through_pooler=True)
+    assert configured_over_live(pool=50, pool_source="max", instances=9, live=tight, target="X") is None
+
+
+@pytest.mark.parametrize(
+    ("row_id", "params", "cpus", "expected"),
+    [
+        ("prisma6", {"connection_limit": "7"}, 4, (7, "connection_limit in DATABASE_URL")),
+        ("prisma6", {}, 4, (9, "Prisma ORM 6 and older (query engine)'s default connection_limit")),
+        ("prisma6", {}, None, None),  # a per-CPU default without the CPUs: unknown
+        (
+            "prisma7-pg",
+            {"connection_limit": "7"},
+            4,
+            (10, "Prisma ORM 7 with @prisma/adapter-pg's default max"),
+        ),
+        ("pgx", {"pool_max_conns": "6"}, 4, (6, "pool_max_conns in DATABASE_URL")),
+        ("postgres.js", {"max": "3"}, 4, (3, "max in DATABASE_URL")),
+        (
+            "node-postgres",
+            {"max": "3"},
+            4,
+            (10, "node-postgres (pg)'s default max"),
+        ),  # pg reads no max in the URL
+        ("psycopg2", {}, 4, None),  # maxconn has no default
+        (None, {"connection_limit": "4"}, 4, (4, "connection_limit in DATABASE_URL")),
+        (None, {}, 4, None),
+    ],
+)
+def test_the_configured_pool_is_the_urls_parameter_the_client_reads_else_its_default(
+    row_id: str | None, params: dict[str, str], cpus: int | None, expected: tuple[int, str] | None
+) -> None:
+    from pgconnect_cli.known_clients import row
+    from pgconnect_cli.pool import configured_pool
+
+    got = configured_pool(row(row_id) if row_id else None, params, target="DATABASE_URL", cpus=cpus)
+    if expected is None:
+        assert got is None
+    else:
+        assert got is not None and (got.size, got.source[: len(expected[1])]) == expected
+
+
+def test_the_doctors_live_limits_come_from_the_logins_server_facts() -> None:
+    from pgconnect_cli.doctor.observations import ServerFacts
+    from pgconnect_cli.pool import live_limits
+
+    facts = ServerFacts(
+        version="15.18",
+        max_connections=3,
+        reserved=1,
+        in_use=2,
+        role_conn_limit=-1,
+        db_conn_limit=-1,
+        server_port=5432,
+    )
+    limits = live_limits(facts, dialed_port=5432, pooled=False)
+    assert limits is not None
+    assert (limits.slots, limits.in_use, limits.free, limits.role_limit, limits.through_pooler) == (
+        2,
+        1,
+        1,
+        None,
+        False,
+    )
+    behind = live_limits(facts, dialed_port=6432, pooled=False)
+    assert behind is not None and behind.through_pooler
+    assert live_limits(ServerFacts(error="boom"), dialed_port=5432, pooled=False) is None
+
+
+def test_every_pool_plan_client_has_its_pool_facts_in_the_client_table() -> None:
+    from pgconnect_cli.known_clients import row
+    from pgconnect_cli.pool import ROW_OF, PoolClient
+
+    for client in PoolClient:
+        pool = row(ROW_OF[client]).pool
+        assert pool.sets and pool.place, client
+        assert pool.default_size(4) is not None, client
