@@ -47,29 +47,50 @@ class EndpointKind(str, Enum):
 
 
 class PoolClient(str, Enum):
-    PRISMA_6 = "prisma-6"  # Prisma ORM <= 6 (Rust query engine): URL parameters
-    PRISMA_7 = "prisma-7"  # Prisma 7 with @prisma/adapter-pg: node-postgres's pool
-    NODE_POSTGRES = "pg"
+    """One pool family; each value is the client table's row id (as `pgc doctor --client` says)."""
+
+    PRISMA_6 = "prisma6"  # Prisma ORM <= 6 (Rust query engine): URL parameters
+    PRISMA_7 = "prisma7-pg"  # Prisma 7 with @prisma/adapter-pg: node-postgres's pool
+    NODE_POSTGRES = "node-postgres"
     POSTGRES_JS = "postgres.js"
-    PSYCOPG_POOL = "psycopg_pool"
-    SQLALCHEMY = "sqlalchemy"
+    PSYCOPG_POOL = "psycopg"  # psycopg_pool.ConnectionPool
+    SQLALCHEMY = "sqlalchemy-psycopg2"  # QueuePool, whatever the driver
     ASYNCPG = "asyncpg"
     PGX = "pgx"
     RAILS = "rails"
 
 
 # The client table's row of each `--client` value.
-ROW_OF: dict[PoolClient, str] = {
-    PoolClient.PRISMA_6: "prisma6",
-    PoolClient.PRISMA_7: "prisma7-pg",
-    PoolClient.NODE_POSTGRES: "node-postgres",
-    PoolClient.POSTGRES_JS: "postgres.js",
-    PoolClient.PSYCOPG_POOL: "psycopg",
-    PoolClient.SQLALCHEMY: "sqlalchemy-psycopg2",
-    PoolClient.ASYNCPG: "asyncpg",
-    PoolClient.PGX: "pgx",
-    PoolClient.RAILS: "rails",
+ROW_OF: dict[PoolClient, str] = {c: c.value for c in PoolClient}
+
+# Other rows whose pool is one of these, and the names of the first `pool plan` (`pg`, `prisma-6`).
+_SAME_POOL: dict[str, PoolClient] = {
+    "prisma7-neon": PoolClient.PRISMA_7,
+    "postgres.js-3": PoolClient.POSTGRES_JS,
+    "sqlalchemy-psycopg": PoolClient.SQLALCHEMY,
+    "sqlalchemy-asyncpg": PoolClient.SQLALCHEMY,
+    "sqlalchemy": PoolClient.SQLALCHEMY,
+    "prisma-6": PoolClient.PRISMA_6,
+    "prisma-7": PoolClient.PRISMA_7,
+    "pg": PoolClient.NODE_POSTGRES,
+    "psycopg_pool": PoolClient.PSYCOPG_POOL,
 }
+
+
+def pool_client(name: str) -> PoolClient | None:
+    """The pool family of a client table row id (or an older `pool plan` name), else None."""
+    name = name.lower()
+    try:
+        return PoolClient(name)
+    except ValueError:
+        return _SAME_POOL.get(name)
+
+
+# Every name `pool plan --client` takes, row ids first.
+POOL_CLIENT_NAMES: tuple[str, ...] = (
+    *(c.value for c in PoolClient),
+    *(n for n in _SAME_POOL if n not in ("prisma-6", "prisma-7", "pg", "psycopg_pool", "sqlalchemy")),
+)
 
 
 @dataclass(frozen=True)

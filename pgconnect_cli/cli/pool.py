@@ -29,17 +29,10 @@ app = typer.Typer(
 )
 
 
-class ClientChoice(str, Enum):
-    prisma = "prisma"
-    prisma_6 = "prisma-6"
-    prisma_7 = "prisma-7"
-    pg = "pg"
-    postgres_js = "postgres.js"
-    psycopg_pool = "psycopg_pool"
-    sqlalchemy = "sqlalchemy"
-    asyncpg = "asyncpg"
-    pgx = "pgx"
-    rails = "rails"
+def _complete_client(incomplete: str) -> list[str]:
+    from pgconnect_cli.usecases.pool_plan import CLIENT_CHOICES
+
+    return [name for name in CLIENT_CHOICES if name.startswith(incomplete.lower())]
 
 
 class EndpointChoice(str, Enum):
@@ -73,8 +66,14 @@ def plan(
         ),
     ] = None,
     client: Annotated[
-        ClientChoice | None,
-        typer.Option(case_sensitive=False, help="The app's client (default: detected in the project)."),
+        str | None,
+        typer.Option(
+            metavar="CLIENT",
+            autocompletion=_complete_client,
+            help="The app's client, a row of the client table (docs/clients.md) with a pool: prisma6, "
+            "prisma7-pg, node-postgres, postgres.js, psycopg, sqlalchemy-psycopg2, asyncpg, pgx, rails, "
+            "…; `prisma` by the project's version. Default: detected in the project.",
+        ),
     ] = None,
     provider: Annotated[
         str | None, typer.Option(metavar="P", help="Provider whose plan limits apply (e.g. prisma-postgres).")
@@ -126,7 +125,7 @@ def plan(
             serverless=serverless,
             concurrency=concurrency,
             pool_size=pool_size,
-            client=client.value if client is not None else None,
+            client=client,
             provider=provider,
             plan=plan_name,
             endpoint=endpoint.value if endpoint is not None else None,

@@ -15,6 +15,7 @@ from pgconnect_cli.errors import UsageError
 from pgconnect_cli.findings import Finding, exit_code_for, finding
 from pgconnect_cli.pool import (
     ALL_CLIENTS,
+    POOL_CLIENT_NAMES,
     PRISMA_POOL_TIMEOUT,
     Budget,
     EndpointKind,
@@ -26,6 +27,7 @@ from pgconnect_cli.pool import (
     budget,
     default_pool,
     is_prisma,
+    pool_client,
     pool_defaults,
     prisma_cli_direct,
     settings,
@@ -68,7 +70,7 @@ class PoolPlan:
         return exit_code_for(self.findings, strict=strict)
 
 
-CLIENT_CHOICES: tuple[str, ...] = ("prisma", *(c.value for c in ALL_CLIENTS))
+CLIENT_CHOICES: tuple[str, ...] = ("prisma", *POOL_CLIENT_NAMES)
 
 
 def plan_limits(provider: str, plan: str | None) -> PlanLimits | None:
@@ -100,8 +102,10 @@ def plan_limits(provider: str, plan: str | None) -> PlanLimits | None:
 
 
 def _client(request: PoolRequest, cwd: Path) -> tuple[PoolClient | None, tuple[PoolClient, ...], str]:
-    """The client that sizes the pool, every client the project uses, and where that was seen."""
-    from pgconnect_cli.project import Client, detect
+    """The client that sizes the pool, every client the project uses, and where that was seen:
+    `--client` (a row id of the client table), else the client table's answer for the project."""
+    from pgconnect_cli import known_clients
+    from pgconnect_cli.project import detect
 
     project = detect(cwd)
     prisma = PoolClient.PRISMA_7 if project.prisma7 else PoolClient.PRISMA_6
@@ -109,19 +113,12 @@ def _client(request: PoolRequest, cwd: Path) -> tuple[PoolClient | None, tuple[P
         name = request.client.lower()
         if name == "prisma":
             return prisma, (prisma,), "--client"
-        try:
-            chosen = PoolClient(name)
-        except ValueError:
-            raise UsageError(f"--client {request.client}: one of {', '.join(CLIENT_CHOICES)}") from None
+        chosen = pool_client(name)
+        if chosen is None:
+            raise UsageError(f"--client {request.client}: one of {', '.join(CLIENT_CHOICES)}")
         return chosen, (chosen,), "--client"
-    mapping = {
-        Client.PRISMA: prisma,
-        Client.NODE_POSTGRES: PoolClient.NODE_POSTGRES,
-        Client.POSTGRES_JS: PoolClient.POSTGRES_JS,
-        Client.PSYCOPG: PoolClient.PSYCOPG_POOL,
-        Client.ASYNCPG: PoolClient.ASYNCPG,
-    }
-    found = tuple(dict.fromkeys(mapping[c] for c in project.clients if c in mapping))
+    answer = known_clients.detect(project)
+    found = tuple(dict.fromkeys(c for d in answer.found if (c := pool_client(d.client.id)) is not None))
     if not found:
         return None, (), ""
     return found[0], found, "the project"

@@ -22,7 +22,7 @@ def plan_json(*args: str) -> dict[str, object]:
 
 def test_over_the_plans_pooled_limit_exits_1_with_the_connection_budget_error_and_the_fix() -> None:
     result = cli(
-        "pool", "plan", "--cpus", "4", *SEED, "--plan", "pro", "--endpoint", "pooled", "--client", "prisma-6"
+        "pool", "plan", "--cpus", "4", *SEED, "--plan", "pro", "--endpoint", "pooled", "--client", "prisma6"
     )
     assert result.exit_code == 1
     assert "[✗] connection-budget" in result.stdout
@@ -31,7 +31,7 @@ def test_over_the_plans_pooled_limit_exits_1_with_the_connection_budget_error_an
 
 
 def test_the_json_document_has_the_pool_v1_keys() -> None:
-    doc = plan_json("--cpus", "4", *SEED, "--plan", "pro", "--endpoint", "pooled", "--client", "prisma-6")
+    doc = plan_json("--cpus", "4", *SEED, "--plan", "pro", "--endpoint", "pooled", "--client", "prisma6")
     assert doc["schema"] == "pgc.pool/v1"
     assert doc["ok"] is False
     assert (doc["per_instance"], doc["total"], doc["headroom"], doc["max_instances"]) == (2, 600, -100, 166)
@@ -58,7 +58,7 @@ def test_the_json_document_has_the_pool_v1_keys() -> None:
 
 def test_within_budget_exits_0_and_shows_the_whole_plan() -> None:
     result = cli(
-        "pool", "plan", "--cpus", "4", "--instances", "2", "--max-connections", "100", "--client", "pg"
+        "pool", "plan", "--cpus", "4", "--instances", "2", "--max-connections", "100", "--client", "node-postgres"
     )
     assert result.exit_code == 0
     assert result.stdout == (
@@ -117,7 +117,7 @@ def test_a_prisma_6_project_gets_the_url_parameters(isolation: Path) -> None:
             "set": "connection_limit=2&pool_timeout=10",
         }
     ]
-    assert doc["inputs"]["client"] == "prisma-6"  # type: ignore[index]
+    assert doc["inputs"]["client"] == "prisma6"  # type: ignore[index]
     assert doc["inputs"]["pool_size"] == 5  # type: ignore[index]  # its default: 2 CPUs × 2 + 1
 
 
@@ -175,7 +175,7 @@ def test_the_other_report_formats_carry_the_finding() -> None:
         assert "connection-budget" in result.stdout
 
 
-OVER = ("--cpus", "4", *SEED, "--plan", "pro", "--endpoint", "pooled", "--client", "prisma-6")
+OVER = ("--cpus", "4", *SEED, "--plan", "pro", "--endpoint", "pooled", "--client", "prisma6")
 
 
 def test_ignore_accepts_the_budget_finding_shown_as_ignored_and_exits_0(isolation: Path) -> None:
@@ -205,3 +205,20 @@ def test_instances_in_the_settings_file_is_the_default(isolation: Path) -> None:
     assert (doc["inputs"]["instances"], doc["total"]) == (3, 6)  # type: ignore[index]
     doc = plan_json("--cpus", "4", "--pool-size", "2", "--instances", "1")
     assert doc["total"] == 2
+
+
+@pytest.mark.parametrize(
+    ("given", "row"),
+    [("psycopg", "psycopg"), ("prisma7-neon", "prisma7-pg"), ("sqlalchemy-asyncpg", "sqlalchemy-psycopg2"),
+     ("pg", "node-postgres"), ("prisma-6", "prisma6"), ("postgres.js-3", "postgres.js")],
+)  # fmt: skip
+def test_client_takes_the_doctors_row_ids_and_the_first_names(given: str, row: str) -> None:
+    doc = plan_json("--cpus", "4", "--max-connections", "100", "--client", given)
+    assert doc["inputs"]["client"] == row  # type: ignore[index]
+
+
+def test_the_client_is_detected_through_the_client_table(isolation: Path) -> None:
+    (isolation / "go.mod").write_text("module app\n\nrequire github.com/jackc/pgx/v5 v5.7.1\n")
+    doc = plan_json("--cpus", "4", "--max-connections", "100")
+    assert doc["inputs"]["client"] == "pgx"  # type: ignore[index]
+    assert [s["client"] for s in doc["settings"]] == ["Go pgx v5 (pgxpool, database/sql via stdlib)"]  # type: ignore[index]
