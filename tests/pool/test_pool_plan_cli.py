@@ -58,8 +58,9 @@ def test_the_json_document_has_the_pool_v1_keys() -> None:
 
 def test_within_budget_exits_0_and_shows_the_whole_plan() -> None:
     result = cli(
-        "pool", "plan", "--cpus", "4", "--instances", "2", "--max-connections", "100", "--client", "node-postgres"
-    )
+        "pool", "plan", "--cpus", "4", "--instances", "2", "--max-connections", "100",
+        "--client", "node-postgres",
+    )  # fmt: skip
     assert result.exit_code == 0
     assert result.stdout == (
         "pgc pool plan\n"
