@@ -515,13 +515,8 @@ def run(
     ipv6 = True
     known: Sequence[ClientTool] | None = tools
     if not options.offline:
-        from pgconnect_cli.probes.warmup import take_command_start
-
-        # the deadline counts from the command's start when it called probes.warmup.start (the
-        # CLI): --timeout + 0.5 s holds for the whole command, not only for this call
-        began = min(started, take_command_start() or started)
         warmup = _Warmup(need_tools=tools is None)
-        runner = _Runner(options, began + waited, len(targets))
+        runner = _Runner(options, started + waited, len(targets))
         ipv6 = runner.ipv6
         groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
         for i, (static, skip) in enumerate(zip(statics, skips, strict=True)):
@@ -543,7 +538,7 @@ def run(
         for progress in {id(p): p for p in progresses.values()}.values():
             progress.finished.wait(max(runner.end - time.monotonic(), 0.0))
         for i, progress in progresses.items():
-            observations[i] = progress.snapshot(runner.end - began - waited, limit)
+            observations[i] = progress.snapshot(runner.end - started - waited, limit)
         if tools is None and any(o is not None and o.server is not None for o in observations):
             known = warmup.tools(runner.end)
     texts: tuple[str | None, str | None] = (None, None)

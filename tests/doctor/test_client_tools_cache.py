@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -178,21 +176,3 @@ def test_the_doctor_reports_the_tools_versions_and_asks_them_once_across_runs(
         assert result.exit_code == 0, result.stdout
         assert f"pg_dump: 15.4 ({bindir / 'pg_dump'})" in result.stdout
     assert sorted(_runs(bindir)) == ["pg_dump", "psql"]
-
-
-def test_in_process_the_doctors_deadline_counts_from_the_runs_own_start() -> None:
-    warmup.start(tools=False)  # as the command does; this process is pytest, not pgc
-    assert warmup.take_command_start() is None
-
-
-def test_a_pgc_process_notes_its_own_start_for_the_deadline() -> None:
-    code = (
-        "import sys, time; sys.argv = ['/usr/local/bin/pgc', 'doctor']\n"
-        "from pgconnect_cli.probes import warmup\n"
-        "warmup.start(tools=False)\n"
-        "began, now = warmup.take_command_start(), time.monotonic()\n"
-        "print(began is not None and began <= now and abs(began - warmup.process_started()) < 0.05)\n"
-        "print(warmup.take_command_start())\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["True", "None"]  # noted, and taken once
