@@ -107,7 +107,8 @@ def network_discipline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
 
 @pytest.fixture(autouse=True)
 def isolation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Run in a fresh directory with no database variables and plain, fixed-width output."""
+    """Run in a fresh directory with no database variables, plain fixed-width output and a cache
+    directory of its own."""
     monkeypatch.chdir(tmp_path)
     for name in list(os.environ):
         if name in _CLEARED or name.startswith(_CLEARED_PREFIXES) or name in _DELETED:
@@ -116,6 +117,8 @@ def isolation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]
     monkeypatch.setenv("COLUMNS", "100")
     monkeypatch.setenv("TERMINAL_WIDTH", "100")
     monkeypatch.setenv("_TYPER_FORCE_DISABLE_TERMINAL", "1")
+    # the doctor's client-tools cache: one per test, outside the test's working directory
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path.parent / f"{tmp_path.name}.cache"))
     from pgconnect_cli.cli._common import set_format
 
     set_format(None)  # a command invoked without `cli.run` must not inherit the last one's format

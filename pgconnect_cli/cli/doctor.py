@@ -154,7 +154,7 @@ def doctor(
         in_actions = ci and os.environ.get("GITHUB_ACTIONS") == "true"
         fmt = OutputFormat.github if in_actions and not json_flag else OutputFormat.human
     output = pick_format(fmt, json_flag)
-    preload = _preload(output)
+    preload = _preload(output, live=not offline)
     try:
         from pgconnect_cli import config
         from pgconnect_cli.doctor.options import from_flags
@@ -224,13 +224,19 @@ def _diagnose(
     return doctor.run(chosen, options, detected, file_findings=file_findings, shadowed=discovery.shadowed)
 
 
-def _preload(output: OutputFormat) -> threading.Thread:
-    """Load the renderer (rich, for people) while the probes wait on the network. Joined before
-    anything is printed: two threads importing one module at once can see it half-initialised."""
+def _preload(output: OutputFormat, *, live: bool) -> threading.Thread:
+    """Start what the run needs later while it reads its files and the probes wait on the network:
+    live, the client tools' versions and the psycopg import (`probes.warmup`); and the renderer
+    (rich, for people), joined before anything is printed: two threads importing one module at
+    once can see it half-initialised."""
     import importlib
 
     from pgconnect_cli.render.emit import renderer_module
 
+    if live:
+        from pgconnect_cli.probes import warmup
+
+        warmup.start()
     module = renderer_module("DoctorReport", output)
     thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True)
     thread.start()

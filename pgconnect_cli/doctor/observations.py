@@ -263,6 +263,13 @@ class AuthObservation(Timed):
     budget: float = 0.0  # the seconds the attempt was given (at most what was left of the run)
     started: float = 0.0
     finished: float = 0.0
+    on_wire: float | None = None  # seconds the login took on the connection (None: not measured)
+
+    @property
+    def ms(self) -> float:
+        """The login's time: on the connection when measured there (the time the probe's thread
+        waited for its turn to run is not the server's latency), else from start to finish."""
+        return self.on_wire * 1000 if self.on_wire is not None else (self.finished - self.started) * 1000
 
 
 @dataclass(frozen=True)

@@ -117,26 +117,23 @@ class _Probe:
 
 class _Warmup:
     """Work the probes will need, done while they wait on the network: loading psycopg, and
-    asking the local pg_dump and psql for their versions (for `client-tools-old`)."""
+    asking the local pg_dump and psql for their versions (for `client-tools-old`). Both may have
+    been started earlier by the command (`probes.warmup.start`); this takes them over."""
 
     def __init__(self, *, need_tools: bool) -> None:
-        self._tools: tuple[ClientTool, ...] | None = None
-        self._thread = threading.Thread(target=self._run, args=(need_tools,), daemon=True, name="pgc-warmup")
-        self._thread.start()
+        from pgconnect_cli.probes import warmup
 
-    def _run(self, need_tools: bool) -> None:
-        import importlib
-
-        importlib.import_module("psycopg")  # the first auth step would otherwise load it on the clock
-        if need_tools:
-            from pgconnect_cli.probes.local import client_tools
-
-            self._tools = client_tools()
+        self._ask = warmup.take_tools() if need_tools else None
+        warmup.start_psycopg()
 
     def tools(self, deadline: float) -> tuple[ClientTool, ...] | None:
         """The versions, or None when they are not known by `deadline` (time.monotonic())."""
-        self._thread.join(max(deadline - time.monotonic(), 0.0))
-        return None if self._thread.is_alive() else self._tools
+        if self._ask is None:
+            return None
+        answers = self._ask.wait(max(deadline - time.monotonic(), 0.0))
+        if answers is None:
+            return None
+        return tuple(ClientTool(a.name, a.path, a.version) for a in answers)
 
 
 class _Endpoint:

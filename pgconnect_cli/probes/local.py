@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import resource
-import shutil
 import socket
-import subprocess
 
-from pgconnect_cli.checks.tools import parse_version_output
 from pgconnect_cli.doctor.observations import ClientTool, DescriptorLimit
 
 __all__ = ["ClientTool", "client_tools", "descriptor_limit", "has_ipv6_route"]
 
 # A documentation address (RFC 3849): connecting a UDP socket only asks the routing table.
 _IPV6_PROBE = ("2001:db8::1", 9)
-_TOOLS = ("pg_dump", "psql")
 
 
 def has_ipv6_route() -> bool:
@@ -29,20 +24,12 @@ def has_ipv6_route() -> bool:
 
 
 def client_tools() -> tuple[ClientTool, ...]:
-    """`pg_dump --version` and `psql --version` of the tools on PATH."""
-    out = []
-    for name in _TOOLS:
-        path = shutil.which(name)
-        version = None
-        if path is not None:
-            with contextlib.suppress(OSError, subprocess.SubprocessError):
-                text = subprocess.run(
-                    [path, "--version"], capture_output=True, text=True, timeout=5, check=False
-                ).stdout
-                parsed = parse_version_output(text)
-                version = parsed[1] if parsed else None
-        out.append(ClientTool(name, path, version))
-    return tuple(out)
+    """`pg_dump --version` and `psql --version` of the tools on PATH (asked side by side, or
+    answered from the cache: `tool_versions`)."""
+    from pgconnect_cli.probes.tool_versions import Ask
+
+    answers = Ask().wait() or ()
+    return tuple(ClientTool(a.name, a.path, a.version) for a in answers)
 
 
 def descriptor_limit(wanted: int) -> DescriptorLimit:

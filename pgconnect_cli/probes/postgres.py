@@ -12,6 +12,8 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import struct
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -64,6 +66,14 @@ def open_connection(params: Mapping[str, str], *, timeout: float | None = None) 
     `timeout`: seconds, however few; libpq (and psycopg's `connect`) would round a connect_timeout
     under 2 s up to 2 s, which could overrun the doctor's deadline. Raises psycopg.Error
     (`ConnectionTimeout` when the time ran out)."""
+    return open_timed(params, timeout=timeout)[0]
+
+
+def open_timed(
+    params: Mapping[str, str], *, timeout: float | None = None
+) -> tuple[psycopg.Connection[Any], float | None]:
+    """`open_connection`, and the seconds the login took on the connection (`_LoginClock`; None
+    when psycopg offers no connection generator to drive)."""
     import psycopg
     from psycopg.conninfo import make_conninfo
 
@@ -71,20 +81,122 @@ def open_connection(params: Mapping[str, str], *, timeout: float | None = None) 
     wait_timeout = getattr(psycopg.errors, "_WaitTimeout", None)
     connect_gen = getattr(psycopg.Connection, "_connect_gen", None)
     if timeout is None or wait_timeout is None or connect_gen is None:
-        return psycopg.Connection.connect(conninfo, autocommit=True, prepare_threshold=None)
-    from psycopg import waiting
-
+        return psycopg.Connection.connect(conninfo, autocommit=True, prepare_threshold=None), None
     gen = connect_gen(conninfo)
+    clock = _LoginClock()
     try:
-        conn: psycopg.Connection[Any] = waiting.wait_conn(
-            gen, interval=_WAIT_INTERVAL_S, timeout=max(timeout, 0.01)
-        )
+        conn: psycopg.Connection[Any] = clock.drive(gen, max(timeout, 0.01))
     except wait_timeout:
         gen.close()
         raise psycopg.errors.ConnectionTimeout("connection timeout expired") from None
+    finally:
+        clock.close()
     conn.autocommit = True
     conn.prepare_threshold = None
-    return conn
+    return conn, clock.seconds
+
+
+def _so_timestampns() -> int | None:
+    """SO_TIMESTAMPNS (also the control message's type): the kernel's receive time of each packet,
+    read with recvmsg as a struct timespec. Linux only; Python's socket module does not name it;
+    35 on every architecture but SPARC and PA-RISC."""
+    import platform
+
+    if sys.platform != "linux" or platform.machine().startswith(("sparc", "parisc")):
+        return None
+    return getattr(socket, "SO_TIMESTAMPNS", 35)
+
+
+_SO_TIMESTAMPNS = _so_timestampns()
+_TIMESPEC = {16: struct.Struct("@qq"), 8: struct.Struct("@ii")}  # 64-bit, 32-bit time_t
+
+
+class _LoginClock:
+    """Drives psycopg's connection generator (as `psycopg.waiting.wait_conn` does) and times the
+    login on the connection: libpq's own work, plus each wait for the server up to the moment its
+    answer reached this machine (the kernel's receive time of the first byte waiting on the
+    socket, read with MSG_PEEK). The time the thread then waits for its turn to run (other probes,
+    imports holding the GIL) is not the server's latency and is left out."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self._fd = -1
+        self._peek: socket.socket | None = None
+
+    def _watch(self, fd: int) -> None:
+        if fd == self._fd:
+            return
+        self.close()
+        self._fd = fd
+        if _SO_TIMESTAMPNS is None:
+            return
+        try:
+            self._peek = socket.socket(fileno=os.dup(fd))
+            self._peek.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
+        except (OSError, ValueError):
+            self.close()
+
+    def _arrived(self) -> float | None:
+        """The monotonic time the first byte waiting on the socket arrived, if the kernel says."""
+        if self._peek is None or _SO_TIMESTAMPNS is None:
+            return None
+        try:
+            _, ancillary, _, _ = self._peek.recvmsg(
+                1, socket.CMSG_SPACE(16), socket.MSG_PEEK | socket.MSG_DONTWAIT
+            )
+        except OSError:
+            return None
+        for level, kind, data in ancillary:
+            timespec = _TIMESPEC.get(len(data))
+            if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS and timespec is not None:
+                sec, nsec = timespec.unpack(data)
+                return time.monotonic() - (time.time() - (float(sec) + float(nsec) / 1e9))
+        return None
+
+    def drive(self, gen: Any, timeout: float) -> Any:
+        from selectors import EVENT_READ, DefaultSelector
+
+        import psycopg
+
+        deadline = time.monotonic() + timeout
+        begun = time.monotonic()
+        try:
+            fileno, wait = next(gen)
+        finally:
+            self.seconds += time.monotonic() - begun
+        self._watch(fileno)
+        with DefaultSelector() as selector:
+            selector.register(fileno, wait)
+            while True:
+                waited = time.monotonic()
+                events = selector.select(timeout=min(_WAIT_INTERVAL_S, max(deadline - waited, 0.0)))
+                woken = time.monotonic()
+                ready = events[0][1] if events else 0
+                arrived = self._arrived() if ready & EVENT_READ else None
+                self.seconds += (min(max(arrived, waited), woken) if arrived is not None else woken) - waited
+                begun = time.monotonic()
+                try:
+                    next_fileno, next_wait = gen.send(ready)
+                except StopIteration as stop:
+                    return stop.value
+                finally:
+                    self.seconds += time.monotonic() - begun
+                if (next_fileno, next_wait) != (fileno, wait):
+                    selector.unregister(fileno)
+                    fileno, wait = next_fileno, next_wait
+                    selector.register(fileno, wait)
+                    self._watch(fileno)
+                if time.monotonic() >= deadline:
+                    raise psycopg.errors._WaitTimeout("wait timeout expired")
+
+    def close(self) -> None:
+        if self._peek is not None:
+            with contextlib.suppress(OSError):
+                if _SO_TIMESTAMPNS is not None:
+                    self._peek.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 0)
+            self._peek.close()  # a duplicate: the connection's own descriptor stays open
+            self._peek = None
+        self._fd = -1
 
 
 def _local_port(conn: psycopg.Connection[Any]) -> int | None:
@@ -128,7 +240,7 @@ def connect_once(plan: ConnectPlan) -> tuple[AuthObservation, psycopg.Connection
         started=started,
     )
     try:
-        conn = open_connection(params, timeout=plan.budget)
+        conn, on_wire = open_timed(params, timeout=plan.budget)
     except psycopg.Error as exc:
         finished = time.monotonic()
         message = scrub(str(exc).strip(), plan.secrets)
@@ -150,6 +262,7 @@ def connect_once(plan: ConnectPlan) -> tuple[AuthObservation, psycopg.Connection
         backend_key_pid=conn.info.backend_pid,
         local_port=_local_port(conn),
         finished=finished,
+        on_wire=on_wire,
     )
     return observation, conn
 

@@ -3,7 +3,8 @@
 SNI carries the URL's host name while the socket is connected to the resolved address. The
 certificate is verified the way the URL's sslmode asks (libpq: verify-ca/verify-full, or
 `require` when a root certificate file exists); the host name check follows libpq's rules.
-After the handshake the TLS session is closed cleanly, so the server logs nothing. The policy
+After the handshake the TLS session is closed cleanly (close_notify, not waiting for the server's
+reply), so the server logs nothing. The policy
 itself (which sslmode, which CA) is pure: `checks.tls_policy`.
 """
 
@@ -103,11 +104,26 @@ def _handshake(sock: socket.socket, pol: TlsPolicy, verify: bool, budget: float)
         return _Handshake(False, error=getattr(exc, "reason", None) or str(exc) or type(exc).__name__)
     cipher = tls.cipher()
     result = _Handshake(True, tls.version(), cipher[0] if cipher else None, tls.getpeercert(binary_form=True))
-    # close_notify, so the server sees an orderly goodbye and logs nothing
-    with contextlib.suppress(OSError, ValueError, ssl.SSLError):
-        tls.settimeout(0.2)
-        tls.unwrap()
+    _goodbye(tls)
     return result
+
+
+def _goodbye(tls: ssl.SSLSocket) -> None:
+    """Send close_notify, so the server sees an orderly goodbye and logs nothing, without waiting
+    for the server's own (a PostgreSQL backend sends it only as it exits, tens of ms later); then
+    read what has already arrived, so that closing the socket sends a FIN, not a reset."""
+    with contextlib.suppress(OSError, ValueError):
+        tls.setblocking(False)
+        try:
+            tls.unwrap()  # sends close_notify; non-blocking, it raises instead of waiting for the reply
+        except ssl.SSLWantReadError:
+            pass
+        except ssl.SSLError:
+            return
+        for _ in range(16):
+            # the TCP bytes under TLS (SSLSocket.recv would decrypt, or fail after close_notify)
+            if not socket.socket.recv(tls, 4096):
+                break
 
 
 def _buffered(sock: socket.socket) -> bytes:

@@ -5,15 +5,19 @@ from __future__ import annotations
 import socket
 import ssl
 import subprocess
+import time
+import uuid
 from pathlib import Path
 
 import pytest
 
 from pgconnect_cli import lab as pgc_lab
 from pgconnect_cli.checks.x509 import matches_host, parse_certificate
+from pgconnect_cli.conninfo import parse
+from pgconnect_cli.conninfo.convert import libpq_keywords
 from pgconnect_cli.doctor import parse_pins, parse_resolver
 from pgconnect_cli.errors import UsageError
-from pgconnect_cli.probes import dns, tcp, tls
+from pgconnect_cli.probes import dns, postgres, tcp, tls
 from tests.fakes import closed_port, dns_server, http_listener, syn_drop_port
 
 # --------------------------------------------------------------------------- dns
@@ -121,6 +125,61 @@ def test_tls_probe_verifies_the_lab_certificate(lab: pgc_lab.Lab) -> None:
     assert obs.handshake
     assert obs.verification is tls.Verification.OK
     assert obs.certificate is not None and "localhost" in obs.certificate.dns_names
+
+
+_UNTIDY_GOODBYES = ("could not receive data", "unexpected EOF", "incomplete", "SSL error", "SSL SYSCALL")
+
+
+def test_tls_probes_leave_the_servers_log_clean(lab: pgc_lab.Lab) -> None:
+    # the probe sends close_notify and closes without waiting for the server's: the backend must
+    # still see an orderly goodbye (no "could not receive data", no "unexpected EOF")
+    log = lab.postgres.log_file
+    start = log.stat().st_size
+    params = {"sslmode": "verify-full", "sslrootcert": str(lab.ca_cert)}
+    for _ in range(20):
+        _, sock = tcp.dial(["127.0.0.1"], lab.postgres.port, 2.0)
+        assert sock is not None
+        obs = tls.probe(sock, tls.policy(params, "localhost", {}), 2.0, lambda b: None, "localhost")
+        assert obs.verification is tls.Verification.OK
+    marker = f"pgc-test-tls-marker-{uuid.uuid4().hex}"
+    with lab.postgres.connect_admin() as admin:
+        admin.execute(f"DO $$ BEGIN RAISE LOG '{marker}'; END $$")
+    deadline = time.monotonic() + 10
+    while marker not in (text := log.read_bytes()[start:].decode("utf-8", "replace")):
+        assert time.monotonic() < deadline, "the server log never showed the marker line"
+        time.sleep(0.05)
+    assert text.count("connection received") >= 20
+    bad = [line for line in text.splitlines() if any(s in line for s in _UNTIDY_GOODBYES)]
+    assert bad == []
+
+
+def test_the_login_is_timed_on_the_connection(lab: pgc_lab.Lab) -> None:
+    params = libpq_keywords(parse(lab.direct_url))
+    port = lab.postgres.port
+    plan = postgres.ConnectPlan(
+        params=postgres.plan_params(
+            params,
+            host="localhost",
+            hostaddr="127.0.0.1",
+            port=port,
+            sslmode="verify-full",
+            connect_timeout=5,
+        ),
+        host="localhost",
+        hostaddr="127.0.0.1",
+        port=port,
+        sslmode="verify-full",
+        connect_timeout=5,
+        budget=5.0,
+    )
+    auth, conn = postgres.connect_once(plan)
+    assert conn is not None
+    conn.close()
+    # the waits end when the server's answer reached the socket (the kernel's receive time), not
+    # when the thread got to run again: a part of the time from start to finish
+    assert auth.ok and auth.on_wire is not None
+    assert 0 < auth.on_wire <= auth.finished - auth.started
+    assert auth.ms == auth.on_wire * 1000
 
 
 def test_tls_policy_follows_libpq() -> None:
