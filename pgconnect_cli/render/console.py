@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import sys
 from functools import cache
+from typing import Protocol
 
 from rich.console import Console
+from rich.text import Text
 
 
 def _no_color() -> bool:
@@ -44,3 +46,32 @@ def symbols() -> dict[str, str]:
     except (UnicodeEncodeError, LookupError):
         return {k: f"[{v}]" for k, v in ASCII_GLYPHS.items()}
     return {k: f"[{v}]" for k, v in GLYPHS.items()}
+
+
+class Lines(Protocol):
+    """What the printers write to: a rich Console, or a `Batch` in front of one."""
+
+    @property
+    def width(self) -> int: ...
+
+    def print(self, *objects: object) -> None: ...
+
+
+class Batch:
+    """Lines collected and written in one `print`: the consoles here never wrap (soft_wrap) and
+    never read markup, so one joined Text prints exactly what a print per line would, without
+    rich's per-call cost (a 100-target doctor report made 1,800 calls)."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.width = console.width
+        self._lines: list[Text] = []
+
+    def print(self, *objects: object) -> None:
+        line = Text(" ").join(o if isinstance(o, Text) else Text(str(o)) for o in objects)
+        self._lines.append(line)
+
+    def flush(self) -> None:
+        if self._lines:
+            self.console.print(Text("\n").join(self._lines))
+            self._lines.clear()

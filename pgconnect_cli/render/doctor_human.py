@@ -14,7 +14,7 @@ from rich.text import Text
 from pgconnect_cli.doctor import DoctorReport, TargetReport
 from pgconnect_cli.findings import CATALOGUE, Finding, Severity
 from pgconnect_cli.render import findings as printer
-from pgconnect_cli.render.console import stdout, symbols
+from pgconnect_cli.render.console import Batch, stdout, symbols
 from pgconnect_cli.render.doctor_json import url_check
 from pgconnect_cli.report import CheckResult, Status
 
@@ -33,7 +33,7 @@ def _ms(ms: float | None) -> str:
 
 class _Writer:
     def __init__(self, verbose: bool, quiet: bool = False) -> None:
-        self.console = stdout()
+        self.console = Batch(stdout())
         self.verbose = verbose
         self.quiet = quiet  # only problems: no passing rows, no info findings
         self.sym = symbols()
@@ -153,3 +153,4 @@ def render(report: DoctorReport, *, verbose: bool = False, quiet: bool = False) 
         w.line()
     w.line(_tally(report))
     printer.print_ignored(w.console, report.all_findings())
+    w.console.flush()

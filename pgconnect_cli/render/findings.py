@@ -9,11 +9,10 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable, Sequence
 
-from rich.console import Console
 from rich.text import Text
 
 from pgconnect_cli.findings import Finding, Severity
-from pgconnect_cli.render.console import symbols
+from pgconnect_cli.render.console import Lines, symbols
 from pgconnect_cli.report import SEVERITY_GLYPH, Status, ignored_note, plural, tally
 
 __all__ = ["plural", "print_finding", "print_findings", "print_ignored", "tally"]
@@ -32,7 +31,7 @@ def problem(f: Finding) -> bool:
     return f.severity is not Severity.INFO and not f.ignored
 
 
-def print_ignored(console: Console, findings: Iterable[Finding], *, indent: int = 0) -> None:
+def print_ignored(console: Lines, findings: Iterable[Finding], *, indent: int = 0) -> None:
     """The dimmed line under the tally naming the ignored findings (nothing when there are none)."""
     note = ignored_note(findings)
     if note:
@@ -43,7 +42,7 @@ def glyph(severity: Severity) -> str:
     return symbols()[SEVERITY_GLYPH[severity]]
 
 
-def _wrapped(console: Console, text: str, indent: int, *, first: str = "", style: str = "") -> None:
+def _wrapped(console: Lines, text: str, indent: int, *, first: str = "", style: str = "") -> None:
     width = max(console.width, indent + 40)
     lines = textwrap.wrap(
         first + text,
@@ -64,7 +63,7 @@ def _wrapped(console: Console, text: str, indent: int, *, first: str = "", style
 
 
 def print_finding(
-    console: Console, f: Finding, *, indent: int = 0, brief: bool = False, file: str = ""
+    console: Lines, f: Finding, *, indent: int = 0, brief: bool = False, file: str = ""
 ) -> None:
     """`[✗] id: title (file:line)`, then detail and fix 4 columns in; `brief` prints the first
     line only; `(file:line)` when the finding is about a line of `file`. An ignored finding is
@@ -88,7 +87,7 @@ def print_finding(
 
 
 def print_findings(
-    console: Console,
+    console: Lines,
     findings: Sequence[Finding],
     *,
     indent: int = 0,
