@@ -90,11 +90,24 @@ def test_offline_doctor_answers_any_url_without_traceback_or_password(text: str,
     _assert_clean(result.exit_code, result.stdout, result.stderr)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap: url check rebuilds `app@` as the user and percent-encodes the last `@`, so "
-    "the one masking rule (password up to the last raw `@`) finds no end; issue 12 note",
-)
-def test_a_user_name_ending_in_at_before_the_colon_keeps_the_password_masked() -> None:
-    result = cli("url", "check", "--", f"postgresql://app@:{SECRET}@h /")
+@pytest.mark.parametrize("fmt", ["human", "json", "github", "junit", "markdown"])
+def test_a_user_name_ending_in_at_before_the_colon_keeps_the_password_masked(fmt: str) -> None:
+    """libpq reads `app@:SECRET@h ` as user `app`, port `SECRET@h `; the rebuilt URL encodes the
+    last `@`: the password is scrubbed as a stray secret of the parsed URL (`redact.stray_secrets`)."""
+    result = cli("url", "check", "--format", fmt, "--", f"postgresql://app@:{SECRET}@h /")
+    _assert_clean(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.mark.parametrize("command", [("env", "check"), ("doctor", "--offline", "--no-environment")])
+def test_a_stray_password_in_the_port_is_masked_in_env_check_and_the_offline_doctor(
+    command: tuple[str, ...], tmp_path: Path
+) -> None:
+    url = f"postgresql://app@:{SECRET}@h /"
+    if command[0] == "env":
+        env = tmp_path / ".env"
+        env.write_text(f'DATABASE_URL="{url}"\n')
+        env.chmod(0o600)
+        result = cli(*command, "--file", str(env))
+    else:
+        result = cli(*command, "--url", url)
     _assert_clean(result.exit_code, result.stdout, result.stderr)

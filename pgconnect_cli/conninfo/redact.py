@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from pgconnect_cli.conninfo.meant import split_as_meant
 from pgconnect_cli.conninfo.model import is_secret_keyword
-from pgconnect_cli.conninfo.parse import ParseError, parse
+from pgconnect_cli.conninfo.parse import ParseError, parse, split_scheme
 from pgconnect_cli.conninfo.percent import decode_lenient
 
 MASK = "****"
@@ -178,6 +178,33 @@ def _password_forms(password: str) -> set[str]:
     return out
 
 
+_AUTHORITY_END = re.compile(r"[/?#\r\n]")
+
+
+def stray_secrets(raw: str) -> set[str]:
+    """The password as the one masking rule reads a URL (everything after the user's `:` up to the
+    LAST raw `@` before the authority ends), where no reading of the URL calls it a password:
+    `postgresql://app@:secret@h /` is user `app`, host ``, port `secret@h ` to libpq (and the
+    meant split refuses the host `h `), so the builder re-encodes the last `@` and the rule would
+    find no end. Empty for every URL whose password a reading finds. Cheap: one scan."""
+    if "@" not in raw or "://" not in raw:
+        return set()
+    scheme = split_scheme(raw[5:] if raw[:5].lower() == "jdbc:" else raw)
+    if scheme is None:
+        return set()
+    rest = scheme[1]
+    end = _AUTHORITY_END.search(rest)
+    authority = rest if end is None else rest[: end.start()]
+    userinfo = authority.rpartition("@")[0]
+    if ":" not in userinfo:
+        return set()
+    password = userinfo.partition(":")[2]
+    split = split_as_meant(raw[5:] if raw[:5].lower() == "jdbc:" else raw)
+    if split is not None and split.raw_password == password:
+        return set()  # the meant reading has it: masked as the password already
+    return {s for s in _password_forms(password) if len(s) >= 3 and s != MASK}
+
+
 def url_secrets(value: str) -> set[str]:
     """Every string in a connection string that is a secret or part of one, however it is read:
     the password as libpq reads it and as its author meant it (raw, decoded, and its pieces),
@@ -194,6 +221,7 @@ def url_secrets(value: str) -> set[str]:
         for info in (split.userinfo, split.libpq_userinfo):
             if info and ":" in info:
                 out |= _password_forms(info.split(":", 1)[1])
+    out |= stray_secrets(value)
     for m in _SETTING.finditer(value):
         if is_secret_keyword(m.group(1)):
             setting = m.group(2).strip("'")

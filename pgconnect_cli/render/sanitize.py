@@ -48,35 +48,56 @@ def is_clean(text: str) -> bool:
 
 def sanitize(value: T) -> T:
     """`value` with every string in it escaped, however deep: strings, tuples, lists, dicts and
-    dataclasses (rebuilt with `dataclasses.replace`); anything else is returned as it is."""
-    return _walk(value, 0)  # type: ignore[no-any-return]
+    dataclasses (rebuilt with `dataclasses.replace`); anything else is returned as it is.
+
+    Every string passes the one masking rule too; and where a parsed connection string holds a
+    password that no reading of it calls one (`redact.stray_secrets`: libpq put it in the port),
+    that password is scrubbed from every string of the result in a second pass."""
+    stray: set[str] = set()
+    clean = _walk(value, 0, stray)
+    if stray:
+        from pgconnect_cli.conninfo.redact import scrub
+
+        clean = _walk(clean, 0, None, lambda text: scrub(text, stray))
+    return clean  # type: ignore[no-any-return]
 
 
-def _walk(value: Any, depth: int) -> Any:
+def _masked(text: str) -> str:
+    # the last guard of the one masking rule: a password that some finding quoted inside a
+    # misread user name, host or database never reaches a renderer
+    from pgconnect_cli.conninfo.redact import mask_text
+
+    return escape_controls(mask_text(text))
+
+
+def _walk(value: Any, depth: int, stray: set[str] | None, clean: Any = _masked) -> Any:
     if depth > 40:
         return value
     if isinstance(value, str):
         if isinstance(value, Enum):
             return value
-        # the last guard of the one masking rule: a password that some finding quoted inside a
-        # misread user name, host or database never reaches a renderer
-        from pgconnect_cli.conninfo.redact import mask_text
-
-        return escape_controls(mask_text(value))
+        return clean(value)
     if isinstance(value, (int, float, bool, Enum)) or value is None:
         return value
     if isinstance(value, tuple):
-        items = tuple(_walk(v, depth + 1) for v in value)
+        items = tuple(_walk(v, depth + 1, stray, clean) for v in value)
         if hasattr(value, "_fields"):  # a named tuple
             return type(value)(*items)
         return items
     if isinstance(value, list):
-        return [_walk(v, depth + 1) for v in value]
+        return [_walk(v, depth + 1, stray, clean) for v in value]
     if isinstance(value, dict):
-        return {_walk(k, depth + 1): _walk(v, depth + 1) for k, v in value.items()}
+        return {
+            _walk(k, depth + 1, stray, clean): _walk(v, depth + 1, stray, clean) for k, v in value.items()
+        }
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        raw = getattr(value, "raw", None)
+        if stray is not None and isinstance(raw, str) and type(value).__name__ == "ConnInfo":
+            from pgconnect_cli.conninfo.redact import stray_secrets
+
+            stray |= stray_secrets(raw)
         changes = {
-            f.name: _walk(getattr(value, f.name), depth + 1)
+            f.name: _walk(getattr(value, f.name), depth + 1, stray, clean)
             for f in dataclasses.fields(value)
             if f.init and hasattr(value, f.name)
         }
