@@ -9,7 +9,8 @@ makes the terminal type into stdin), and JSON never carries a raw C1 control (U+
 Escaped: C0 (U+0000–U+001F, newline and tab too), DEL, C1 (U+0080–U+009F), the bidirectional
 overrides and isolates (which reorder what is shown), U+2028/U+2029 (line breaks for some
 readers), U+FFFE/U+FFFF (not characters; invalid XML), and lone surrogates (bytes that were not
-UTF-8). `\\n` and `\\t` read as such; everything else as `\\xNN` or `\\uNNNN`.
+UTF-8). `\\n` and `\\t` read as such; everything else as `\\xNN` or `\\uNNNN`. One string shows
+at most MAX_TEXT characters (a server's 1 MB error message is cut, saying how much).
 """
 
 from __future__ import annotations
@@ -62,12 +63,29 @@ def sanitize(value: T) -> T:
     return clean  # type: ignore[no-any-return]
 
 
+# The most of one string a report shows: a server can send a 1 MB error message (libpq takes
+# one after the login), and every format would repeat it. Cut after masking and escaping, so the
+# bound holds for what is printed and no half of a password is ever shown.
+MAX_TEXT = 8192
+
+
+def bounded(text: str) -> str:
+    """`text`, or its first MAX_TEXT characters and how many more there were."""
+    if len(text) <= MAX_TEXT:
+        return text
+    cut = text[:MAX_TEXT]
+    escape = cut.rfind("\\", MAX_TEXT - 6)  # never half of an escape such as \u202e
+    if escape >= 0:
+        cut = cut[:escape]
+    return f"{cut}… ({len(text) - len(cut):,} more characters)"
+
+
 def _masked(text: str) -> str:
     # the last guard of the one masking rule: a password that some finding quoted inside a
     # misread user name, host or database never reaches a renderer
     from pgconnect_cli.conninfo.redact import mask_text
 
-    return escape_controls(mask_text(text))
+    return bounded(escape_controls(mask_text(text)))
 
 
 def _walk(value: Any, depth: int, stray: set[str] | None, clean: Any = _masked) -> Any:
