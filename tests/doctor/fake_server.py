@@ -9,7 +9,7 @@ It answers N to SSLRequest (and GSSENCRequest), then, by `mode`:
 - "silent": accepts and reads, never answers (not even the SSLRequest);
 - "garbage": greets with bytes that are no protocol at all (terminal escapes, HTML) at once;
 - "garbage-login": answers N, then bytes that are no protocol message to the startup message;
-- "trickle": answers N, then an ErrorResponse one byte at a time, too slowly to ever end;
+- "trickle": answers N, then an ErrorResponse one byte every 50 ms, too slowly to ever end;
 - "tls-only": a front end that speaks only TLS: a TLS alert record to the SSLRequest, then closes;
 - "big-error": answers N, then a FATAL ErrorResponse of 1 MB of hostile text (HOSTILE repeated);
 - "unknown-auth": answers N, then an authentication request of a kind no client knows (42);
@@ -141,7 +141,7 @@ def _serve(conn: socket.socket, server: FakeServer) -> None:
         _read(conn, 1 << 20, server)
         return
     if server.mode == "trickle":
-        for byte in _fatal(HOSTILE * 1000):
+        for byte in _fatal(HOSTILE * 40):  # ~10 kB: under libpq's 30,000-byte limit, it waits for it all
             conn.sendall(bytes([byte]))
             time.sleep(0.05)
         return
