@@ -129,7 +129,7 @@ def mask_text(text: str) -> str:
     if "@" in text:
         for rule in _CREDENTIALS:
             text = _mask_credentials(text, rule)
-    return _mask_settings(text)
+    return _mask_settings(text) if "=" in text else text  # a setting needs its `=`
 
 
 def scrub(text: str, secrets: Iterable[str | None] = ()) -> str:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -53,13 +54,16 @@ def sanitize(value: T) -> T:
 
     Every string passes the one masking rule too; and where a parsed connection string holds a
     password that no reading of it calls one (`redact.stray_secrets`: libpq put it in the port),
-    that password is scrubbed from every string of the result in a second pass."""
+    that password is scrubbed from every string of the result in a second pass.
+
+    Linear and cheap for a doctor report of 1,500 targets: each distinct string is cleaned once,
+    and a container whose contents did not change is returned as it is (not rebuilt)."""
     stray: set[str] = set()
-    clean = _walk(value, 0, stray)
+    clean = _Walker(_masked, stray).walk(value, 0)
     if stray:
         from pgconnect_cli.conninfo.redact import scrub
 
-        clean = _walk(clean, 0, None, lambda text: scrub(text, stray))
+        clean = _Walker(lambda text: scrub(text, stray), None).walk(clean, 0)
     return clean  # type: ignore[no-any-return]
 
 
@@ -88,39 +92,77 @@ def _masked(text: str) -> str:
     return bounded(escape_controls(mask_text(text)))
 
 
-def _walk(value: Any, depth: int, stray: set[str] | None, clean: Any = _masked) -> Any:
-    if depth > 40:
-        return value
-    if isinstance(value, str):
-        if isinstance(value, Enum):
+_SCALARS = (int, float, bool, type(None))
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _init_fields(kind: type) -> tuple[str, ...]:
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind) if f.init)
+    return names
+
+
+class _Walker:
+    """One pass over a value: `clean` for each distinct string; parsed URLs' stray secrets into
+    `stray` (None: not gathered)."""
+
+    def __init__(self, clean: Callable[[str], str], stray: set[str] | None) -> None:
+        self.clean = clean
+        self.stray = stray
+        self.memo: dict[str, str | None] = {}  # None: the string needs no change
+
+    def text(self, value: str) -> str:
+        try:
+            got = self.memo[value]
+        except KeyError:
+            cleaned = self.clean(value)
+            got = self.memo[value] = None if cleaned == value else cleaned
+        # unchanged: this very object, so that the container around it is not rebuilt
+        return value if got is None else got
+
+    def walk(self, value: Any, depth: int) -> Any:
+        if depth > 40:
             return value
-        return clean(value)
-    if isinstance(value, (int, float, bool, Enum)) or value is None:
+        if isinstance(value, str):
+            return value if isinstance(value, Enum) else self.text(value)
+        if isinstance(value, (_SCALARS, Enum)):
+            return value
+        if isinstance(value, tuple):
+            items = tuple(self.walk(v, depth + 1) for v in value)
+            if all(a is b for a, b in zip(items, value, strict=True)):
+                return value
+            if hasattr(value, "_fields"):  # a named tuple
+                return type(value)(*items)
+            return items
+        if isinstance(value, list):
+            walked = [self.walk(v, depth + 1) for v in value]
+            return value if all(a is b for a, b in zip(walked, value, strict=True)) else walked
+        if isinstance(value, dict):
+            pairs = [(self.walk(k, depth + 1), self.walk(v, depth + 1), k, v) for k, v in value.items()]
+            if all(a is k and b is v for a, b, k, v in pairs):
+                return value
+            return {a: b for a, b, _, _ in pairs}
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            return self.dataclass(value, depth)
         return value
-    if isinstance(value, tuple):
-        items = tuple(_walk(v, depth + 1, stray, clean) for v in value)
-        if hasattr(value, "_fields"):  # a named tuple
-            return type(value)(*items)
-        return items
-    if isinstance(value, list):
-        return [_walk(v, depth + 1, stray, clean) for v in value]
-    if isinstance(value, dict):
-        return {
-            _walk(k, depth + 1, stray, clean): _walk(v, depth + 1, stray, clean) for k, v in value.items()
-        }
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+
+    def dataclass(self, value: Any, depth: int) -> Any:
         raw = getattr(value, "raw", None)
-        if stray is not None and isinstance(raw, str) and type(value).__name__ == "ConnInfo":
+        if self.stray is not None and isinstance(raw, str) and type(value).__name__ == "ConnInfo":
             from pgconnect_cli.conninfo.redact import stray_secrets
 
-            stray |= stray_secrets(raw)
-        changes = {
-            f.name: _walk(getattr(value, f.name), depth + 1, stray, clean)
-            for f in dataclasses.fields(value)
-            if f.init and hasattr(value, f.name)
-        }
+            self.stray |= stray_secrets(raw)
+        changes = {}
+        for name in _init_fields(type(value)):
+            if hasattr(value, name):
+                before = getattr(value, name)
+                after = self.walk(before, depth + 1)
+                if after is not before:
+                    changes[name] = after
+        if not changes:
+            return value
         try:
             return dataclasses.replace(value, **changes)
         except (TypeError, ValueError):  # a dataclass whose __post_init__ refuses: keep it
             return value
-    return value
