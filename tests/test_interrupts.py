@@ -151,6 +151,40 @@ def test_a_signal_while_the_doctor_waits_on_a_silent_server_ends_it_with_its_cod
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tmp"]
 
 
+@pytest.mark.parametrize(("signum", "code", "line"), SIGNALS)
+def test_a_signal_while_the_doctor_asks_a_hanging_psql_its_version_leaves_no_child(
+    tmp_path: Path, signum: int, code: int, line: str
+) -> None:
+    """The doctor asks the local psql and pg_dump for their versions while it probes; a tool that
+    hangs (a broken wrapper) is not left running when pgc is interrupted."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    for tool in ("psql", "pg_dump"):
+        fake = bindir / tool
+        fake.write_text(
+            f"#!/bin/sh\necho $$ > {tmp_path}/{tool}.new\n"
+            f"mv {tmp_path}/{tool}.new {tmp_path}/{tool}.pid\nexec sleep 600\n"
+        )
+        fake.chmod(0o755)
+    with silent_server() as server:
+        url = f"DATABASE_URL=postgresql://app:{PASSWORD}@127.0.0.1:{server.port}/app"
+        args = ["doctor", "--no-environment", "--timeout", "60", "--url", url]
+        env = {"PATH": f"{bindir}:{os.environ['PATH']}"}
+        with _ended(_spawn(args, tmp_path, env)) as proc:
+            assert server.asked.wait(_WAIT_S), "the doctor never dialed the silent server"
+            _wait_for_file(tmp_path / "pg_dump.pid", proc)  # the first tool asked, hanging
+            tool = int((tmp_path / "pg_dump.pid").read_text())
+            try:
+                proc.send_signal(signum)
+                _, err = proc.communicate(timeout=_WAIT_S)
+                left = _alive(tool)
+            finally:
+                with contextlib.suppress(OSError):
+                    os.kill(tool, signal.SIGKILL)
+    assert (proc.returncode, err) == (code, line)
+    assert not left, "pg_dump --version was left running"
+
+
 # --------------------------------------------------------------------------- pgc exec
 
 _CHILD = """
@@ -287,3 +321,28 @@ def test_a_signal_while_env_init_creates_a_new_env_leaves_nothing(
         _, err = proc.communicate(timeout=_WAIT_S)
     assert (proc.returncode, err) == (code, line)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_side_child_still_running_when_pgc_exits_is_killed_and_its_output_read_otherwise(
+    tmp_path: Path,
+) -> None:
+    pidfile = tmp_path / "pid"
+    script = (
+        "import sys, threading, time\n"
+        "from pathlib import Path\n"
+        "from pgconnect_cli.probes import children\n"
+        "assert children.output(['sh', '-c', 'echo 16.4'], timeout=30) == '16.4\\n'\n"
+        f"argv = ['sh', '-c', 'echo $$ > {pidfile}.new; mv {pidfile}.new {pidfile}; exec sleep 600']\n"
+        "hang = threading.Thread(target=children.output, args=(argv,), kwargs={'timeout': 600})\n"
+        "hang.daemon = True\n"
+        "hang.start()\n"
+        f"while not Path('{pidfile}').exists(): time.sleep(0.01)\n"
+        "sys.exit(0)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=_WAIT_S)
+    assert done.returncode == 0, done.stderr
+    pid = int(pidfile.read_text())
+    left = _alive(pid)
+    if left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left

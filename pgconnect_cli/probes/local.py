@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import resource
 import shutil
 import socket
-import subprocess
 
 from pgconnect_cli.checks.tools import parse_version_output
 from pgconnect_cli.doctor.observations import ClientTool, DescriptorLimit
+from pgconnect_cli.probes import children
 
 __all__ = ["ClientTool", "client_tools", "descriptor_limit", "has_ipv6_route"]
 
@@ -35,12 +34,10 @@ def client_tools() -> tuple[ClientTool, ...]:
         path = shutil.which(name)
         version = None
         if path is not None:
-            with contextlib.suppress(OSError, subprocess.SubprocessError):
-                text = subprocess.run(
-                    [path, "--version"], capture_output=True, text=True, timeout=5, check=False
-                ).stdout
-                parsed = parse_version_output(text)
-                version = parsed[1] if parsed else None
+            # never left running when pgc leaves first (probes.children)
+            text = children.output([path, "--version"], timeout=5)
+            parsed = parse_version_output(text) if text is not None else None
+            version = parsed[1] if parsed else None
         out.append(ClientTool(name, path, version))
     return tuple(out)
 
