@@ -274,6 +274,39 @@ def test_a_child_that_handles_the_signal_gives_its_own_exit_code(
     assert list(run.temp.iterdir()) == []
 
 
+@pytest.mark.parametrize(("signum", "code", "line"), SIGNALS)
+def test_a_signal_while_pgc_exec_reads_the_dump_tools_version_leaves_no_child_and_no_passfile(
+    tmp_path: Path, signum: int, code: int, line: str
+) -> None:
+    """Before pg_dump runs, pgc asks it `--version`; a signal then ends pgc with 128 + N, and the
+    asked tool and the passfile are gone."""
+    (tmp_path / ".env").write_text(f"DIRECT_URL=postgresql://app:{PASSWORD}@127.0.0.1:5432/app\n")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    pidfile = tmp_path / "pg_dump.pid"
+    fake = bindir / "pg_dump"
+    fake.write_text(f"#!/bin/sh\necho $$ > {pidfile}.new\nmv {pidfile}.new {pidfile}\nexec sleep 600\n")
+    fake.chmod(0o755)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {"TMPDIR": str(temp), "PATH": f"{bindir}:{os.environ['PATH']}"}
+    with _ended(_spawn(["exec", "pg_dump"], tmp_path, env)) as proc:
+        _wait_for_file(pidfile, proc)
+        asked = int(pidfile.read_text())
+        assert len(list(temp.iterdir())) == 1  # the passfile's private directory
+        try:
+            proc.send_signal(signum)
+            _, err = proc.communicate(timeout=_WAIT_S)
+            left = _alive(asked)
+        finally:
+            with contextlib.suppress(OSError):
+                os.kill(asked, signal.SIGKILL)
+    assert proc.returncode == code, err
+    assert not left, "pg_dump --version was left running"
+    assert list(temp.iterdir()) == []
+    assert PASSWORD not in err
+
+
 # --------------------------------------------------------------------------- env init
 
 POOLED = f"postgresql://app:{PASSWORD}@ep-cool-1-pooler.us-east-2.aws.neon.tech/app?sslmode=require"

@@ -53,6 +53,8 @@ ENDPOINTS = [
     Endpoint("big-query-error", "server-query-failed", 1, echoes=True, markup=True),
     Endpoint("unknown-auth", "connect-failed", 1),
     Endpoint("hostile-login", "server-query-failed", 1, echoes=True, markup=True),
+    Endpoint("late-then-silent", "connect-failed", 1),  # N at once here, then nothing
+    Endpoint("ssh", "not-postgres", 1),
     Endpoint("cleartext", "auth-cleartext-refused", 0),
     Endpoint("md5", "server-query-failed", 1),  # loopback: the hash may go, the login then "works"
 ]
