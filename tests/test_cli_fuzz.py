@@ -111,3 +111,36 @@ def test_a_stray_password_in_the_port_is_masked_in_env_check_and_the_offline_doc
     else:
         result = cli(*command, "--url", url)
     _assert_clean(result.exit_code, result.stdout, result.stderr)
+
+
+# Shapes where a user name holds `@` or `/` before the password's `:` (Azure's `admin@server`
+# among them): libpq reads the password as a port, the author meant a password.
+_AT_IN_USER = [
+    f"postgresql://app@:{SECRET}@h /",
+    f"postgresql://app/:{SECRET}@h /",
+    f"postgresql://app@@:{SECRET}@h /",
+    f"postgresql://a@b:{SECRET}@h /",
+    f"postgresql://myadmin@myserver:{SECRET}@myserver.postgres.database.azure.com/db",
+    f"postgresql://app@:{SECRET}@h ?sslmode=require",
+    f"postgres://app@:{SECRET}@h%20/",
+    f"postgresql://app@:{SECRET}@h@ /",
+]
+
+
+@pytest.mark.parametrize("text", _AT_IN_USER)
+@pytest.mark.parametrize("fmt", ["human", "json"])
+def test_a_user_name_holding_an_at_keeps_the_password_masked_in_url_check(text: str, fmt: str) -> None:
+    result = cli("url", "check", "--format", fmt, "--", text)
+    _assert_clean(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.mark.parametrize("text", _AT_IN_USER)
+def test_a_user_name_holding_an_at_keeps_the_password_masked_in_explain(text: str) -> None:
+    result = cli("explain", "--json", "--", f"FATAL: connection to {text} failed")
+    _assert_clean(result.exit_code, result.stdout, result.stderr)
+
+
+@pytest.mark.parametrize("text", _AT_IN_USER)
+def test_a_user_name_holding_an_at_keeps_the_password_masked_in_the_offline_doctor(text: str) -> None:
+    result = cli("doctor", "--offline", "--no-environment", "--url", text, "--format", "junit")
+    _assert_clean(result.exit_code, result.stdout, result.stderr)

@@ -35,6 +35,9 @@ _BARE_USER = re.compile(r"(?<![^\s\"'`(<=,;])[^\s:\"'`<>()=,;]*:(?=[^\s/:])")
 _URL_USER_ENCODED_COLON = re.compile(_SCHEME + r"://[^:/@\s]*?%3[Aa]")
 # ... or raw, right after an `@` or `/` typed into the user name (`postgresql://app@:secret@h`)
 _URL_USER_AT_COLON = re.compile(_SCHEME + r"://[^:\s]*[@/]:")
+# A user name holding `@` (Azure's `admin@server`): `postgresql://admin@server:secret@host/db`
+# is user `admin`, host `server`, port `secret@host` to libpq, but the password is meant
+_URL_USER_WITH_AT = re.compile(_SCHEME + r"://[^:/@\s]*@[^:/\s]*:")
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,7 @@ _CREDENTIALS = (
     _Credentials(_BARE_USER, "\r\n", empty=False),
     _Credentials(_URL_USER_ENCODED_COLON, "/?#\r\n", empty=False),
     _Credentials(_URL_USER_AT_COLON, "\r\n", empty=False),
+    _Credentials(_URL_USER_WITH_AT, "/?#\r\n", empty=False),
 )
 
 

@@ -120,3 +120,18 @@ def test_sanitize_scrubs_a_stray_password_from_every_string_of_a_result() -> Non
 
     shown = repr(sanitize(check_url("postgresql://app@:Zq7xSecretPw@h /")))
     assert "Zq7xSecretPw" not in shown and "****" in shown
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "connect to postgresql://myadmin@myserver:Zq7xSecretPw@myserver.postgres.database.azure.com/db",
+            "connect to postgresql://myadmin@myserver:****@myserver.postgres.database.azure.com/db",
+        ),
+        ("postgresql://a@b:Zq7xSecretPw@h / failed", "postgresql://a@b:****@h / failed"),
+        ("postgresql://u@h:5432/db and a@b", "postgresql://u@h:5432/db and a@b"),  # a port, no password
+    ],
+)
+def test_a_user_name_holding_an_at_masks_the_password_in_free_text(text: str, shown: str) -> None:
+    assert mask_text(text) == shown
