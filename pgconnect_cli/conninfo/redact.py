@@ -35,9 +35,12 @@ _BARE_USER = re.compile(r"(?<![^\s\"'`(<=,;])[^\s:\"'`<>()=,;]*:(?=[^\s/:])")
 _URL_USER_ENCODED_COLON = re.compile(_SCHEME + r"://[^:/@\s]*?%3[Aa]")
 # ... or raw, right after an `@` or `/` typed into the user name (`postgresql://app@:secret@h`)
 _URL_USER_AT_COLON = re.compile(_SCHEME + r"://[^:\s]*[@/]:")
-# A user name holding `@` (Azure's `admin@server`): `postgresql://admin@server:secret@host/db`
+# A user name holding `@` (Azure's `admin@server`) or `/`: `postgresql://admin@server:secret@host/db`
 # is user `admin`, host `server`, port `secret@host` to libpq, but the password is meant
-_URL_USER_WITH_AT = re.compile(_SCHEME + r"://[^:/@\s]*@[^:/\s]*:")
+_URL_USER_WITH_AT = re.compile(_SCHEME + r"://[^:\s]*[@/][^:\s]*:")
+# ... and after a broken scheme (`postgresql:/app@:secret@h`, `postgresql//a/b:secret@h`): any
+# user name, `@` and `/` included; a well-formed `scheme://` is the rules' above
+_BROKEN_URL_ANY_USER = re.compile(r"\b" + _SCHEME + r"(?:::/{0,3}|:/(?!/)|:///|/{2,3})[^:\s]*:")
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ _CREDENTIALS = (
     _Credentials(_URL_USER_ENCODED_COLON, "/?#\r\n", empty=False),
     _Credentials(_URL_USER_AT_COLON, "\r\n", empty=False),
     _Credentials(_URL_USER_WITH_AT, "/?#\r\n", empty=False),
+    _Credentials(_BROKEN_URL_ANY_USER, "\r\n", empty=False),
 )
 
 
