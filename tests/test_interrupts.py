@@ -379,3 +379,82 @@ def test_a_side_child_still_running_when_pgc_exits_is_killed_and_its_output_read
     if left:
         os.kill(pid, signal.SIGKILL)
     assert not left
+
+
+# --------------------------------------------------------------------------- bursts of signals
+
+BURST = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)  # a terminal closing, a supervisor, Ctrl-C
+ENDINGS = {129: "pgc: hung up\n", 130: "pgc: interrupted\n", 143: "pgc: terminated\n"}
+
+
+def _burst(proc: subprocess.Popen[str]) -> tuple[str, str]:
+    """All three signals at once: Python runs one handler per bytecode, so the second and third
+    land inside the cleanup the first one started, unless they are held off."""
+    for signum in BURST:
+        os.kill(proc.pid, signum)
+    return proc.communicate(timeout=_WAIT_S)
+
+
+@pytest.mark.parametrize("paused", [".env", ".env.bak"])
+def test_a_burst_of_signals_while_env_init_writes_still_removes_the_temporary_file(
+    tmp_path: Path, paused: str
+) -> None:
+    env = tmp_path / ".env"
+    env.write_text(BEFORE)
+    args = ["env", "init", "--database-url", POOLED, "--direct-url", DIRECT, "--force"]
+    with _ended(_spawn(args, tmp_path, {"PGC_TEST_PAUSE_WRITE": paused})) as proc:
+        assert proc.stderr is not None
+        assert proc.stderr.readline() == f"pgc-test: paused writing {paused}\n"
+        _, err = _burst(proc)
+    assert proc.returncode in ENDINGS, err
+    assert err == ENDINGS[proc.returncode]  # one line: no traceback, no "Exception ignored"
+    assert [p.name for p in tmp_path.glob(".*.pgc-*.tmp")] == []
+    assert env.read_text() == BEFORE
+
+
+def test_a_burst_of_signals_while_pgc_exec_reads_the_dump_tools_version_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".env").write_text(f"DIRECT_URL=postgresql://app:{PASSWORD}@127.0.0.1:5432/app\n")
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    pidfile = tmp_path / "pg_dump.pid"
+    fake = bindir / "pg_dump"
+    fake.write_text(f"#!/bin/sh\necho $$ > {pidfile}.new\nmv {pidfile}.new {pidfile}\nexec sleep 600\n")
+    fake.chmod(0o755)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {"TMPDIR": str(temp), "PATH": f"{bindir}:{os.environ['PATH']}"}
+    with _ended(_spawn(["exec", "pg_dump"], tmp_path, env)) as proc:
+        _wait_for_file(pidfile, proc)
+        asked = int(pidfile.read_text())
+        try:
+            _, err = _burst(proc)
+            left = _alive(asked)
+        finally:
+            with contextlib.suppress(OSError):
+                os.kill(asked, signal.SIGKILL)
+    assert proc.returncode in ENDINGS, err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+    assert not left, "pg_dump --version was left running"
+    assert list(temp.iterdir()) == []
+
+
+def test_a_burst_of_signals_to_pgc_exec_ends_the_child_and_removes_the_passfile(tmp_path: Path) -> None:
+    with running_child(tmp_path, "default") as run:
+        _, err = _burst(run.process)
+    assert run.process.returncode in ENDINGS, err  # the child died of the first one forwarded
+    assert "Traceback" not in err
+    assert not _alive(run.child)
+    assert list(run.temp.iterdir()) == []
+
+
+def test_a_burst_of_signals_while_the_doctor_waits_ends_it_with_one_line(tmp_path: Path) -> None:
+    with silent_server() as server:
+        url = f"DATABASE_URL=postgresql://app:{PASSWORD}@127.0.0.1:{server.port}/app"
+        args = ["doctor", "--no-environment", "--timeout", "60", "--url", url]
+        with _ended(_spawn(args, tmp_path)) as proc:
+            assert server.asked.wait(_WAIT_S), "the doctor never dialed the silent server"
+            out, err = _burst(proc)
+    assert proc.returncode in ENDINGS, err
+    assert (out, err) == ("", ENDINGS[proc.returncode])
