@@ -14,6 +14,7 @@ again, so that nothing that swallowed the first exception can make pgc unstoppab
 
 from __future__ import annotations
 
+import threading
 import time
 
 GRACE_S = 2.0
@@ -34,3 +35,31 @@ def unwinding() -> bool:
         return True
     _raised[:] = [now]
     return False
+
+
+# The main thread waits on threads and events in slices this long: a signal the kernel delivered
+# to another thread (it picks any thread that does not block it; a burst often lands on a probe
+# thread) only trips a flag, and Python runs the handler when the main thread next runs bytecode,
+# which a lock wait of the whole --timeout would put off to its end.
+SLICE_S = 0.1
+
+
+def wait(event: threading.Event, timeout: float) -> bool:
+    """`event.wait(timeout)` in slices, so that signal handlers run within SLICE_S."""
+    end = time.monotonic() + max(timeout, 0.0)
+    while not event.is_set():
+        left = end - time.monotonic()
+        if left <= 0:
+            return False
+        event.wait(min(left, SLICE_S))
+    return True
+
+
+def join(thread: threading.Thread, timeout: float) -> None:
+    """`thread.join(timeout)` in slices, so that signal handlers run within SLICE_S."""
+    end = time.monotonic() + max(timeout, 0.0)
+    while thread.is_alive():
+        left = end - time.monotonic()
+        if left <= 0:
+            return
+        thread.join(min(left, SLICE_S))

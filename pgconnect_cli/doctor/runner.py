@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from pgconnect_cli import signals
 from pgconnect_cli.doctor import settle as settling
 from pgconnect_cli.doctor.observations import (
     AuthObservation,
@@ -135,7 +136,7 @@ class _Warmup:
 
     def tools(self, deadline: float) -> tuple[ClientTool, ...] | None:
         """The versions, or None when they are not known by `deadline` (time.monotonic())."""
-        self._thread.join(max(deadline - time.monotonic(), 0.0))
+        signals.join(self._thread, deadline - time.monotonic())  # in slices: signals are handled
         return None if self._thread.is_alive() else self._tools
 
 
@@ -539,7 +540,7 @@ def run(
                 progresses[i] = progress
         limit = _start_workers(runner, queue)
         for progress in {id(p): p for p in progresses.values()}.values():
-            progress.finished.wait(max(runner.end - time.monotonic(), 0.0))
+            signals.wait(progress.finished, runner.end - time.monotonic())  # in slices: signals are handled
         for i, progress in progresses.items():
             observations[i] = progress.snapshot(runner.end - started - waited, limit)
         if tools is None and any(o is not None and o.server is not None for o in observations):
