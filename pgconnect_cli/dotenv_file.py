@@ -533,6 +533,10 @@ def _signals_unwind() -> Iterator[None]:
         return
 
     def unwind(signum: int, _frame: object) -> None:
+        from pgconnect_cli.signals import unwinding
+
+        if unwinding():  # a burst of signals: the first one's cleanup runs to its end
+            return
         sys.stderr.write(f"pgc: terminated by {signal.Signals(signum).name}\n")
         raise Terminated(128 + signum)
 

@@ -751,6 +751,9 @@ class _SignalGuard:
     def _dispatch(self, signum: int) -> None:
         child = self.child
         if child is None:
+            # pgc ends here: a further signal (SIGHUP and SIGTERM as a terminal closes, a second
+            # Ctrl-C) must not interrupt the cleanup this one starts (passfile, `--version` child)
+            self.finishing = True
             raise _Interrupted(signum)
         if child.returncode is not None:
             return

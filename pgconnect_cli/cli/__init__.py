@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 import typer
 
 from pgconnect_cli import __version__
+from pgconnect_cli import signals as _signals
 from pgconnect_cli.cli import completion, doctor, env, exec_, explain, lab, pool, url
 
 EPILOG = (
@@ -98,11 +99,15 @@ _INTERRUPTED: list[bool] = []  # set by the SIGINT handler: typer turns Ctrl-C i
 
 
 def _on_sigint(signum: int, frame: object) -> None:
+    if _signals.unwinding():  # a burst of signals: the first one's cleanup runs to its end
+        return
     _INTERRUPTED.append(True)
     raise KeyboardInterrupt
 
 
 def _on_terminate(signum: int, frame: object) -> None:
+    if _signals.unwinding():
+        return
     raise Terminated(signum)
 
 
@@ -204,6 +209,7 @@ def run(argv: list[str]) -> int:
     from pgconnect_cli.cli._common import set_argv
 
     _INTERRUPTED.clear()
+    _signals.start_run()
     set_argv(argv)
     machine = _machine_format(argv)
     previous = _install_signals()

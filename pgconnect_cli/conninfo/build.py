@@ -9,7 +9,7 @@ from __future__ import annotations
 from pgconnect_cli.conninfo.meant import split_as_meant
 from pgconnect_cli.conninfo.model import CORE_KEYWORDS, ConnInfo, is_secret_keyword
 from pgconnect_cli.conninfo.percent import encode_host, pct
-from pgconnect_cli.conninfo.redact import MASK, mask_text, scrub, url_secrets
+from pgconnect_cli.conninfo.redact import MASK, mask_text, scrub, stray_secrets, url_secrets
 
 __all__ = ["ENV_VARS", "MASK", "encode_host", "masked_uri", "pct", "to_env", "to_keyvalue", "to_uri"]
 
@@ -166,8 +166,11 @@ def _without_misread_password(ci: ConnInfo, shown: str) -> str:
     """Where libpq split the userinfo elsewhere than meant (a raw `/` or `@` in the password), the
     password's pieces stand in the host, port or database: mask them there too."""
     split = split_as_meant(ci.raw) if ci.raw else None
-    if split is None or not split.misread:
+    if split is None:
         return shown
+    if not split.misread:
+        stray = stray_secrets(ci.raw)  # `app@:secret@h `: libpq reads the password as the port
+        return scrub(shown, stray) if stray else shown
     return scrub(shown, url_secrets(ci.raw))
 
 

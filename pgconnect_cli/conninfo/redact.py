@@ -16,7 +16,7 @@ from urllib.parse import quote
 
 from pgconnect_cli.conninfo.meant import split_as_meant
 from pgconnect_cli.conninfo.model import is_secret_keyword
-from pgconnect_cli.conninfo.parse import ParseError, parse
+from pgconnect_cli.conninfo.parse import ParseError, parse, split_scheme
 from pgconnect_cli.conninfo.percent import decode_lenient
 
 MASK = "****"
@@ -35,6 +35,12 @@ _BARE_USER = re.compile(r"(?<![^\s\"'`(<=,;])[^\s:\"'`<>()=,;]*:(?=[^\s/:])")
 _URL_USER_ENCODED_COLON = re.compile(_SCHEME + r"://[^:/@\s]*?%3[Aa]")
 # ... or raw, right after an `@` or `/` typed into the user name (`postgresql://app@:secret@h`)
 _URL_USER_AT_COLON = re.compile(_SCHEME + r"://[^:\s]*[@/]:")
+# A user name holding `@` (Azure's `admin@server`) or `/`: `postgresql://admin@server:secret@host/db`
+# is user `admin`, host `server`, port `secret@host` to libpq, but the password is meant
+_URL_USER_WITH_AT = re.compile(_SCHEME + r"://[^:\s]*[@/][^:\s]*:")
+# ... and after a broken scheme (`postgresql:/app@:secret@h`, `postgresql//a/b:secret@h`): any
+# user name, `@` and `/` included; a well-formed `scheme://` is the rules' above
+_BROKEN_URL_ANY_USER = re.compile(r"\b" + _SCHEME + r"(?:::/{0,3}|:/(?!/)|:///|/{2,3})[^:\s]*:")
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ _CREDENTIALS = (
     _Credentials(_BARE_USER, "\r\n", empty=False),
     _Credentials(_URL_USER_ENCODED_COLON, "/?#\r\n", empty=False),
     _Credentials(_URL_USER_AT_COLON, "\r\n", empty=False),
+    _Credentials(_URL_USER_WITH_AT, "/?#\r\n", empty=False),
+    _Credentials(_BROKEN_URL_ANY_USER, "\r\n", empty=False),
 )
 
 
@@ -129,7 +137,7 @@ def mask_text(text: str) -> str:
     if "@" in text:
         for rule in _CREDENTIALS:
             text = _mask_credentials(text, rule)
-    return _mask_settings(text)
+    return _mask_settings(text) if "=" in text else text  # a setting needs its `=`
 
 
 def scrub(text: str, secrets: Iterable[str | None] = ()) -> str:
@@ -178,6 +186,33 @@ def _password_forms(password: str) -> set[str]:
     return out
 
 
+_AUTHORITY_END = re.compile(r"[/?#\r\n]")
+
+
+def stray_secrets(raw: str) -> set[str]:
+    """The password as the one masking rule reads a URL (everything after the user's `:` up to the
+    LAST raw `@` before the authority ends), where no reading of the URL calls it a password:
+    `postgresql://app@:secret@h /` is user `app`, host ``, port `secret@h ` to libpq (and the
+    meant split refuses the host `h `), so the builder re-encodes the last `@` and the rule would
+    find no end. Empty for every URL whose password a reading finds. Cheap: one scan."""
+    if "@" not in raw or "://" not in raw:
+        return set()
+    scheme = split_scheme(raw[5:] if raw[:5].lower() == "jdbc:" else raw)
+    if scheme is None:
+        return set()
+    rest = scheme[1]
+    end = _AUTHORITY_END.search(rest)
+    authority = rest if end is None else rest[: end.start()]
+    userinfo = authority.rpartition("@")[0]
+    if ":" not in userinfo:
+        return set()
+    password = userinfo.partition(":")[2]
+    split = split_as_meant(raw[5:] if raw[:5].lower() == "jdbc:" else raw)
+    if split is not None and split.raw_password == password:
+        return set()  # the meant reading has it: masked as the password already
+    return {s for s in _password_forms(password) if len(s) >= 3 and s != MASK}
+
+
 def url_secrets(value: str) -> set[str]:
     """Every string in a connection string that is a secret or part of one, however it is read:
     the password as libpq reads it and as its author meant it (raw, decoded, and its pieces),
@@ -194,6 +229,7 @@ def url_secrets(value: str) -> set[str]:
         for info in (split.userinfo, split.libpq_userinfo):
             if info and ":" in info:
                 out |= _password_forms(info.split(":", 1)[1])
+    out |= stray_secrets(value)
     for m in _SETTING.finditer(value):
         if is_secret_keyword(m.group(1)):
             setting = m.group(2).strip("'")

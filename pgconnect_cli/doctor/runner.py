@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from pgconnect_cli import signals
 from pgconnect_cli.doctor import settle as settling
 from pgconnect_cli.doctor.observations import (
     AuthObservation,
@@ -543,7 +544,7 @@ def run(
                 progresses[i] = progress
         limit = _start_workers(runner, queue)
         for progress in {id(p): p for p in progresses.values()}.values():
-            progress.finished.wait(max(runner.end - time.monotonic(), 0.0))
+            signals.wait(progress.finished, runner.end - time.monotonic())  # in slices: signals are handled
         for i, progress in progresses.items():
             observations[i] = progress.snapshot(runner.end - started - waited, limit)
         if tools is None and any(o is not None and o.server is not None for o in observations):

@@ -24,6 +24,9 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from pgconnect_cli import signals
+from pgconnect_cli.probes import children
+
 __all__ = ["TOOLS", "Ask", "ToolVersion", "cache_file"]
 
 TOOLS = ("pg_dump", "psql")
@@ -177,15 +180,9 @@ class Ask:
             if version is not None:
                 self._known[name] = ToolVersion(name, path, version)
                 continue
-            try:
-                child = subprocess.Popen(
-                    [path, "--version"],
-                    stdin=subprocess.DEVNULL,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.DEVNULL,
-                    env=self.environ,
-                )
-            except (OSError, ValueError, subprocess.SubprocessError):
+            # its own process group, killed and reaped if pgc leaves first (probes.children)
+            child = children.start([path, "--version"], env=self.environ)
+            if child is None:
                 self._known[name] = ToolVersion(name, path, None)
                 continue
             self._children.append((name, path, key, child))
@@ -204,13 +201,9 @@ class Ask:
                 try:
                     out, _ = child.communicate(timeout=max(deadline - time.monotonic(), 0.01))
                     version = _parse(out.decode("utf-8", "replace"))
-                except subprocess.TimeoutExpired:
-                    with contextlib.suppress(OSError):
-                        child.kill()
-                    with contextlib.suppress(OSError, subprocess.SubprocessError):
-                        child.communicate(timeout=1)
-                except (OSError, ValueError, subprocess.SubprocessError):
-                    pass
+                except (OSError, ValueError, subprocess.SubprocessError):  # TimeoutExpired too
+                    children.end(child)
+                children.forget(child)
                 self._known[name] = ToolVersion(name, path, version)
                 if version is not None and key is not None:
                     learned[key[0]] = {"version": version, "at": time.time(), "script": key[1]}
@@ -221,6 +214,7 @@ class Ask:
 
     def wait(self, timeout: float | None = None) -> tuple[ToolVersion, ...] | None:
         """Every tool's answer, in TOOLS order; None when they are not all in within `timeout` s."""
-        if not self._done.wait(timeout):
+        done = self._done.wait() if timeout is None else signals.wait(self._done, timeout)
+        if not done:  # `signals.wait`: in slices, so a signal's handler runs meanwhile
             return None
         return tuple(self._known[name] for name in TOOLS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pgconnect_cli.conninfo.redact import mask_text, scrub, scrub_exception
+from pgconnect_cli.conninfo.redact import mask_text, scrub, scrub_exception, url_secrets
 
 
 @pytest.mark.parametrize(
@@ -89,3 +89,49 @@ def test_a_server_setting_named_password_something_is_not_a_secret() -> None:
     # a fix tells the user to set password_encryption=scram-sha-256: masking it hides the fix
     text = "SET password_encryption=scram-sha-256; then password=Zq9pw"
     assert mask_text(text) == "SET password_encryption=scram-sha-256; then password=****"
+
+
+def test_stray_secrets_finds_the_password_libpq_reads_as_the_port() -> None:
+    from pgconnect_cli.conninfo.redact import stray_secrets
+
+    assert stray_secrets("postgresql://app@:Zq7xSecretPw@h /") == {"Zq7xSecretPw"}
+    assert "Zq7xSecretPw" in url_secrets("postgresql://app@:Zq7xSecretPw@h /")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u:pw12@h/db",  # an ordinary password: the readings have it
+        "postgresql://u:p@ss@h/db",  # a raw @: the meant split has it
+        "postgresql://app@:5432/db",  # an empty host and a port: no password at all
+        "postgresql://app@h/db",
+        "user=app host=h",
+    ],
+)
+def test_stray_secrets_is_empty_where_a_reading_finds_the_password(url: str) -> None:
+    from pgconnect_cli.conninfo.redact import stray_secrets
+
+    assert stray_secrets(url) == set()
+
+
+def test_sanitize_scrubs_a_stray_password_from_every_string_of_a_result() -> None:
+    from pgconnect_cli.checks.url import check_url
+    from pgconnect_cli.render.sanitize import sanitize
+
+    shown = repr(sanitize(check_url("postgresql://app@:Zq7xSecretPw@h /")))
+    assert "Zq7xSecretPw" not in shown and "****" in shown
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        (
+            "connect to postgresql://myadmin@myserver:Zq7xSecretPw@myserver.postgres.database.azure.com/db",
+            "connect to postgresql://myadmin@myserver:****@myserver.postgres.database.azure.com/db",
+        ),
+        ("postgresql://a@b:Zq7xSecretPw@h / failed", "postgresql://a@b:****@h / failed"),
+        ("postgresql://u@h:5432/db and a@b", "postgresql://u@h:5432/db and a@b"),  # a port, no password
+    ],
+)
+def test_a_user_name_holding_an_at_masks_the_password_in_free_text(text: str, shown: str) -> None:
+    assert mask_text(text) == shown

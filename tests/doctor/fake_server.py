@@ -5,7 +5,18 @@ It answers N to SSLRequest (and GSSENCRequest), then, by `mode`:
 - "md5": asks for an MD5 password (AuthenticationMD5Password);
 - "trust": logs the client in without a password;
 - "late-then-silent": answers SSLRequest only after `delay` seconds, then says nothing more;
-- "ssh": greets with an SSH banner at once, as an SSH server does (it starts with S).
+- "ssh": greets with an SSH banner at once, as an SSH server does (it starts with S);
+- "silent": accepts and reads, never answers (not even the SSLRequest);
+- "garbage": greets with bytes that are no protocol at all (terminal escapes, HTML) at once;
+- "garbage-login": answers N, then bytes that are no protocol message to the startup message;
+- "trickle": answers N, then an ErrorResponse one byte every 50 ms, too slowly to ever end;
+- "tls-only": a front end that speaks only TLS: a TLS alert record to the SSLRequest, then closes;
+- "big-error": answers N, then a FATAL ErrorResponse of 1 MB of hostile text (HOSTILE repeated);
+- "unknown-auth": answers N, then an authentication request of a kind no client knows (42);
+- "hostile-login": logs the client in with hostile ParameterStatus values; queries fail with
+  hostile text;
+- "big-query-error": logs the client in; every query fails with 1 MB of hostile text (libpq
+  takes a large ErrorResponse after the login, not during it).
 A client that sends a password (or was trusted) is logged in; every query then fails.
 """
 
@@ -30,6 +41,26 @@ def _message(kind: bytes, payload: bytes) -> bytes:
 def _error(text: str) -> bytes:
     fields = b"SERROR\0VERROR\0CXX000\0M" + text.encode() + b"\0\0"
     return _message(b"E", fields)
+
+
+# Server-controlled text that must reach no output raw: terminal escapes (clear screen, an OSC
+# title, an OSC 8 link, ESC[6n that makes a terminal type into stdin, the C1 CSI), HTML that hides
+# what follows in Markdown, a workflow command, XML's non-characters.
+HOSTILE = (
+    "\x1b[2J\x1b]0;owned\x07\x1b]8;;http://evil.example/\x1b\\click\x1b]8;;\x1b\\\x1b[6n\x9b6n"
+    " <!-- </table> <a href='http://evil.example/'>x</a> ![i](http://evil.example/p.png)"
+    " ]]> &amp; \r\n::error::fake \u202e \ufffe"
+)
+GARBAGE = HOSTILE.encode() + bytes(range(256))
+TLS_ALERT = b"\x15\x03\x03\x00\x02\x02\x46"  # fatal protocol_version: what a TLS server says to 8 odd bytes
+BIG = 1 << 20
+# 1 MB of it on one line: what the doctor shows of it must stay bounded however long the line is
+BIG_TEXT = (HOSTILE.replace("\r\n", " ") * (BIG // len(HOSTILE) + 1))[:BIG]
+
+
+def _fatal(text: str, code: str = "28000") -> bytes:
+    fields = b"SFATAL\0VFATAL\0C" + code.encode() + b"\0M" + text.encode() + b"\0D" + text[:2000].encode()
+    return _message(b"E", fields + b"\0\0")
 
 
 _READY = _message(b"Z", b"I")
@@ -68,11 +99,29 @@ def _read(conn: socket.socket, n: int, server: FakeServer) -> bytes:
     return data
 
 
+def _hostile_login() -> bytes:
+    return (
+        _message(b"R", struct.pack("!i", 0))
+        + _message(b"S", b"server_version\x00" + ("15.0 " + HOSTILE).encode() + b"\0")
+        + _message(b"S", b"application_name\x00" + HOSTILE.encode() + b"\0")
+        + _message(b"S", b"client_encoding\0UTF8\0")
+        + _message(b"K", struct.pack("!ii", 4242, 1))
+        + _READY
+    )
+
+
 def _serve(conn: socket.socket, server: FakeServer) -> None:
     conn.settimeout(10)
     if server.mode == "ssh":
         conn.sendall(b"SSH-2.0-OpenSSH_9.6p1 Ubuntu-3ubuntu13\r\n")
         _read(conn, 1 << 20, server)  # until the client gives up
+        return
+    if server.mode == "garbage":
+        conn.sendall(GARBAGE)
+        _read(conn, 1 << 20, server)
+        return
+    if server.mode == "silent":
+        _read(conn, 1 << 20, server)
         return
     while True:  # SSLRequest / GSSENCRequest, then the startup message
         length = struct.unpack("!i", _read(conn, 4, server))[0]
@@ -81,9 +130,28 @@ def _serve(conn: socket.socket, server: FakeServer) -> None:
         if code in (_SSL_REQUEST, _GSSENC_REQUEST):
             if server.mode == "late-then-silent":
                 time.sleep(server.delay)
+            if server.mode == "tls-only":
+                conn.sendall(TLS_ALERT)
+                return
             conn.sendall(b"N")
             continue
         break
+    if server.mode == "garbage-login":
+        conn.sendall(GARBAGE)
+        _read(conn, 1 << 20, server)
+        return
+    if server.mode == "trickle":
+        for byte in _fatal(HOSTILE * 40):  # ~10 kB: under libpq's 30,000-byte limit, it waits for it all
+            conn.sendall(bytes([byte]))
+            time.sleep(0.05)
+        return
+    if server.mode == "big-error":
+        conn.sendall(_fatal(BIG_TEXT))
+        return
+    if server.mode == "unknown-auth":
+        conn.sendall(_message(b"R", struct.pack("!i", 42)))
+        _read(conn, 1 << 20, server)
+        return
     if server.mode == "late-then-silent":
         _read(conn, 1 << 20, server)  # silence until the client gives up
         return
@@ -91,6 +159,8 @@ def _serve(conn: socket.socket, server: FakeServer) -> None:
         conn.sendall(_message(b"R", struct.pack("!i", 3)))
     elif server.mode == "md5":
         conn.sendall(_message(b"R", struct.pack("!i", 5) + b"salt"))
+    elif server.mode == "hostile-login":
+        conn.sendall(_hostile_login())
     else:
         conn.sendall(_LOGGED_IN)
     while True:
@@ -104,7 +174,10 @@ def _serve(conn: socket.socket, server: FakeServer) -> None:
                 server.password_messages += 1
             conn.sendall(_LOGGED_IN)
         elif kind in (b"Q", b"S"):
-            conn.sendall(_error("every query fails here") + _READY)
+            text = {"hostile-login": HOSTILE, "big-query-error": BIG_TEXT}.get(
+                server.mode, "every query fails here"
+            )
+            conn.sendall(_error(text) + _READY)
 
 
 @contextlib.contextmanager

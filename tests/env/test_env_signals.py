@@ -75,11 +75,11 @@ def test_a_signal_while_the_backup_is_written_leaves_the_env_and_no_temporary_fi
 
 
 def test_ctrl_c_while_env_is_written_leaves_no_temporary_file(tmp_path: Path) -> None:
-    """SIGINT unwinds as KeyboardInterrupt (the exit code is the CLI's: 130, or click's 1)."""
+    """SIGINT unwinds as KeyboardInterrupt: `pgc: interrupted`, 130 (PRODUCT.md §4)."""
     proc = _init_paused_at(tmp_path, ".env")
     proc.send_signal(signal.SIGINT)
-    proc.communicate(timeout=60)
-    assert proc.returncode in (1, 130)
+    _, err = proc.communicate(timeout=60)
+    assert (proc.returncode, err) == (130, "pgc: interrupted\n")
     assert _leftovers(tmp_path) == [] and not (tmp_path / ".env").exists()
 
 

@@ -351,6 +351,17 @@ def test_sigterm_reaches_the_tool_and_the_passfile_is_removed(
     assert not Path(f"/proc/{run.child}").exists()
 
 
+def test_sighup_reaches_the_tool_and_the_passfile_is_removed(
+    tmp_path: Path, lab: pgc_lab.Lab, sleeper: pgc_lab.Role
+) -> None:
+    with running_psql(tmp_path, lab, sleeper) as run:
+        run.process.send_signal(signal.SIGHUP)
+        code = run.process.wait(timeout=60)
+    assert code == 128 + signal.SIGHUP  # psql died of the forwarded SIGHUP: 129
+    assert list(run.temp.iterdir()) == []
+    assert not Path(f"/proc/{run.child}").exists()
+
+
 def test_sigint_reaches_the_tool_and_the_passfile_is_removed(
     tmp_path: Path, lab: pgc_lab.Lab, sleeper: pgc_lab.Role
 ) -> None:
