@@ -352,7 +352,13 @@ def tls_layer(obs: TlsObservation, pol: TlsPolicy, ctx: LiveContext) -> LayerRes
         )
         return _result("tls", f"the server offers no TLS: {note}", ms=obs.ms, evidence=evidence)
     if obs.answer in (TlsAnswer.OTHER, TlsAnswer.CLOSED, TlsAnswer.NO_ANSWER):
-        if obs.answer is TlsAnswer.OTHER:
+        if obs.answer is TlsAnswer.OTHER and obs.tls_record:
+            what = (
+                "answered SSLRequest with a TLS record: a TLS-only front end (a TLS-terminating proxy or "
+                "load balancer) that expects the TLS handshake first, which libpq 17+ sends with "
+                "sslnegotiation=direct"
+            )
+        elif obs.answer is TlsAnswer.OTHER:
             what = f"answered SSLRequest with {obs.preview!r}: {_guess_service(obs.preview)}"
         elif obs.answer is TlsAnswer.CLOSED:
             what = (
@@ -360,11 +366,13 @@ def tls_layer(obs: TlsObservation, pol: TlsPolicy, ctx: LiveContext) -> LayerRes
             )
         else:
             what = f"did not answer SSLRequest within {_secs(obs.budget)} (not PostgreSQL, or a hung server)"
-        f = finding(
-            "not-postgres",
-            f"{port} accepts TCP connections but {what}.",
-            f"Check host and port in {ctx.name}: PostgreSQL answers SSLRequest with S or N.",
-        )
+        fix = f"Check host and port in {ctx.name}: PostgreSQL answers SSLRequest with S or N."
+        if obs.tls_record:
+            fix = (
+                "If PostgreSQL 17+ is behind that front end, add sslnegotiation=direct (with "
+                f"sslmode=require or stronger; libpq 17+) to {ctx.name}; otherwise check its host and port."
+            )
+        f = finding("not-postgres", f"{port} accepts TCP connections but {what}.", fix)
         return _result("tls", f"{port} is not PostgreSQL", [f], ms=obs.ms, evidence=evidence)
     if not obs.handshake and obs.verification in (Verification.NOT_REQUESTED, Verification.OK) and pol.direct:
         f = finding(

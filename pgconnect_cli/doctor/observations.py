@@ -215,6 +215,7 @@ class TlsObservation(Timed):
     verification: Verification = Verification.NOT_REQUESTED
     verify_detail: str = ""
     preview: str = ""  # printable start of a non-PostgreSQL answer
+    tls_record: bool = False  # that answer was a TLS record (alert/handshake): a TLS-only front end
     error: str = ""
     budget: float = 0.0
     started: float = 0.0

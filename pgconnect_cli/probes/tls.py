@@ -206,7 +206,12 @@ def probe(
                 on_answer(answer)
             if answer is not TlsAnswer.SUPPORTED:
                 preview = _preview(data) if answer is TlsAnswer.OTHER else ""
-                return replace(base, preview=preview, error=error, finished=time.monotonic())
+                # a TLS record (content type 21 alert or 22 handshake, version 3.x): a port that
+                # speaks TLS from the first byte, as a TLS-terminating proxy does
+                record = answer is TlsAnswer.OTHER and len(data) >= 2 and data[0] in (21, 22) and data[1] == 3
+                return replace(
+                    base, preview=preview, tls_record=record, error=error, finished=time.monotonic()
+                )
         if pol.verify_chain and pol.cafile is not None and not pol.cafile_exists:
             hs = _handshake(sock, pol, False, left())
             return replace(

@@ -24,7 +24,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from tests.doctor.fake_server import BIG, FakeServer, fake_postgres
-from tests.doctor.helpers import ids
+from tests.doctor.helpers import ids, one
 from tests.helpers import CliResult, cli
 
 PASSWORD = "Hx9-never-to-a-fake"
@@ -167,3 +167,12 @@ def test_the_big_error_is_cut_saying_how_much_was_left_out() -> None:
     (found,) = [f for f in doc["targets"][0]["findings"] if f["id"] == "server-query-failed"]
     assert found["detail"].endswith("more characters)")
     assert len(found["detail"]) < BIG // 64
+
+
+def test_a_tls_only_front_end_is_named_and_the_fix_offers_direct_tls() -> None:
+    # a TLS-terminating proxy answers the SSLRequest with a TLS alert record, not S or N
+    with fake_postgres("tls-only") as server:
+        doc = json.loads(_doctor(server.port, "json").stdout)
+    found = one(doc, "not-postgres")
+    assert "TLS-only front end" in found["detail"]
+    assert "sslnegotiation=direct" in found["fix"]
