@@ -207,4 +207,6 @@ def leave(code: int) -> NoReturn:
         code = output_failed(exc)
     with suppress(Exception):
         sys.stderr.flush()
+    if "pgconnect_cli.dataclass_cache" in sys.modules:  # after the output: nobody waits for it
+        sys.modules["pgconnect_cli.dataclass_cache"].save()
     os._exit(code)

@@ -31,13 +31,20 @@ def main() -> None:
             except OSError:  # the shell stopped reading: nothing to tell it
                 code = 1
             os._exit(code)
-    elif argv[:2] == ["url", "check"]:
+    from pgconnect_cli import dataclass_cache
+
+    dataclass_cache.install()
+    if argv[:2] == ["url", "check"] and "_PGC_COMPLETE" not in os.environ:
+        import gc
+
         from pgconnect_cli import fast_url
         from pgconnect_cli.edge import guard, leave
 
+        gc.disable()  # a few hundred objects of cyclic garbage: cheaper kept until the exit than collected
         fast = guard(argv, fast_url.check)
         if fast is not None:
             leave(fast)
+        gc.enable()
     from pgconnect_cli.cli import main as cli_main
 
     cli_main()
