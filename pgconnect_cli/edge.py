@@ -207,6 +207,7 @@ def leave(code: int) -> NoReturn:
         code = output_failed(exc)
     with suppress(Exception):
         sys.stderr.flush()
-    if "pgconnect_cli.dataclass_cache" in sys.modules:  # after the output: nobody waits for it
-        sys.modules["pgconnect_cli.dataclass_cache"].save()
+    if "pgconnect_cli.startup_cache" in sys.modules:  # after the output: nobody waits for it
+        with suppress(Exception):
+            sys.modules["pgconnect_cli.startup_cache"].save()
     os._exit(code)
