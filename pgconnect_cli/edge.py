@@ -8,6 +8,9 @@ Nothing but os and sys at import time: this module is part of pgc's start-up.
 
 from __future__ import annotations
 
+# the signal module's C half, loaded by every interpreter: signal itself builds its enums (a
+# start-up cost) around the same calls
+import _signal as signal  # type: ignore[import-not-found]
 import os
 import sys
 
@@ -40,7 +43,6 @@ def _on_terminate(signum: int, frame: object) -> None:
 
 
 def _install_signals() -> dict[int, Any]:
-    import signal
     from contextlib import suppress
 
     previous: dict[int, Any] = {}
@@ -49,13 +51,12 @@ def _install_signals() -> dict[int, Any]:
         handlers[signal.SIGHUP] = _on_terminate
     for signum, handler in handlers.items():
         with suppress(ValueError, OSError):  # not the main thread: leave the handlers alone
-            if signal.getsignal(signum) is not signal.SIG_IGN:
+            if signal.getsignal(signum) != signal.SIG_IGN:
                 previous[signum] = signal.signal(signum, handler)
     return previous
 
 
 def _restore_signals(previous: dict[int, Any]) -> None:
-    import signal
     from contextlib import suppress
 
     for signum, handler in previous.items():
@@ -100,8 +101,6 @@ def guard(argv: list[str], invoke: Callable[[list[str], bool], Answer]) -> Answe
         sys.stderr.write("pgc: interrupted\n")
         return 130
     except Terminated as exc:
-        import signal
-
         name = "terminated" if exc.signum == signal.SIGTERM else "hung up"
         with suppress(OSError):
             sys.stderr.write(f"pgc: {name}\n")
