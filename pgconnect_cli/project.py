@@ -9,7 +9,6 @@ version is decided; everything reads `Project.prisma_major`.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Mapping
@@ -117,8 +116,12 @@ def _version_major(version: object) -> int | None:
 
 
 def _json(text: str | None) -> object:
+    if not text:
+        return None
+    import json  # only with a package.json: start-up
+
     try:
-        return json.loads(text) if text else None
+        return json.loads(text)
     except ValueError:
         return None
 

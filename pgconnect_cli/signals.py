@@ -14,8 +14,11 @@ again, so that nothing that swallowed the first exception can make pgc unstoppab
 
 from __future__ import annotations
 
-import threading
 import time
+
+TYPE_CHECKING = False  # typing's constant without importing typing (start-up: edge imports this)
+if TYPE_CHECKING:
+    import threading
 
 GRACE_S = 2.0
 

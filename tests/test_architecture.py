@@ -143,3 +143,45 @@ def test_the_connection_model_is_a_leaf() -> None:
     graph = import_graph()
     assert graph["pgconnect_cli.conninfo.model"] == set()
     assert graph["pgconnect_cli.conninfo.percent"] == set()
+
+
+def _imported(code: str, env: dict[str, str] | None = None) -> set[str]:
+    """The modules a child Python imports for `code`, as `-X importtime` lists them (no timing
+    is read), beyond those of a bare start."""
+    import os
+    import subprocess
+    import sys
+
+    def run(source: str) -> set[str]:
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", source],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
+            timeout=60,
+        )
+        lines = [line for line in done.stderr.splitlines() if line.startswith("import time:")]
+        return {line.rsplit("|", 1)[1].strip() for line in lines[1:]}
+
+    return run(code) - run("pass")
+
+
+HEAVY = {"typer", "click", "rich", "psycopg", "dns", "dotenv", "markdown_it", "pygments", "shellingham"}
+
+
+def test_version_loads_nothing_but_the_entry_point() -> None:
+    code = "import sys; sys.argv[1:] = ['--version']; from pgconnect_cli.entry import main; main()"
+    assert _imported(code) <= {"__future__", "pgconnect_cli", "pgconnect_cli.entry"}
+
+
+def test_tab_completion_from_the_table_loads_no_command_tree() -> None:
+    env = {"_PGC_COMPLETE": "complete_bash", "COMP_WORDS": "pgc url ", "COMP_CWORD": "2"}
+    loaded = _imported("from pgconnect_cli.entry import main; main()", env)
+    assert "pgconnect_cli.completion_table" in loaded
+    assert {m.split(".")[0] for m in loaded} & HEAVY == set()
+    assert not any(m.startswith("pgconnect_cli.cli") for m in loaded)
+
+
+def test_the_command_tree_loads_no_renderer_driver_or_help_library() -> None:
+    loaded = {m.split(".")[0] for m in _imported("import pgconnect_cli.cli")}
+    assert loaded & (HEAVY - {"typer", "shellingham"}) == set()

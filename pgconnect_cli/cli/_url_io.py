@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
-from pgconnect_cli.cli._common import fail, read_url_argument
+from pgconnect_cli.arguments import read_url
+from pgconnect_cli.cli._common import fail
 from pgconnect_cli.errors import PgcError, UsageError
 
 if TYPE_CHECKING:
@@ -49,25 +50,11 @@ def emit(text: str) -> None:
     typer.echo(data)
 
 
-_MAX_URL = 65536  # real connection strings are a few hundred characters; this is garbage or an attack
-
-
 def raw_url(url: str | None, env: str | None) -> str:
-    from pgconnect_cli.conninfo.parse import as_text
-
     try:
-        text = as_text(read_url_argument(url, env))
+        return read_url(url, env)
     except PgcError as exc:
         fail(exc)
-    if not text.strip():  # libpq would read "" as "all defaults": a local socket, not the database meant
-        fail(UsageError("empty URL" + (f": {env} is set but empty" if env else "")))
-    if len(text) > _MAX_URL:
-        fail(
-            UsageError(
-                f"the URL is {len(text)} characters long; pgc reads connection strings up to {_MAX_URL}"
-            )
-        )
-    return text
 
 
 def product(make: Callable[[], UrlProduct]) -> NoReturn:

@@ -7,8 +7,7 @@ checks/, and hands the result to a renderer. Heavy modules are imported inside t
 from __future__ import annotations
 
 from enum import Enum
-from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -28,11 +27,6 @@ from pgconnect_cli.cli._common import (
 from pgconnect_cli.cli._url_io import EnvOption, ModeOption, UrlArgument, pairs, pool_mode, product, raw_url
 from pgconnect_cli.cli.url_build import build
 
-if TYPE_CHECKING:
-    from pgconnect_cli.checks.url import Context
-    from pgconnect_cli.known_clients import ClientAnswer
-    from pgconnect_cli.project import Client
-
 app = command_group("Check, build, convert and fix connection URLs (offline: nothing is dialed).")
 
 
@@ -48,41 +42,10 @@ class ConvertTo(str, Enum):
 # --- check -----------------------------------------------------------------------------------------
 
 
-def _for_names() -> list[str]:
-    """`--for` values: the contexts (`checks.context`), then the client table's row ids."""
-    from pgconnect_cli.checks.context import Context
-    from pgconnect_cli.known_clients import BY_ID
-
-    return [*(c.value for c in Context), *BY_ID]
-
-
 def _complete_for(incomplete: str) -> list[str]:
-    return [name for name in _for_names() if name.startswith(incomplete.lower())]
+    from pgconnect_cli.usecases.url_check import for_names
 
-
-def _for(value: str) -> tuple[Context, Client | None, int | None, ClientAnswer | None]:
-    """`--for`: a context (the client detected from the project in the current directory), or a
-    row of the client table (that client, whatever the project says)."""
-    from pgconnect_cli import known_clients, project
-    from pgconnect_cli.checks.url import Context
-
-    name = value.lower()
-    if name not in _for_names():
-        raise typer.BadParameter(f"{value}: one of {', '.join(_for_names())}", param_hint="'--for'")
-    if name == Context.PSQL.value:
-        return Context.PSQL, None, None, None
-    detected = project.detect(Path.cwd())
-    major = detected.prisma_major
-    if name in known_clients.BY_ID:
-        answer = known_clients.detect(detected, explicit=name)
-        row = known_clients.BY_ID[name]
-        context = Context.PRISMA if row.id == "prisma6" else Context.APP
-        return context, known_clients.coarse_kind(row), 7 if row.id.startswith("prisma7") else major, answer
-    if name == Context.PRISMA.value:
-        return Context.PRISMA, None, major, known_clients.detect(detected, explicit="prisma")
-    found = known_clients.detect(detected)
-    kind = known_clients.coarse_kind(found.client) if found.client is not None else None
-    return Context(name), kind, major, found
+    return [name for name in for_names() if name.startswith(incomplete.lower())]
 
 
 @app.command("check")
@@ -116,12 +79,13 @@ def check(
     chosen = pick_format(fmt, json_)
     raw = raw_url(url, env)
     ids, strict = report_settings(ignore, strict)
-    from pgconnect_cli.checks.url import check_url
-    from pgconnect_cli.findings import ignore as accept
     from pgconnect_cli.render.emit import emit
+    from pgconnect_cli.usecases.url_check import UnknownWho, check
 
-    context, client, major, answer = _for(for_)
-    result = accept(check_url(raw, context=context, client=client, prisma_major=major, answer=answer), ids)
+    try:
+        result = check(raw, for_, ids)
+    except UnknownWho as exc:
+        raise typer.BadParameter(str(exc), param_hint="'--for'") from None
     emit(result, chosen, strict=strict, quiet=quiet)
     raise typer.Exit(result.exit_code(strict=strict))
 

@@ -5,7 +5,6 @@ A leaf: it imports nothing else from `conninfo`, so every other module can build
 
 from __future__ import annotations
 
-import difflib
 import functools
 import re
 from collections.abc import Iterator
@@ -90,6 +89,8 @@ def spelled_keyword(name: str) -> str | None:
 
 def closest_keyword(name: str) -> tuple[str, float] | None:
     """The known parameter closest to a misspelled `name` (difflib, cutoff 0.75), with the ratio."""
+    import difflib  # only for a misspelling: start-up
+
     n = normalize(name)
     candidates = difflib.get_close_matches(n, list(_BY_NORMAL), n=1, cutoff=0.75)
     if not candidates:

@@ -1,0 +1,66 @@
+"""The console entry point: `pgc` and `python -m pgconnect_cli` (`main`).
+
+Start-up is a budget: `pgc --version` 2x a bare Python start, TAB completion 3x, `pgc url check`
+6x. So `main` answers `--version` here, TAB completion of names from the generated table
+(`fast_complete`), and `pgc url check` without typer when the command line is one it reads
+exactly as typer would (`fast_url`); everything else goes to the typer command tree (`cli.main`).
+Nothing but os and sys at import time.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+TYPE_CHECKING = False  # mypy reads any constant of this name as typing's (typing costs start-up)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+def main() -> None:
+    """`pgc ARGS`: its exit code as the process's exit status."""
+    argv = sys.argv[1:]
+    if argv in (["--version"], ["-V"]):
+        _exit(_version)
+    if "_PGC_COMPLETE" in os.environ:  # TAB: subcommand and option names from a generated table
+        from pgconnect_cli.fast_complete import answer
+
+        _exit(answer)  # returns when the table cannot answer
+    from pgconnect_cli import startup_cache
+
+    if argv[:2] == ["url", "check"] and "_PGC_COMPLETE" not in os.environ:
+        import gc
+
+        gc.disable()  # a few hundred objects of cyclic garbage: cheaper kept until the exit than collected
+        startup_cache.install()
+        from pgconnect_cli import fast_url
+        from pgconnect_cli.edge import guard, leave
+
+        fast = guard(argv, fast_url.check)
+        if fast is not None:
+            leave(fast)
+        gc.enable()
+    startup_cache.install()
+    from pgconnect_cli.cli import main as cli_main
+
+    cli_main()
+
+
+def _version() -> int:
+    from pgconnect_cli import __version__
+
+    sys.stdout.write(f"pgc {__version__}\n")
+    return 0
+
+
+def _exit(write: Callable[[], int | None]) -> None:
+    """`write()` the answer; exit with its code, without the interpreter's teardown (nothing else
+    was started). A reader that went away (`pgc --version | true`) is exit 1, nothing said."""
+    try:
+        code = write()
+        if code is None:
+            return
+        sys.stdout.flush()
+    except OSError:
+        code = 1
+    os._exit(code)

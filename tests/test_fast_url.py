@@ -1,0 +1,177 @@
+"""`pgc url check` without typer (`pgconnect_cli.fast_url`) is the typer command, byte for byte:
+it reads a command line as click reads it or leaves it to click, and the same command lines give
+the same stdout, stderr and exit status both ways."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import typer
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pgconnect_cli import fast_url
+from pgconnect_cli.cli import app
+
+URL = "postgresql://app:s3cret@db.example.com:5432/app?sslmode=require"
+POOLED = "postgresql://app.ref:pw@aws-0-us-east-1.pooler.supabase.com:6543/postgres"
+BROKEN = "postgres://u@h/db?sslmode=disable&connect_timeout=x"
+
+
+def _command() -> typer.core.TyperCommand:
+    group = typer.main.get_command(app)
+    return group.commands["url"].commands["check"]
+
+
+def _click_reads(args: list[str]) -> dict[str, object] | None:
+    from typer._click.exceptions import ClickException
+
+    try:
+        ctx = _command().make_context("check", list(args), resilient_parsing=False)
+    except (ClickException, typer.Exit):
+        return None
+    return ctx.params
+
+
+def test_the_fast_options_are_the_typer_commands_options() -> None:
+    params = {p.name: p for p in _command().params if p.name != "help"}
+    flags = {o for p in params.values() if getattr(p, "is_flag", False) for o in p.opts}
+    values = {o for p in params.values() if not getattr(p, "is_flag", False) for o in p.opts if o != "url"}
+    assert set(fast_url.FLAGS) == flags
+    assert set(fast_url.VALUES) == values
+    assert [p.name for p in params.values() if p.multiple] == ["ignore"]
+    defaults = fast_url.Options()
+    assert params["for_"].default == defaults.for_
+    assert params["fmt"].default.value == defaults.fmt
+    assert list(params["fmt"].type.choices) == list(fast_url.FORMATS)
+
+
+TOKENS = [
+    URL,
+    POOLED,
+    "-",
+    "--",
+    "",
+    "x",
+    "-x",
+    "--json",
+    "--json=1",
+    "--no-color",
+    "--strict",
+    "--quiet",
+    "-q",
+    "-qf",
+    "--format",
+    "--format=json",
+    "--format=",
+    "-f",
+    "-fjson",
+    "json",
+    "JSON",
+    "markdown",
+    "--for",
+    "--for=psql",
+    "psycopg",
+    "prisma",
+    "--env",
+    "--env=DATABASE_URL",
+    "DATABASE_URL",
+    "--ignore",
+    "--ignore=url-no-sslmode",
+    "url-no-sslmode",
+    "--help",
+    "-h",
+    "--fo",
+]
+
+
+@given(st.lists(st.sampled_from(TOKENS), max_size=7))
+def test_a_command_line_the_fast_path_reads_is_read_so_by_click(args: list[str]) -> None:
+    options = fast_url.parse(args)
+    if options is None:
+        return  # left to click
+    params = _click_reads(args)
+    assert params is not None, args
+    assert params["url"] == options.url
+    assert params["env"] == options.env
+    assert params["for_"] == options.for_
+    assert str(getattr(params["fmt"], "value", params["fmt"])) == options.fmt
+    assert (params["json_"], params["no_color"], params["strict"], params["quiet"]) == (
+        options.json,
+        options.no_color,
+        options.strict,
+        options.quiet,
+    )
+    assert list(params["ignore"] or ()) == options.ignore
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str], *, fast: bool) -> tuple[int, str, str]:
+    if fast:
+        argv = [sys.executable, "-m", "pgconnect_cli", *args]
+    else:  # the typer command tree, as every other command runs
+        code = "import sys; from pgconnect_cli.cli import main; sys.argv = ['pgc', *sys.argv[1:]]; main()"
+        argv = [sys.executable, "-c", code, *args]
+    done = subprocess.run(argv, capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
+    return done.returncode, done.stdout, done.stderr
+
+
+CASES = [
+    [URL],
+    [POOLED, "--for", "prisma"],
+    [POOLED, "--for=psycopg", "--strict"],
+    ["--json", URL],
+    [BROKEN, "--format", "markdown", "--ignore", "param-value-invalid"],
+    [URL, "-f", "junit", "-q"],
+    ["--env", "DATABASE_URL", "--format=github"],
+    [BROKEN, "--quiet"],
+    [BROKEN, "--no-color", "--for", "migrate", "--strict", "--json"],
+    # declined before any output: the typer command reports them
+    [URL, "--for", "nope"],
+    [URL, "--ignore", "no-such-id", "--json"],
+    ["--env", "UNSET_VARIABLE"],
+    ["--env", "EMPTY_VARIABLE", "--json"],
+    # left to click
+    [URL, "--format", "JSON"],
+    [URL, URL],
+    [],
+]
+
+
+@pytest.mark.parametrize("args", CASES, ids=[" ".join(c)[:60] or "(none)" for c in CASES])
+def test_the_fast_path_and_the_typer_command_print_the_same(args: list[str], tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.pgc]\nignore = ["sslmode-missing"]\n')
+    drop = ("PG", "DATABASE_URL", "_PGC", "NO_COLOR", "GITHUB_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env |= {"DATABASE_URL": POOLED + "?pgbouncer=true", "EMPTY_VARIABLE": " ", "COLUMNS": "100"}
+    argv = ["url", "check", *args]
+    assert _run(argv, tmp_path, env, fast=True) == _run(argv, tmp_path, env, fast=False)
+
+
+def test_url_check_from_the_console_entry_loads_no_typer_rich_only_for_people(tmp_path: Path) -> None:
+    code = (
+        "import sys, os\n"
+        "from pgconnect_cli import edge, entry\n"
+        "def leave(code):\n"
+        "    heavy = {'typer', 'click', 'rich', 'psycopg', 'dns', 'dotenv'}\n"
+        "    sys.stderr.write(' '.join(sorted(heavy & {m.split('.')[0] for m in sys.modules})))\n"
+        "    sys.stderr.flush(); sys.stdout.flush(); os._exit(code)\n"
+        "edge.leave = leave\n"
+        "sys.argv = ['pgc', *sys.argv[1:]]\n"
+        "entry.main()\n"
+    )
+    loaded = {}
+    for fmt in ("human", "json"):
+        done = subprocess.run(
+            [sys.executable, "-c", code, "url", "check", URL, "--format", fmt],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            timeout=120,
+        )
+        assert done.returncode in (0, 1), done.stderr
+        loaded[fmt] = done.stderr.split()
+    assert loaded == {"human": ["rich"], "json": []}
