@@ -31,7 +31,11 @@ def _click_reads(args: list[str]) -> dict[str, object] | None:
     from typer._click.exceptions import ClickException
 
     try:
-        ctx = _command().make_context("check", list(args), resilient_parsing=False)
+        # the tree's help names: click keeps the help option it made on the (cached) command, and
+        # a context without them would leave `url check` without -h for the tests that follow
+        ctx = _command().make_context(
+            "check", list(args), resilient_parsing=False, help_option_names=["-h", "--help"]
+        )
     except (ClickException, typer.Exit):
         return None
     return ctx.params

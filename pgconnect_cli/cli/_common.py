@@ -41,7 +41,14 @@ def command_group(help: str) -> typer.Typer:
 
 FormatOption = Annotated[
     OutputFormat,
-    typer.Option("--format", "-f", help="Output format.", case_sensitive=False, show_default=True),
+    typer.Option(
+        "--format",
+        "-f",
+        metavar="FORMAT",
+        help="Output format: human, json, github, junit or markdown.",
+        case_sensitive=False,
+        show_default=True,
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Short for --format json.")]
 NoColorOption = Annotated[

@@ -77,11 +77,11 @@ def doctor(
             "--client",
             metavar="CLIENT",
             autocompletion=_complete_client,
-            help="The app's database client, a row of the client table (docs/clients.md): "
-            + ", ".join(CLIENT_NAMES)
-            + ". Sets severities and fixes; `prisma` is prisma6 or prisma7-pg by the project's Prisma "
-            "version. Default: `client` in \\[tool.pgc], else detected from the project (package.json "
-            "and lockfiles, pyproject.toml, requirements, go.mod, Gemfile, pom.xml, *.csproj, Cargo.toml).",
+            help="The app's database client: a row id of the client table (docs/clients.md), such as "
+            "prisma6, prisma7-pg, psycopg, asyncpg, node-postgres, postgres.js, pgx or rails (TAB lists "
+            "all); `prisma` is prisma6 or prisma7-pg by the project's Prisma version. Sets severities "
+            "and fixes. Default: `client` in \\[tool.pgc], else detected from the project's manifests "
+            "(package.json, pyproject.toml, requirements, go.mod, Gemfile, pom.xml, *.csproj, Cargo.toml).",
         ),
     ] = None,
     timeout: Annotated[
@@ -136,7 +136,9 @@ def doctor(
         typer.Option(
             "--format",
             "-f",
-            help="Output format. Default: human (github with --ci inside GitHub Actions).",
+            metavar="FORMAT",
+            help="Output format: human, json, github, junit or markdown. Default: human (github with "
+            "--ci inside GitHub Actions).",
             case_sensitive=False,
         ),
     ] = None,
