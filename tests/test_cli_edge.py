@@ -82,9 +82,25 @@ def _prompt_then(key: bytes, *args: str) -> tuple[int, str]:
                 break
             seen += chunk
     finally:
-        _, status = os.waitpid(pid, 0)
+        status = _reap(pid)
         os.close(fd)
     return os.waitstatus_to_exitcode(status), seen.decode("utf-8", "replace")
+
+
+def _reap(pid: int) -> int:
+    """The child's wait status; a child still running after 10 s is killed (a failed test must not
+    hang the suite)."""
+    import signal
+    import time
+
+    end = time.monotonic() + 10
+    while time.monotonic() < end:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    return os.waitpid(pid, 0)[1]
 
 
 def test_ctrl_c_at_a_prompt_is_interrupted_130_not_aborted() -> None:

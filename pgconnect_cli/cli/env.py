@@ -44,6 +44,11 @@ FileOption = Annotated[
 class TerminalAsker:
     """`env init`'s questions on the terminal: secrets without echo, the diff before the confirmation."""
 
+    def __init__(self) -> None:
+        from pgconnect_cli.prompt_input import install
+
+        install()  # Ctrl-C interrupts a prompt at any moment
+
     def ask(self, prompt: str, *, default: str | None = None, secret: bool = False) -> str:
         shown = default is not None and default != "" and not secret
         answer: str = typer.prompt(prompt, default=default, hide_input=secret, show_default=shown)

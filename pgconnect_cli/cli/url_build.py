@@ -19,6 +19,9 @@ def _terminal_asker() -> Asker | None:
     """Prompts only when a person can answer them (stdin is a terminal)."""
     if not sys.stdin.isatty():
         return None
+    from pgconnect_cli.prompt_input import install
+
+    install()  # Ctrl-C interrupts a prompt at any moment
 
     def ask(q: Question) -> str:
         if q.secret:
