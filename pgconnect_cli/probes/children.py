@@ -30,21 +30,9 @@ _leaving = False
 def output(argv: Sequence[str], *, timeout: float) -> str | None:
     """The stdout of `argv` (stdin and stderr closed), or None when it fails, takes longer than
     `timeout` seconds, or pgc is leaving."""
-    with _lock:  # started and recorded as one step: the exit cannot miss it
-        if _leaving:
-            return None
-        try:
-            process = subprocess.Popen(
-                list(argv),
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                text=True,
-                start_new_session=True,  # its own group: killed with whatever it started
-            )
-        except (OSError, ValueError, subprocess.SubprocessError):
-            return None
-        _live.add(process)
+    process: subprocess.Popen[str] | None = _spawn(argv, env=None, text=True)
+    if process is None:
+        return None
     try:
         out, _ = process.communicate(timeout=timeout)
     except (OSError, ValueError, subprocess.SubprocessError):
@@ -59,7 +47,13 @@ def output(argv: Sequence[str], *, timeout: float) -> str | None:
 def start(argv: Sequence[str], *, env: Mapping[str, str] | None = None) -> subprocess.Popen[bytes] | None:
     """`argv` started in its own process group (stdin and stderr closed, stdout a pipe) and
     recorded until `forget`; None when it cannot start or pgc is leaving."""
-    with _lock:
+    process: subprocess.Popen[bytes] | None = _spawn(argv, env=env, text=False)
+    return process
+
+
+def _spawn(argv: Sequence[str], *, env: Mapping[str, str] | None, text: bool) -> subprocess.Popen[Any] | None:
+    """`argv` started (stdin and stderr closed, stdout a pipe) and recorded, or None."""
+    with _lock:  # started and recorded as one step: the exit cannot miss it
         if _leaving:
             return None
         try:
@@ -69,7 +63,8 @@ def start(argv: Sequence[str], *, env: Mapping[str, str] | None = None) -> subpr
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
                 env=None if env is None else dict(env),
-                start_new_session=True,
+                text=text,
+                start_new_session=True,  # its own group: killed with whatever it started
             )
         except (OSError, ValueError, subprocess.SubprocessError):
             return None
