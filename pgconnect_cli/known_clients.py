@@ -666,8 +666,11 @@ class ClientAnswer:
         first = f"{self.found[0].client.name} ({self.found[0].how})"
         if len(self.found) == 1:
             return first
-        others = ", ".join(d.client.id for d in self.found[1:])
-        return f"{first}; also found {others}: severities follow the first"
+        return f"{first}; also found {self.others()}: severities follow the first"
+
+    def others(self) -> str:
+        """The row ids found beside the first, comma-separated ("" when there are none)."""
+        return ", ".join(d.client.id for d in self.found[1:])
 
 
 # Rows that stand for a framework on top of a driver come first: Django over psycopg, Drizzle over pg.

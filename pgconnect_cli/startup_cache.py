@@ -128,6 +128,18 @@ def _exec(source: Any, globals: Any = None, locals: Any = None, /, **kwargs: Any
     builtins.exec(source, globals, locals, **kwargs)
 
 
+def _importing() -> bool:
+    """Whether a module is being imported: its patterns are the code's constants. A pattern
+    compiled while a command runs may hold what the user gave (a package name, a URL part, a
+    password in `re.escape`): it is compiled, never written to the file."""
+    frame = sys._getframe(2)
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib._bootstrap"):
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
+
+
 def _compile_pattern(p: Any, flags: int = 0) -> Any:
     """`re._compiler.compile(p, flags)`, with a pattern's program from the table."""
     original, compiler = _original
@@ -145,7 +157,7 @@ def _compile_pattern(p: Any, flags: int = 0) -> Any:
         # plain ints: the opcodes are an int subclass, which marshal does not write
         code = [int(op) for op in program]
         args = (int(flags | state.flags), code, int(state.groups - 1), dict(state.groupdict), tuple(names))
-        if len(_state) > 1:
+        if len(_state) > 1 and _importing():  # module constants only: never a pattern built from input
             _new["patterns"][key] = args
     _used.add(key)
     final_flags, code, groups, groupindex, indexgroup = args

@@ -274,12 +274,9 @@ def test_a_child_that_handles_the_signal_gives_its_own_exit_code(
     assert list(run.temp.iterdir()) == []
 
 
-@pytest.mark.parametrize(("signum", "code", "line"), SIGNALS)
-def test_a_signal_while_pgc_exec_reads_the_dump_tools_version_leaves_no_child_and_no_passfile(
-    tmp_path: Path, signum: int, code: int, line: str
-) -> None:
-    """Before pg_dump runs, pgc asks it `--version`; a signal then ends pgc with 128 + N, and the
-    asked tool and the passfile are gone."""
+def _hanging_pg_dump(tmp_path: Path) -> tuple[Path, Path, dict[str, str]]:
+    """A project whose DIRECT_URL has a password and a `pg_dump` on PATH that writes its pid and
+    hangs on `--version`: (its pid file, the TMPDIR pgc gets, the environment to run pgc in)."""
     (tmp_path / ".env").write_text(f"DIRECT_URL=postgresql://app:{PASSWORD}@127.0.0.1:5432/app\n")
     bindir = tmp_path / "bin"
     bindir.mkdir()
@@ -289,7 +286,16 @@ def test_a_signal_while_pgc_exec_reads_the_dump_tools_version_leaves_no_child_an
     fake.chmod(0o755)
     temp = tmp_path / "tmp"
     temp.mkdir()
-    env = {"TMPDIR": str(temp), "PATH": f"{bindir}:{os.environ['PATH']}"}
+    return pidfile, temp, {"TMPDIR": str(temp), "PATH": f"{bindir}:{os.environ['PATH']}"}
+
+
+@pytest.mark.parametrize(("signum", "code", "line"), SIGNALS)
+def test_a_signal_while_pgc_exec_reads_the_dump_tools_version_leaves_no_child_and_no_passfile(
+    tmp_path: Path, signum: int, code: int, line: str
+) -> None:
+    """Before pg_dump runs, pgc asks it `--version`; a signal then ends pgc with 128 + N, and the
+    asked tool and the passfile are gone."""
+    pidfile, temp, env = _hanging_pg_dump(tmp_path)
     with _ended(_spawn(["exec", "pg_dump"], tmp_path, env)) as proc:
         _wait_for_file(pidfile, proc)
         asked = int(pidfile.read_text())
@@ -415,16 +421,7 @@ def test_a_burst_of_signals_while_env_init_writes_still_removes_the_temporary_fi
 def test_a_burst_of_signals_while_pgc_exec_reads_the_dump_tools_version_leaves_nothing(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / ".env").write_text(f"DIRECT_URL=postgresql://app:{PASSWORD}@127.0.0.1:5432/app\n")
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    pidfile = tmp_path / "pg_dump.pid"
-    fake = bindir / "pg_dump"
-    fake.write_text(f"#!/bin/sh\necho $$ > {pidfile}.new\nmv {pidfile}.new {pidfile}\nexec sleep 600\n")
-    fake.chmod(0o755)
-    temp = tmp_path / "tmp"
-    temp.mkdir()
-    env = {"TMPDIR": str(temp), "PATH": f"{bindir}:{os.environ['PATH']}"}
+    pidfile, temp, env = _hanging_pg_dump(tmp_path)
     with _ended(_spawn(["exec", "pg_dump"], tmp_path, env)) as proc:
         _wait_for_file(pidfile, proc)
         asked = int(pidfile.read_text())

@@ -136,3 +136,24 @@ def test_the_patterns_and_methods_of_url_check_read_back_are_the_ones_python_mak
     cold, warm = (r.stdout.split() for r in runs)
     assert cold[:2] == ["0", "0"] and int(warm[0]) > 20 and int(warm[1]) > 20
     assert cold[2] == warm[2]
+
+
+def test_a_pattern_compiled_while_a_command_runs_is_never_written(tmp_path: Path) -> None:
+    # module constants are kept; a pattern built from input (a password in re.escape) is not
+    code = (
+        "import re, sys\n"
+        "from pgconnect_cli import startup_cache as c\n"
+        "c.install(sys.argv[1])\n"
+        "import pgconnect_cli.conninfo.redact\n"  # imported: its patterns are constants
+        "re.compile(re.escape('Zq9-secret-pw') + '@')\n"
+        "c.save()\n"
+    )
+    environ = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    cache = tmp_path / "startup.marshal"
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(cache)], capture_output=True, text=True, env=environ
+    )
+    assert done.returncode == 0, done.stderr
+    data = cache.read_bytes()
+    assert b"Zq9-secret-pw" not in data and b"Zq9\\-secret\\-pw" not in data
+    assert b"://" in data  # the module's own patterns were kept

@@ -32,7 +32,7 @@ class ClientContext:
     def label(self) -> str:
         first = self.answer.primary
         if first is not None:  # `prisma7-pg (@prisma/adapter-pg in package.json)`
-            others = ", ".join(d.client.id for d in self.answer.found[1:])
+            others = self.answer.others()
             return f"{first.client.id} ({first.how})" + (f"; also found {others}" if others else "")
         if self.client is None:
             return f"unknown ({self.source})" if self.source else "unknown"

@@ -108,9 +108,6 @@ def _url_context(target: Target, client: ClientContext) -> Context:
 
 
 def static_result(target: Target, client: ClientContext, project: Project | None) -> StaticResult:
-    if client.answer.client is None and (client.client is not None or project is not None):
-        # a caller with no table answer yet: the table's row for the coarse client, or the project's
-        client = client_context(client.client, project, client.source or "--client")
     checked = check_url(
         target.value,
         context=_url_context(target, client),

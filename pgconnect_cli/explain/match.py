@@ -236,5 +236,5 @@ def check_command(finding_id: str) -> str:
     if finding_id.startswith("env-"):
         return "pgc env check"
     if finding_id == "connection-budget":
-        return "pgc pool plan (or pgc doctor --instances N, live)"
+        return "pgc pool plan"
     return "pgc doctor"

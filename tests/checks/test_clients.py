@@ -342,14 +342,12 @@ def test_env_checks_follow_the_client_answer() -> None:
 
 
 def test_the_doctors_static_checks_follow_the_client_answer() -> None:
-    from pgconnect_cli.doctor.report import ClientContext
-    from pgconnect_cli.doctor.settle import static_result
-    from pgconnect_cli.project import Client
+    from pgconnect_cli.doctor.settle import client_context, static_result
     from pgconnect_cli.targets import Target
 
     target = Target("DATABASE_URL", POOLED + "&default_query_exec_mode=exec")
     project = detect(FIXTURES / "pgx")
-    detected = static_result(target, ClientContext(None, ""), project)
+    detected = static_result(target, client_context(None, project), project)
     assert "param-unknown" not in {f.id for f in detected.findings}
-    explicit = static_result(target, ClientContext(Client.PSYCOPG, "--client"), project)
+    explicit = static_result(target, client_context("psycopg", project), project)
     assert "param-client-rejects" in {f.id for f in explicit.findings}
