@@ -155,7 +155,9 @@ def test_the_fast_path_and_the_typer_command_print_the_same(args: list[str], tmp
     assert _run(argv, tmp_path, env, fast=True) == _run(argv, tmp_path, env, fast=False)
 
 
-def test_url_check_from_the_console_entry_loads_no_typer_rich_only_for_people(tmp_path: Path) -> None:
+def test_url_check_from_the_console_entry_loads_no_typer_rich_only_for_a_terminal(tmp_path: Path) -> None:
+    """rich draws colours and bold for a terminal (FORCE_COLOR stands in for one here); a pipe gets
+    the plain writer, which prints the same text without loading rich."""
     code = (
         "import sys, os\n"
         "from pgconnect_cli import edge, entry\n"
@@ -168,14 +170,20 @@ def test_url_check_from_the_console_entry_loads_no_typer_rich_only_for_people(tm
         "entry.main()\n"
     )
     loaded = {}
-    for fmt in ("human", "json"):
+    plain = {k: v for k, v in os.environ.items() if k not in ("FORCE_COLOR", "TTY_COMPATIBLE")}
+    for name, fmt, env in (
+        ("human", "human", plain),
+        ("terminal", "human", {**plain, "FORCE_COLOR": "1"}),
+        ("json", "json", plain),
+    ):
         done = subprocess.run(
             [sys.executable, "-c", code, "url", "check", URL, "--format", fmt],
             capture_output=True,
             text=True,
             cwd=tmp_path,
+            env=env,
             timeout=120,
         )
         assert done.returncode in (0, 1), done.stderr
-        loaded[fmt] = done.stderr.split()
-    assert loaded == {"human": ["rich"], "json": []}
+        loaded[name] = done.stderr.split()
+    assert loaded == {"human": [], "terminal": ["rich"], "json": []}

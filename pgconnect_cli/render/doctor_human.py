@@ -9,12 +9,10 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-from rich.text import Text
-
 from pgconnect_cli.doctor import DoctorReport, TargetReport
 from pgconnect_cli.findings import CATALOGUE, Finding, Severity
 from pgconnect_cli.render import findings as printer
-from pgconnect_cli.render.console import Batch, stdout, symbols
+from pgconnect_cli.render.console import Batch, Text, stdout, symbols
 from pgconnect_cli.render.doctor_json import url_check
 from pgconnect_cli.report import CheckResult, Status
 

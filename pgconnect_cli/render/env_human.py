@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.console import Console
-
 from pgconnect_cli.checks.envfile import PrismaAdvice
 from pgconnect_cli.dotenv_file import masked_value
 from pgconnect_cli.findings import Finding
 from pgconnect_cli.gitignore import IgnoreResult
 from pgconnect_cli.providers import classify
-from pgconnect_cli.render.console import stderr, stdout, symbols
+from pgconnect_cli.render.console import Lines, stderr, stdout, symbols
 from pgconnect_cli.report import tally
 from pgconnect_cli.usecases.env_check import EnvCheck
 from pgconnect_cli.usecases.env_init import DIRECT_KEY, InitResult
 
 
 def print_findings(
-    findings: Sequence[Finding], console: Console | None = None, *, indent: str = "", file: str = ""
+    findings: Sequence[Finding], console: Lines | None = None, *, indent: str = "", file: str = ""
 ) -> None:
     """One line per finding (with `file:line` when it is about a line), its detail and fix below:
     the shared printer (`render.findings`)."""
@@ -59,7 +57,7 @@ def render_init(result: InitResult) -> None:
         out.print("dry run: nothing was written")
 
 
-def _print_keys(result: InitResult, out: Console) -> None:
+def _print_keys(result: InitResult, out: Lines) -> None:
     plan = result.plan
     by_key = {u.key: u for u in result.urls}
     if not plan.changed:
@@ -79,7 +77,7 @@ def _print_keys(result: InitResult, out: Console) -> None:
             out.print(f"  note: {c.key} is also set on line {lines}; loaders ignore it, delete it")
 
 
-def _print_ignore(ignore: IgnoreResult, out: Console, *, dry_run: bool) -> None:
+def _print_ignore(ignore: IgnoreResult, out: Lines, *, dry_run: bool) -> None:
     if ignore.added and ignore.gitignore is not None:
         verb = "would add" if dry_run else "added"
         out.print(f"{verb} {', '.join(ignore.added)} to {ignore.gitignore}")
@@ -89,7 +87,7 @@ def _print_ignore(ignore: IgnoreResult, out: Console, *, dry_run: bool) -> None:
         )
 
 
-def print_prisma(advice: PrismaAdvice | None, out: Console) -> None:
+def print_prisma(advice: PrismaAdvice | None, out: Lines) -> None:
     if advice is None:
         return
     if advice.ok:

@@ -9,10 +9,8 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterable, Sequence
 
-from rich.text import Text
-
 from pgconnect_cli.findings import Finding, Severity
-from pgconnect_cli.render.console import Lines, symbols
+from pgconnect_cli.render.console import Lines, Text, symbols
 from pgconnect_cli.report import SEVERITY_GLYPH, Status, ignored_note, plural, tally
 
 __all__ = ["plural", "print_finding", "print_findings", "print_ignored", "tally"]

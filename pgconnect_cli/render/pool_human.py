@@ -3,10 +3,8 @@ the headroom, the exact settings, then notes and findings with fixes."""
 
 from __future__ import annotations
 
-from rich.text import Text
-
 from pgconnect_cli.render import findings as printer
-from pgconnect_cli.render.console import stdout, symbols
+from pgconnect_cli.render.console import Text, stdout, symbols
 from pgconnect_cli.report import plural
 from pgconnect_cli.usecases.pool_plan import PoolPlan
 

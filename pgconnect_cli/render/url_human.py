@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.console import Console
-from rich.text import Text
-
 from pgconnect_cli.checks.url import UrlCheck
 from pgconnect_cli.conninfo.build import MASK
 from pgconnect_cli.conninfo.model import CORE_KEYWORDS, SECRET_KEYWORDS, ConnInfo, Form, is_secret_keyword
@@ -14,7 +11,7 @@ from pgconnect_cli.conninfo.redact import mask_text, printable
 from pgconnect_cli.findings import Finding
 from pgconnect_cli.providers import Classification, Endpoint
 from pgconnect_cli.render import findings as printer
-from pgconnect_cli.render.console import stdout, symbols
+from pgconnect_cli.render.console import Lines, Text, stdout, symbols
 
 
 def _hosts(ci: ConnInfo) -> str:
@@ -95,7 +92,7 @@ def _with_options(
     return [(printable(label), printable(value)) for label, value in rows]
 
 
-def print_parts(rows: list[tuple[str, str]], console: Console) -> None:
+def print_parts(rows: list[tuple[str, str]], console: Lines) -> None:
     width = max(len(label) for label, _ in rows)
     for label, value in rows:
         line = Text(label.ljust(width), style="dim")
@@ -103,13 +100,13 @@ def print_parts(rows: list[tuple[str, str]], console: Console) -> None:
         console.print(line)
 
 
-def print_findings(findings: Sequence[Finding], console: Console, *, indent: int = 0) -> None:
+def print_findings(findings: Sequence[Finding], console: Lines, *, indent: int = 0) -> None:
     """Kept for callers of the first tranche: the shared printer, errors first."""
     printer.print_findings(console, findings, indent=indent, ordered=True)
 
 
 def render(
-    check: UrlCheck, console: Console | None = None, *, verbose: bool = False, quiet: bool = False
+    check: UrlCheck, console: Lines | None = None, *, verbose: bool = False, quiet: bool = False
 ) -> None:
     """The URL, its parts, the findings, the tally; `quiet`: only the problems and the tally."""
     out = console or stdout()
