@@ -20,8 +20,25 @@ from pgconnect_cli.render.console import Batch, Plain, Text
 # what reaches a printer: words, the five control codes rich strips, escape and NUL (left to
 # render.sanitize), tabs (rich expands them by cells), wide and combining characters, newlines
 _ALPHABET = st.sampled_from(
-    [*"ab z:=/@-·→✓✗", "\t", "\n", "\r", "\x07", "\x08", "\x0b", "\x0c", "\x1b", "\x00"]
-    + ["世", "🐘", "\u0301", "\u200b", "\ufe0f", "\x9b", "\ud800"]
+    [
+        *"ab z:=/@-·→✓✗",
+        "\t",
+        "\n",
+        "\r",
+        "\x07",
+        "\x08",
+        "\x0b",
+        "\x0c",
+        "\x1b",
+        "\x00",
+        "世",
+        "🐘",
+        "\u0301",
+        "\u200b",
+        "\ufe0f",
+        "\x9b",
+        "\ud800",
+    ]
 )
 _STYLES = st.sampled_from(["", "bold", "dim", "red", "green", "yellow", "cyan", "bold red"])
 _SPANS = st.lists(st.tuples(st.text(_ALPHABET, max_size=12), _STYLES), max_size=5)
