@@ -1,9 +1,10 @@
 """The console entry point: `pgc` and `python -m pgconnect_cli` (`main`).
 
 Start-up is a budget: `pgc --version` 2x a bare Python start, TAB completion 3x, `pgc url check`
-6x. So `main` answers `--version` here, TAB completion of names from the generated table
-(`fast_complete`), and `pgc url check` without typer when the command line is one it reads
-exactly as typer would (`fast_url`); everything else goes to the typer command tree (`cli.main`).
+6x, and a share of every doctor run. So `main` answers `--version` here, TAB completion of names
+from the generated table (`fast_complete`), and `pgc url check` and `pgc doctor` without typer
+when the command line is one they read exactly as typer would (`fast_url`, `fast_doctor`);
+everything else goes to the typer command tree (`cli.main`).
 Nothing but os and sys at import time.
 """
 
@@ -40,6 +41,14 @@ def main() -> None:
         if fast is not None:
             leave(fast)
         gc.enable()
+    if argv[:1] == ["doctor"]:
+        startup_cache.install()
+        from pgconnect_cli import fast_doctor
+        from pgconnect_cli.edge import guard, leave
+
+        fast = guard(argv, fast_doctor.check)
+        if fast is not None:
+            leave(fast)
     startup_cache.install()
     from pgconnect_cli.cli import main as cli_main
 

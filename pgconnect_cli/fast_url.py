@@ -16,10 +16,29 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+TYPE_CHECKING = False  # typing costs start-up
+if TYPE_CHECKING:
+    from pgconnect_cli.fast_args import Convert
+
 # click's reading of the typer command's options: the flags, and the options that take a value
 FLAGS = {"--json": "json", "--no-color": "no_color", "--strict": "strict", "--quiet": "quiet", "-q": "quiet"}
-VALUES = {"--format": "fmt", "-f": "fmt", "--for": "for_", "--env": "env", "--ignore": "ignore"}
 FORMATS = ("human", "json", "github", "junit", "markdown")  # OutputFormat's values
+
+
+def _format(value: str) -> str:
+    if value not in FORMATS:  # click's choice is case-insensitive: left to it
+        raise ValueError(value)
+    return value
+
+
+SINGLE: dict[str, tuple[str, Convert]] = {
+    "--format": ("fmt", _format),
+    "-f": ("fmt", _format),
+    "--for": ("for_", str),
+    "--env": ("env", str),
+}
+MULTIPLE: dict[str, tuple[str, Convert]] = {"--ignore": ("ignore", str)}
+VALUES = {**SINGLE, **MULTIPLE}
 
 
 @dataclass
@@ -37,33 +56,10 @@ class Options:
 
 def parse(args: list[str]) -> Options | None:
     """The options of `pgc url check ARGS`, or None for a command line left to click."""
-    options = Options()
-    given: set[str] = set()
-    rest = list(args)
-    while rest:
-        arg = rest.pop(0)
-        if arg in FLAGS:
-            setattr(options, FLAGS[arg], True)
-            continue
-        name, eq, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
-        if name in VALUES:
-            if not eq:
-                if not rest:
-                    return None
-                value = rest.pop(0)
-            attr = VALUES[name]
-            if value[:1] == "-" or (attr in given and attr != "ignore"):
-                return None
-            given.add(attr)
-            if attr == "ignore":
-                options.ignore.append(value)
-            else:
-                setattr(options, attr, value)
-            continue
-        if arg[:1] == "-" or options.url is not None:  # `-` (stdin), `--`, -h, clusters, unknown
-            return None
-        options.url = arg
-    return options if options.fmt in FORMATS else None
+    from pgconnect_cli.fast_args import read
+
+    given = read(args, FLAGS, SINGLE, MULTIPLE, argument="url")
+    return None if given is None else Options(**given)  # type: ignore[arg-type]
 
 
 def check(argv: list[str], machine: bool) -> int | None:

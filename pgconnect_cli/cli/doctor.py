@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import sys
-import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -17,41 +14,15 @@ from pgconnect_cli.cli._common import (
     OutputFormat,
     QuietOption,
     StrictOption,
-    apply_no_color,
     fail,
-    ignore_ids,
-    pick_format,
+    set_format,
 )
-from pgconnect_cli.errors import PgcError, UsageError
-from pgconnect_cli.project import Client
-
-
-def _client_names() -> list[str]:
-    """Every row of the client table, and the first tranche's names (prisma, other)."""
-    from pgconnect_cli.known_clients import BY_ID
-
-    return [*BY_ID, *(c.value for c in Client if c.value not in BY_ID)]
-
-
-CLIENT_NAMES = _client_names()
+from pgconnect_cli.errors import PgcError
+from pgconnect_cli.usecases.doctor_command import CLIENT_NAMES, DoctorArgs, run
 
 
 def _complete_client(incomplete: str) -> list[str]:
     return [name for name in CLIENT_NAMES if name.startswith(incomplete.lower())]
-
-
-def _client_value(value: str | None) -> str | None:
-    if value is None:
-        return None
-    if value.lower() not in CLIENT_NAMES:
-        raise UsageError(f"--client {value}: one of {', '.join(CLIENT_NAMES)}")
-    return value.lower()
-
-
-if TYPE_CHECKING:
-    from pgconnect_cli.doctor import DoctorOptions, DoctorReport
-
-TITLE = "pgc doctor"
 
 
 def doctor(
@@ -151,95 +122,28 @@ def doctor(
     Exit 0 when nothing fails (warnings allowed), 1 on an error finding
     (or on a warning, with --strict), 2 on bad input.
     """
-    apply_no_color(no_color)
-    if fmt is None:
-        in_actions = ci and os.environ.get("GITHUB_ACTIONS") == "true"
-        fmt = OutputFormat.github if in_actions and not json_flag else OutputFormat.human
-    output = pick_format(fmt, json_flag)
-    preload = _preload(output, live=not offline)
+    args = DoctorArgs(
+        url=url or [],
+        env_file=env_file or [],
+        no_environment=no_environment,
+        client=client,
+        timeout=timeout,
+        wait=wait,
+        resolver=resolver,
+        resolve=resolve or [],
+        offline=offline,
+        instances=instances,
+        strict=strict,
+        ignore=ignore or [],
+        ci=ci,
+        verbose=verbose,
+        quiet=quiet,
+        fmt=fmt,
+        json_flag=json_flag,
+        no_color=no_color,
+    )
     try:
-        from pgconnect_cli import config
-        from pgconnect_cli.doctor.options import from_flags
-        from pgconnect_cli.findings import ignore as accept
-
-        settings = config.load()
-        options = from_flags(
-            settings,
-            timeout=timeout,
-            wait=wait,
-            client=_client_value(client),
-            strict=strict,
-            offline=offline,
-            instances=instances,
-            resolver=resolver,
-            resolve=resolve or [],
-        )
-        show_progress = output is OutputFormat.human and not ci
-        report = _diagnose(
-            url or [], env_file, options, no_environment=no_environment, progress=show_progress
-        )
-        report = accept(report, ignore_ids(ignore, settings.ignore))
+        code = run(args, chose=set_format)
     except PgcError as err:
-        preload.join()
         fail(err)
-    from pgconnect_cli.render.emit import emit
-
-    preload.join()
-    emit(report, output, verbose=verbose, quiet=quiet, title=TITLE)
-    raise typer.Exit(report.exit_code)
-
-
-def _diagnose(
-    urls: list[str],
-    env_files: list[Path] | None,
-    options: DoctorOptions,
-    *,
-    no_environment: bool,
-    progress: bool,
-) -> DoctorReport:
-    from pgconnect_cli import doctor, project, targets
-    from pgconnect_cli.checks.envfile import syntax_findings
-
-    files = list(env_files or [])
-    if not files and not urls and Path(".env").is_file():
-        files = [Path(".env")]
-    discovery = targets.discover_env(os.environ, files, include_environment=not (no_environment or urls))
-    found = list(discovery.targets)
-    file_findings = [f for path, doc in discovery.documents for f in syntax_findings(doc, str(path))]
-    given = targets.parse_url_flag(urls)
-    named = {t.name for t in given}
-    chosen = [t for t in found if t.name not in named] + given
-    for t in given:
-        if not t.value:
-            raise UsageError(f"--url {t.name}=: the URL is empty")
-    if not chosen:
-        where = ", ".join(str(f) for f in files) if files else "the environment or ./.env"
-        raise UsageError(f"no PostgreSQL URL found in {where}: set DATABASE_URL, or pass --url or --env-file")
-    detected = project.detect(Path.cwd())
-    if progress and not options.offline and sys.stderr.isatty():
-        from pgconnect_cli.render.console import stderr
-
-        with stderr().status(f"checking {len(chosen)} URL{'s' if len(chosen) > 1 else ''}…"):
-            return doctor.run(
-                chosen, options, detected, file_findings=file_findings, shadowed=discovery.shadowed
-            )
-    return doctor.run(chosen, options, detected, file_findings=file_findings, shadowed=discovery.shadowed)
-
-
-def _preload(output: OutputFormat, *, live: bool) -> threading.Thread:
-    """Start what the run needs later while it reads its files and the probes wait on the network:
-    live, the client tools' versions and the psycopg import (`probes.warmup`); and the renderer
-    (rich, for people), joined before anything is printed: two threads importing one module at
-    once can see it half-initialised."""
-    import importlib
-
-    from pgconnect_cli.render.emit import renderer_module
-
-    if live:
-        from pgconnect_cli.probes import warmup
-
-        warmup.start()
-    module = renderer_module("DoctorReport", output)
-    thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True)
-    thread.start()
-    return thread
+    raise typer.Exit(code)
