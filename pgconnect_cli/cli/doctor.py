@@ -10,18 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from pgconnect_cli.cli._common import (
-    IgnoreOption,
-    JsonOption,
-    NoColorOption,
-    OutputFormat,
-    QuietOption,
-    StrictOption,
-    apply_no_color,
-    fail,
-    ignore_ids,
-    pick_format,
-)
+from pgconnect_cli.cli import options as opts
+from pgconnect_cli.cli._common import OutputFormat, apply_no_color, fail, ignore_ids, pick_format
 from pgconnect_cli.errors import PgcError, UsageError
 from pgconnect_cli.project import Client
 
@@ -119,8 +109,8 @@ def doctor(
             "in \\[tool.pgc], else not checked.",
         ),
     ] = None,
-    strict: StrictOption = False,
-    ignore: IgnoreOption = None,
+    strict: opts.StrictOption = False,
+    ignore: opts.IgnoreOption = None,
     ci: Annotated[
         bool,
         typer.Option(
@@ -130,7 +120,7 @@ def doctor(
         ),
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show evidence and timings.")] = False,
-    quiet: QuietOption = False,
+    quiet: opts.QuietOption = False,
     fmt: Annotated[
         OutputFormat | None,
         typer.Option(
@@ -142,8 +132,8 @@ def doctor(
             case_sensitive=False,
         ),
     ] = None,
-    json_flag: JsonOption = False,
-    no_color: NoColorOption = False,
+    json_flag: opts.JsonOption = False,
+    no_color: opts.NoColorOption = False,
 ) -> None:
     """Check every PostgreSQL URL of the app, live, layer by layer: DNS, TCP, TLS, login, server, pooler.
 
