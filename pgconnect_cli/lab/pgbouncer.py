@@ -15,7 +15,15 @@ from pgconnect_cli.lab.certs import Certs, certs_from_json, certs_to_json, make_
 from pgconnect_cli.lab.errors import LabError
 from pgconnect_cli.lab.ports import PORT_ATTEMPTS, free_port, listen_addresses, socket_dir, wait_port
 from pgconnect_cli.lab.postgres import PostgresServer
-from pgconnect_cli.lab.processes import STOP_TIMEOUT, alive_check, is_ours, process_json, read_pid, terminate
+from pgconnect_cli.lab.processes import (
+    STOP_TIMEOUT,
+    alive_check,
+    is_ours,
+    process_fields,
+    process_json,
+    read_pid,
+    terminate,
+)
 from pgconnect_cli.lab.system import (
     STARTUP_TIMEOUT,
     RunAs,
@@ -117,12 +125,9 @@ class PgBouncer(Dialable):
         spec = dict(data["spec"])
         spec["pool_mode"] = PoolMode(spec["pool_mode"])
         return cls(
-            directory=Path(data["directory"]),
+            **process_fields(data),
             spec=BouncerSpec(**spec),
             upstream=upstream,
-            port=int(data["port"]),
-            pid=int(data["pid"]),
-            version=str(data["version"]),
             binary=Path(data["binary"]),
             certs=certs_from_json(data.get("certs")),
             host=str(data.get("host", LAB_HOST)),

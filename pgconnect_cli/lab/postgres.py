@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -13,7 +13,14 @@ from pgconnect_cli.lab.binaries import PgBinaries, find_postgres
 from pgconnect_cli.lab.certs import Certs, certs_from_json, certs_to_json, make_certs
 from pgconnect_cli.lab.errors import LabError
 from pgconnect_cli.lab.ports import PORT_ATTEMPTS, free_port, listen_addresses, socket_dir
-from pgconnect_cli.lab.processes import STOP_TIMEOUT, is_ours, process_json, read_pid, terminate
+from pgconnect_cli.lab.processes import (
+    STOP_TIMEOUT,
+    is_ours,
+    process_fields,
+    process_json,
+    read_pid,
+    terminate,
+)
 from pgconnect_cli.lab.system import (
     STARTUP_TIMEOUT,
     RunAs,
@@ -164,16 +171,7 @@ class PostgresServer(Dialable):
             "bindir": str(self.bindir),
             "host": self.host,
             "superuser": self.superuser,
-            "spec": {
-                "tls": self.spec.tls,
-                "hostssl_only": self.spec.hostssl_only,
-                "max_connections": self.spec.max_connections,
-                "superuser_reserved_connections": self.spec.superuser_reserved_connections,
-                "role": self.spec.role,
-                "database": self.spec.database,
-                "replication": self.spec.replication,
-                "standby": self.spec.standby,
-            },
+            "spec": asdict(self.spec),
             "certs": certs_to_json(self.certs),
             "run_as": run_as_to_json(self.run_as),
             "password_file": str(self.password_file),
@@ -182,13 +180,11 @@ class PostgresServer(Dialable):
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PostgresServer:
-        directory = Path(data["directory"])
+        process = process_fields(data)
+        directory = process["directory"]
         return cls(
-            directory=directory,
+            **process,
             spec=ServerSpec(**data["spec"]),
-            port=int(data["port"]),
-            pid=int(data["pid"]),
-            version=str(data["version"]),
             bindir=Path(data["bindir"]),
             certs=certs_from_json(data.get("certs")),
             run_as=run_as_from_json(data.get("run_as")),
