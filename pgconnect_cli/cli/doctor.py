@@ -13,29 +13,12 @@ import typer
 from pgconnect_cli.cli import options as opts
 from pgconnect_cli.cli._common import OutputFormat, apply_no_color, fail, ignore_ids, pick_format
 from pgconnect_cli.errors import PgcError, UsageError
-from pgconnect_cli.project import Client
-
-
-def _client_names() -> list[str]:
-    """Every row of the client table, and the first tranche's names (prisma, other)."""
-    from pgconnect_cli.known_clients import BY_ID
-
-    return [*BY_ID, *(c.value for c in Client if c.value not in BY_ID)]
-
-
-CLIENT_NAMES = _client_names()
 
 
 def _complete_client(incomplete: str) -> list[str]:
-    return [name for name in CLIENT_NAMES if name.startswith(incomplete.lower())]
+    from pgconnect_cli.doctor.options import client_names
 
-
-def _client_value(value: str | None) -> str | None:
-    if value is None:
-        return None
-    if value.lower() not in CLIENT_NAMES:
-        raise UsageError(f"--client {value}: one of {', '.join(CLIENT_NAMES)}")
-    return value.lower()
+    return [name for name in client_names() if name.startswith(incomplete.lower())]
 
 
 if TYPE_CHECKING:
@@ -157,7 +140,7 @@ def doctor(
             settings,
             timeout=timeout,
             wait=wait,
-            client=_client_value(client),
+            client=client,
             strict=strict,
             offline=offline,
             instances=instances,
