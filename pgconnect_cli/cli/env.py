@@ -101,12 +101,7 @@ def init(
             autocompletion=_complete_provider,
         ),
     ] = None,
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region", metavar="REGION", help="Supabase region, to derive the shared pooler's host."
-        ),
-    ] = None,
+    region: opts.SupabaseRegionOption = None,
     file: FileOption = ".env",
     force: Annotated[
         bool, typer.Option("--force", help="Replace keys that already hold other values.")

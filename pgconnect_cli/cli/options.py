@@ -50,3 +50,11 @@ IgnoreOption = Annotated[
 QuietOption = Annotated[
     bool, typer.Option("--quiet", "-q", help="Human output: only the problems and the tally.")
 ]
+SupabaseRegionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--region",
+        metavar="REGION",
+        help="Supabase region, to derive the shared pooler's host (us-east-1, or aws-1-us-east-1).",
+    ),
+]

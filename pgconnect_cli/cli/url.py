@@ -116,12 +116,7 @@ def pooled(
     url: UrlArgument = None,
     env: EnvOption = None,
     mode: ModeOption = "transaction",
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region", help="Supabase region for the shared pooler (us-east-1, or aws-1-us-east-1)."
-        ),
-    ] = None,
+    region: opts.SupabaseRegionOption = None,
     pooler_host: Annotated[
         str | None, typer.Option("--pooler-host", metavar="HOST", help="Your pooler's host.")
     ] = None,
