@@ -118,7 +118,7 @@ def plan(
             client=client,
             provider=provider,
             plan=plan_name,
-            endpoint=endpoint.value if endpoint is not None else None,
+            endpoint=endpoint,  # a str Enum: the use case reads it as the text typed
             max_connections=max_connections,
             url=url,
         )
