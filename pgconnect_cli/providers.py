@@ -64,13 +64,6 @@ class Provider(str, Enum):
     TEMBO = "tembo"
 
 
-class Role(str, Enum):
-    """What a URL variable is for: the pooled (app) or the direct (migrations) endpoint."""
-
-    POOLED = "pooled"
-    DIRECT = "direct"
-
-
 # --- the shape of a row -----------------------------------------------------------------------
 
 
@@ -160,7 +153,7 @@ class EnvVar:
     """A variable an integration of the provider sets, and the endpoint it holds."""
 
     name: str  # a `<COLOR>`-style placeholder stands for any upper-case word
-    role: Role | None
+    role: Endpoint | None  # POOLED or DIRECT; None: not known
     source: Source
 
     def pattern(self) -> str:
@@ -411,10 +404,10 @@ PROVIDER_ROWS: tuple[ProviderRow, ...] = (
         True,
         "require",
         env_vars=(
-            EnvVar("DATABASE_URL", Role.DIRECT, S_PRISMA_VERCEL),
-            EnvVar("POSTGRES_URL", Role.DIRECT, S_PRISMA_VERCEL),
-            EnvVar("PRISMA_DATABASE_URL", Role.DIRECT, S_PRISMA_VERCEL),
-            EnvVar("DATABASE_URL_POOLED", Role.POOLED, S_PRISMA_VERCEL),
+            EnvVar("DATABASE_URL", Endpoint.DIRECT, S_PRISMA_VERCEL),
+            EnvVar("POSTGRES_URL", Endpoint.DIRECT, S_PRISMA_VERCEL),
+            EnvVar("PRISMA_DATABASE_URL", Endpoint.DIRECT, S_PRISMA_VERCEL),
+            EnvVar("DATABASE_URL_POOLED", Endpoint.POOLED, S_PRISMA_VERCEL),
         ),
         derivation=Fact(
             "pooled ⇄ direct: swap pooled.db.prisma.io ⇄ db.prisma.io, keep the rest", S_PRISMA_CONNECT
@@ -493,8 +486,8 @@ PROVIDER_ROWS: tuple[ProviderRow, ...] = (
         True,
         "require",
         env_vars=(
-            EnvVar("DATABASE_URL", Role.POOLED, S_NEON_VERCEL),
-            EnvVar("DATABASE_URL_UNPOOLED", Role.DIRECT, S_NEON_VERCEL),
+            EnvVar("DATABASE_URL", Endpoint.POOLED, S_NEON_VERCEL),
+            EnvVar("DATABASE_URL_UNPOOLED", Endpoint.DIRECT, S_NEON_VERCEL),
         ),
         derivation=Fact("pooled ⇄ direct: add or drop -pooler on the endpoint label", S_NEON_URL),
         preset=BuildPreset(
@@ -535,9 +528,9 @@ PROVIDER_ROWS: tuple[ProviderRow, ...] = (
         "require",
         users=Fact("user `default`, database `verceldb`", S_VERCEL_ENV),
         env_vars=(
-            EnvVar("POSTGRES_URL", Role.POOLED, S_VERCEL_ENV),
-            EnvVar("POSTGRES_PRISMA_URL", Role.POOLED, S_VERCEL_ENV),
-            EnvVar("POSTGRES_URL_NON_POOLING", Role.DIRECT, S_VERCEL_ENV),
+            EnvVar("POSTGRES_URL", Endpoint.POOLED, S_VERCEL_ENV),
+            EnvVar("POSTGRES_PRISMA_URL", Endpoint.POOLED, S_VERCEL_ENV),
+            EnvVar("POSTGRES_URL_NON_POOLING", Endpoint.DIRECT, S_VERCEL_ENV),
             EnvVar("POSTGRES_URL_NO_SSL", None, S_VERCEL_ENV),
         ),
         derivation=Fact(
@@ -724,9 +717,9 @@ PROVIDER_ROWS: tuple[ProviderRow, ...] = (
             True,
         ),
         env_vars=(
-            EnvVar("DATABASE_URL", Role.DIRECT, S_HEROKU_VARS),
-            EnvVar("HEROKU_POSTGRESQL_<COLOR>_URL", Role.DIRECT, S_HEROKU_VARS),
-            EnvVar("DATABASE_CONNECTION_POOL_URL", Role.POOLED, S_HEROKU_POOL),
+            EnvVar("DATABASE_URL", Endpoint.DIRECT, S_HEROKU_VARS),
+            EnvVar("HEROKU_POSTGRESQL_<COLOR>_URL", Endpoint.DIRECT, S_HEROKU_VARS),
+            EnvVar("DATABASE_CONNECTION_POOL_URL", Endpoint.POOLED, S_HEROKU_POOL),
         ),
         derivation=Fact(
             "not derivable: the pooler is a separate config var; URLs rotate (read the var)", S_HEROKU_POOL
@@ -1008,10 +1001,10 @@ PROVIDER_ROWS: tuple[ProviderRow, ...] = (
             S_RAILWAY_NET,
         ),
         env_vars=(
-            EnvVar("DATABASE_URL", Role.POOLED, S_RAILWAY_POOL),
-            EnvVar("DATABASE_PUBLIC_URL", Role.POOLED, S_RAILWAY_POOL),
-            EnvVar("DATABASE_UNPOOLED_URL", Role.DIRECT, S_RAILWAY_POOL),
-            EnvVar("DATABASE_PUBLIC_UNPOOLED_URL", Role.DIRECT, S_RAILWAY_POOL),
+            EnvVar("DATABASE_URL", Endpoint.POOLED, S_RAILWAY_POOL),
+            EnvVar("DATABASE_PUBLIC_URL", Endpoint.POOLED, S_RAILWAY_POOL),
+            EnvVar("DATABASE_UNPOOLED_URL", Endpoint.DIRECT, S_RAILWAY_POOL),
+            EnvVar("DATABASE_PUBLIC_UNPOOLED_URL", Endpoint.DIRECT, S_RAILWAY_POOL),
         ),
         derivation=Fact(
             "not derivable: host names are service names, proxy ports random; use the *_UNPOOLED_URL "
@@ -1063,7 +1056,7 @@ PROVIDER_ROWS: tuple[ProviderRow, ...] = (
         mode_per_pool=True,
         users=Fact("default user fly-user, database fly-db", S_FLYMPG_NET),
         network=Fact("private network only; names resolve over Fly's IPv6 6PN", S_FLYMPG_NET),
-        env_vars=(EnvVar("DATABASE_URL", Role.POOLED, S_FLYMPG),),
+        env_vars=(EnvVar("DATABASE_URL", Endpoint.POOLED, S_FLYMPG),),
         derivation=Fact("pooled ⇄ direct: swap the first label pgbouncer. ⇄ direct.", S_FLYMPG),
         limits=(
             Limit(
@@ -1131,7 +1124,7 @@ PROVIDER_ROWS: tuple[ProviderRow, ...] = (
         False,
         None,
         network=Fact("<app>.internal resolves to an IPv6 address in the organisation's 6PN", S_FLY_INTERNAL),
-        env_vars=(EnvVar("DATABASE_URL", Role.DIRECT, S_FLY_INTERNAL),),
+        env_vars=(EnvVar("DATABASE_URL", Endpoint.DIRECT, S_FLY_INTERNAL),),
         derivation=Fact("not derivable: no pooler", S_FLY_UNSUPPORTED),
         notes=(
             Fact(

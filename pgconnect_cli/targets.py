@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from pgconnect_cli.conninfo.model import LIBPQ_KEYWORDS
 from pgconnect_cli.errors import UsageError
-from pgconnect_cli.providers import Role, integration_vars_of_all_rows
+from pgconnect_cli.providers import Endpoint, integration_vars_of_all_rows
 
 if TYPE_CHECKING:
     from pgconnect_cli.dotenv_file import EnvDocument
@@ -31,7 +31,7 @@ class Expected(str, Enum):
 def _integration_roles() -> tuple[dict[str, Expected], tuple[tuple[re.Pattern[str], Expected], ...]]:
     """Variable names with the endpoint they hold: pgc's own (DATABASE_URL pooled, DIRECT_URL direct)
     and those of the provider table whose role is the same for every provider that sets them."""
-    roles: dict[str, set[Role | None]] = {}
+    roles: dict[str, set[Endpoint | None]] = {}
     for var in integration_vars_of_all_rows():
         roles.setdefault(var.name, set()).add(var.role)
     names = {n: Expected.POOLED for n in ("DATABASE_URL", "POSTGRES_PRISMA_URL")}

@@ -1,10 +1,11 @@
-"""Options and helpers shared by the typer commands (typer and stdlib only at import time)."""
+"""Helpers shared by the typer commands (typer and stdlib only at import time); the shared options are
+in options.py."""
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated, NoReturn
+from typing import NoReturn
 
 import typer
 
@@ -37,45 +38,6 @@ HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
 def command_group(help: str) -> typer.Typer:
     """A `pgc GROUP …` command group: -h/--help, and its help when run without a subcommand."""
     return typer.Typer(help=help, no_args_is_help=True, context_settings=HELP_OPTIONS)
-
-
-FormatOption = Annotated[
-    OutputFormat,
-    typer.Option(
-        "--format",
-        "-f",
-        metavar="FORMAT",
-        help="Output format: human, json, github, junit or markdown.",
-        case_sensitive=False,
-        show_default=True,
-    ),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Short for --format json.")]
-NoColorOption = Annotated[
-    bool, typer.Option("--no-color", help="No colour (also when NO_COLOR is set).", show_default=False)
-]
-StrictOption = Annotated[bool, typer.Option("--strict", help="Exit 1 on warnings too.")]
-
-
-def _complete_ids(incomplete: str) -> list[str]:
-    from pgconnect_cli.findings import CATALOGUE
-
-    return [i for i in CATALOGUE if i.startswith(incomplete)]
-
-
-IgnoreOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--ignore",
-        metavar="ID",
-        help="Accept this finding: shown as ignored, it fails nothing (repeatable; also `ignore` in "
-        "\\[tool.pgc] of pyproject.toml or .pgc.toml).",
-        autocompletion=_complete_ids,
-    ),
-]
-QuietOption = Annotated[
-    bool, typer.Option("--quiet", "-q", help="Human output: only the problems and the tally.")
-]
 
 
 def report_settings(ignore: list[str] | None, strict: bool) -> tuple[tuple[str, ...], bool]:

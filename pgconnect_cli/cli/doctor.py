@@ -7,22 +7,16 @@ from typing import Annotated
 
 import typer
 
-from pgconnect_cli.cli._common import (
-    IgnoreOption,
-    JsonOption,
-    NoColorOption,
-    OutputFormat,
-    QuietOption,
-    StrictOption,
-    fail,
-    set_format,
-)
+from pgconnect_cli.cli import options as opts
+from pgconnect_cli.cli._common import OutputFormat, fail, set_format
 from pgconnect_cli.errors import PgcError
-from pgconnect_cli.usecases.doctor_command import CLIENT_NAMES, DoctorArgs, run
+from pgconnect_cli.usecases.doctor_command import DoctorArgs, run
 
 
 def _complete_client(incomplete: str) -> list[str]:
-    return [name for name in CLIENT_NAMES if name.startswith(incomplete.lower())]
+    from pgconnect_cli.doctor.options import client_names
+
+    return [name for name in client_names() if name.startswith(incomplete.lower())]
 
 
 def doctor(
@@ -90,8 +84,8 @@ def doctor(
             "in \\[tool.pgc], else not checked.",
         ),
     ] = None,
-    strict: StrictOption = False,
-    ignore: IgnoreOption = None,
+    strict: opts.StrictOption = False,
+    ignore: opts.IgnoreOption = None,
     ci: Annotated[
         bool,
         typer.Option(
@@ -101,7 +95,7 @@ def doctor(
         ),
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show evidence and timings.")] = False,
-    quiet: QuietOption = False,
+    quiet: opts.QuietOption = False,
     fmt: Annotated[
         OutputFormat | None,
         typer.Option(
@@ -113,8 +107,8 @@ def doctor(
             case_sensitive=False,
         ),
     ] = None,
-    json_flag: JsonOption = False,
-    no_color: NoColorOption = False,
+    json_flag: opts.JsonOption = False,
+    no_color: opts.NoColorOption = False,
 ) -> None:
     """Check every PostgreSQL URL of the app, live, layer by layer: DNS, TCP, TLS, login, server, pooler.
 

@@ -8,14 +8,9 @@ from typing import Annotated
 
 import typer
 
+from pgconnect_cli.cli import options as opts
 from pgconnect_cli.cli._common import (
-    FormatOption,
-    IgnoreOption,
-    JsonOption,
-    NoColorOption,
     OutputFormat,
-    QuietOption,
-    StrictOption,
     apply_no_color,
     command_group,
     fail,
@@ -106,12 +101,7 @@ def init(
             autocompletion=_complete_provider,
         ),
     ] = None,
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region", metavar="REGION", help="Supabase region, to derive the shared pooler's host."
-        ),
-    ] = None,
+    region: opts.SupabaseRegionOption = None,
     file: FileOption = ".env",
     force: Annotated[
         bool, typer.Option("--force", help="Replace keys that already hold other values.")
@@ -123,7 +113,7 @@ def init(
     follow_symlinks: Annotated[
         bool, typer.Option("--follow-symlinks", help="If the file is a symlink, write its target.")
     ] = False,
-    no_color: NoColorOption = False,
+    no_color: opts.NoColorOption = False,
 ) -> None:
     """Write DATABASE_URL (pooled) and DIRECT_URL (direct) into .env, keeping everything else."""
     from pgconnect_cli.render import env_human
@@ -157,12 +147,12 @@ def init(
 @app.command()
 def check(
     file: FileOption = ".env",
-    fmt: FormatOption = OutputFormat.human,
-    json_flag: JsonOption = False,
-    strict: StrictOption = False,
-    ignore: IgnoreOption = None,
-    quiet: QuietOption = False,
-    no_color: NoColorOption = False,
+    fmt: opts.FormatOption = OutputFormat.human,
+    json_flag: opts.JsonOption = False,
+    strict: opts.StrictOption = False,
+    ignore: opts.IgnoreOption = None,
+    quiet: opts.QuietOption = False,
+    no_color: opts.NoColorOption = False,
 ) -> None:
     """Lint a .env: syntax, duplicates, quoting hazards, mode, git-ignore, and its PostgreSQL URLs."""
     from pgconnect_cli.findings import ignore as accept

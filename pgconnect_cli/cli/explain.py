@@ -9,14 +9,8 @@ from typing import Annotated, Any
 
 import typer
 
-from pgconnect_cli.cli._common import (
-    JsonOption,
-    NoColorOption,
-    OutputFormat,
-    apply_no_color,
-    report_error,
-    set_format,
-)
+from pgconnect_cli.cli import options as opts
+from pgconnect_cli.cli._common import OutputFormat, apply_no_color, report_error, set_format
 
 
 class ExplainFormat(str, Enum):
@@ -37,8 +31,8 @@ def explain(
     fmt: Annotated[
         ExplainFormat, typer.Option("--format", "-f", case_sensitive=False, help="Output format.")
     ] = ExplainFormat.human,
-    json_option: JsonOption = False,
-    no_color: NoColorOption = False,
+    json_option: opts.JsonOption = False,
+    no_color: opts.NoColorOption = False,
 ) -> None:
     """Explain an error message, Prisma code, SQLSTATE or finding id: cause, layer, fix."""
     from pgconnect_cli.explain import explain as lookup

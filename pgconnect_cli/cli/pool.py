@@ -8,18 +8,8 @@ from typing import Annotated
 
 import typer
 
-from pgconnect_cli.cli._common import (
-    FormatOption,
-    IgnoreOption,
-    JsonOption,
-    NoColorOption,
-    OutputFormat,
-    StrictOption,
-    apply_no_color,
-    fail,
-    ignore_ids,
-    pick_format,
-)
+from pgconnect_cli.cli import options as opts
+from pgconnect_cli.cli._common import OutputFormat, apply_no_color, fail, ignore_ids, pick_format
 from pgconnect_cli.errors import PgcError
 
 app = typer.Typer(
@@ -94,11 +84,11 @@ def plan(
             metavar="URL", help="Read the live limits here (default: DATABASE_URL, environment or .env)."
         ),
     ] = None,
-    fmt: FormatOption = OutputFormat.human,
-    json_: JsonOption = False,
-    no_color: NoColorOption = False,
-    strict: StrictOption = False,
-    ignore: IgnoreOption = None,
+    fmt: opts.FormatOption = OutputFormat.human,
+    json_: opts.JsonOption = False,
+    no_color: opts.NoColorOption = False,
+    strict: opts.StrictOption = False,
+    ignore: opts.IgnoreOption = None,
 ) -> None:
     """Recommend the per-instance pool and check the total against the limit.
 
@@ -128,7 +118,7 @@ def plan(
             client=client,
             provider=provider,
             plan=plan_name,
-            endpoint=endpoint.value if endpoint is not None else None,
+            endpoint=endpoint,  # a str Enum: the use case reads it as the text typed
             max_connections=max_connections,
             url=url,
         )

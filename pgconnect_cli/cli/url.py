@@ -11,14 +11,9 @@ from typing import Annotated
 
 import typer
 
+from pgconnect_cli.cli import options as opts
 from pgconnect_cli.cli._common import (
-    FormatOption,
-    IgnoreOption,
-    JsonOption,
-    NoColorOption,
     OutputFormat,
-    QuietOption,
-    StrictOption,
     apply_no_color,
     command_group,
     pick_format,
@@ -64,12 +59,12 @@ def check(
             "directory, like pgc doctor.",
         ),
     ] = "app",
-    fmt: FormatOption = OutputFormat.human,
-    json_: JsonOption = False,
-    no_color: NoColorOption = False,
-    strict: StrictOption = False,
-    ignore: IgnoreOption = None,
-    quiet: QuietOption = False,
+    fmt: opts.FormatOption = OutputFormat.human,
+    json_: opts.JsonOption = False,
+    no_color: opts.NoColorOption = False,
+    strict: opts.StrictOption = False,
+    ignore: opts.IgnoreOption = None,
+    quiet: opts.QuietOption = False,
 ) -> None:
     """Parse and lint one URL: its parts (password masked), provider, pooled or direct, findings.
 
@@ -121,12 +116,7 @@ def pooled(
     url: UrlArgument = None,
     env: EnvOption = None,
     mode: ModeOption = "transaction",
-    region: Annotated[
-        str | None,
-        typer.Option(
-            "--region", help="Supabase region for the shared pooler (us-east-1, or aws-1-us-east-1)."
-        ),
-    ] = None,
+    region: opts.SupabaseRegionOption = None,
     pooler_host: Annotated[
         str | None, typer.Option("--pooler-host", metavar="HOST", help="Your pooler's host.")
     ] = None,

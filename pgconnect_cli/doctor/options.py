@@ -33,6 +33,13 @@ class DoctorOptions:
     instances: int | None = None  # --instances: check the app's pool × instances against the live limit
 
 
+def client_names() -> list[str]:
+    """What --client takes: every row of the client table, and the first tranche's names (prisma, other)."""
+    from pgconnect_cli.known_clients import BY_ID
+
+    return [*BY_ID, *(c.value for c in Client if c.value not in BY_ID)]
+
+
 def from_flags(
     settings: Settings,
     *,
@@ -47,6 +54,11 @@ def from_flags(
 ) -> DoctorOptions:
     """The options of one run: the flags, else the settings file (`[tool.pgc]`, `.pgc.toml`),
     else the defaults. Bad values are usage errors (exit 2)."""
+    if client is not None:
+        names = client_names()
+        if client.lower() not in names:
+            raise UsageError(f"--client {client}: one of {', '.join(names)}")
+        client = client.lower()
     if timeout is not None and not 0 < timeout <= 300:
         raise UsageError(f"--timeout {timeout:g}: give a number of seconds above 0, at most 300")
     if not 0 <= wait <= 3600:

@@ -560,17 +560,14 @@ def run(
     ]
     facts = settling.RunFacts(
         client=client,
+        options=options,
         project=project,
         prisma_texts=texts,
         tools=known,
         ipv6=ipv6,
-        timeout=options.timeout,
-        strict=options.strict,
-        offline=options.offline,
         file_findings=file_findings,
         shadowed=shadowed,
         passfile=passfile,
-        instances=options.instances,
         cpus=_cpus() if options.instances else None,
     )
     report = settling.settle(inputs, facts)

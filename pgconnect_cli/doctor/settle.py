@@ -27,6 +27,7 @@ from pgconnect_cli.doctor.observations import (
     PassFile,
     PoolerKind,
 )
+from pgconnect_cli.doctor.options import DoctorOptions
 from pgconnect_cli.doctor.report import (
     ClientContext,
     DoctorReport,
@@ -408,17 +409,14 @@ class RunFacts:
     """What the run knows besides the targets: all read before settling (I/O is the runner's)."""
 
     client: ClientContext
+    options: DoctorOptions  # the run's timeout, strict, offline and instances
     project: Project | None = None
     prisma_texts: tuple[str | None, str | None] = (None, None)
     tools: Sequence[ClientTool] | None = None
     ipv6: bool = True
-    timeout: float = 5.0
-    strict: bool = False
-    offline: bool = False
     file_findings: Sequence[Finding] = ()
     shadowed: Sequence[Shadowed] = field(default=())
     passfile: PassFile | None = None  # the password file libpq would read, when there is one
-    instances: int | None = None  # --instances: the connection budget is checked (None: it is not)
     cpus: int | None = None  # this machine's physical cores (a per-CPU default pool), with instances
 
 
@@ -442,11 +440,11 @@ def settle(inputs: Sequence[TargetInput], facts: RunFacts) -> DoctorReport:
                 inp.target,
                 inp.static.ci,
                 facts.client,
-                facts.timeout,
+                facts.options.timeout,
                 facts.ipv6,
                 shadow_database_url=any("shadowDatabaseUrl" in (t or "") for t in facts.prisma_texts),
                 project=facts.project,
-                instances=facts.instances,
+                instances=facts.options.instances,
                 cpus=facts.cpus,
             ),
             tools=facts.tools,
@@ -476,9 +474,9 @@ def settle(inputs: Sequence[TargetInput], facts: RunFacts) -> DoctorReport:
         targets=tuple(reports),
         findings=tuple(pair),
         client=facts.client,
-        strict=facts.strict,
-        offline=facts.offline,
-        timeout=facts.timeout,
+        strict=facts.options.strict,
+        offline=facts.options.offline,
+        timeout=facts.options.timeout,
     )
 
 

@@ -10,25 +10,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from pgconnect_cli.lab import processes, system
 from pgconnect_cli.lab.binaries import find_pgbouncer
 from pgconnect_cli.lab.certs import Certs, certs_from_json, certs_to_json, make_certs
 from pgconnect_cli.lab.errors import LabError
 from pgconnect_cli.lab.ports import PORT_ATTEMPTS, free_port, listen_addresses, socket_dir, wait_port
 from pgconnect_cli.lab.postgres import PostgresServer
-from pgconnect_cli.lab.processes import STOP_TIMEOUT, alive_check, is_ours, process_json, read_pid, terminate
-from pgconnect_cli.lab.system import (
-    STARTUP_TIMEOUT,
-    RunAs,
-    absolute,
-    check_ok,
-    chown_to,
-    discard,
-    last_line,
-    log_failure,
-    run_tool,
-    server_directory,
-    write_private,
-)
+from pgconnect_cli.lab.system import RunAs
 from pgconnect_cli.lab.urls import LAB_HOST, Dialable, Endpoint, verify_connect
 from pgconnect_cli.providers import PoolMode
 
@@ -87,18 +75,18 @@ class PgBouncer(Dialable):
         return self.url()
 
     def is_running(self) -> bool:
-        return is_ours(self.pid, "pgbouncer", str(self.config_file))
+        return processes.is_ours(self.pid, "pgbouncer", str(self.config_file))
 
     def connect_admin(self) -> psycopg.Connection[tuple[Any, ...]]:
         """The admin console (database `pgbouncer`, simple queries only: `SHOW POOLS`)."""
         return self._connect_superuser("pgbouncer")
 
     def stop(self) -> None:
-        discard(self.directory, stop_pgbouncer_dir)
+        system.discard(self.directory, stop_pgbouncer_dir)
 
     def to_json(self) -> dict[str, Any]:
         return {
-            **process_json(self),
+            **processes.process_json(self),
             "binary": str(self.binary),
             "host": self.host,
             "spec": {
@@ -117,12 +105,9 @@ class PgBouncer(Dialable):
         spec = dict(data["spec"])
         spec["pool_mode"] = PoolMode(spec["pool_mode"])
         return cls(
-            directory=Path(data["directory"]),
+            **processes.process_fields(data),
             spec=BouncerSpec(**spec),
             upstream=upstream,
-            port=int(data["port"]),
-            pid=int(data["pid"]),
-            version=str(data["version"]),
             binary=Path(data["binary"]),
             certs=certs_from_json(data.get("certs")),
             host=str(data.get("host", LAB_HOST)),
@@ -187,8 +172,8 @@ def start_pgbouncer(
     """
     spec = spec or BouncerSpec()
     binary = binary or find_pgbouncer()
-    directory = absolute(directory)
-    with server_directory(directory, upstream.run_as, stop_pgbouncer_dir):
+    directory = system.absolute(directory)
+    with system.server_directory(directory, upstream.run_as, stop_pgbouncer_dir):
         return _start_pgbouncer(directory, upstream, spec, certs, binary, port)
 
 
@@ -205,16 +190,16 @@ def _start_pgbouncer(
         certs = certs or upstream.certs or make_certs(directory / "tls", run_as)
     else:
         certs = None
-    write_private(
+    system.write_private(
         directory / "userlist.txt", _auth_file_line(upstream.superuser, upstream.superuser_password), run_as
     )
     run = directory / "run"
     run.mkdir(mode=0o700)
-    chown_to(run, run_as)
-    version_out = run_tool([binary, "--version"], run_as=run_as, cwd=directory)
-    check_ok(version_out, "pgbouncer --version")
+    system.chown_to(run, run_as)
+    version_out = system.run_tool([binary, "--version"], run_as=run_as, cwd=directory)
+    system.check_ok(version_out, "pgbouncer --version")
     match = re.search(r"PgBouncer\s+(\S+)", version_out.stdout)
-    version = match.group(1) if match else last_line(version_out.stdout)
+    version = match.group(1) if match else system.last_line(version_out.stdout)
 
     def render(port: int) -> str:
         return _pgbouncer_ini(directory, spec, upstream, port, certs)
@@ -249,12 +234,12 @@ def _launch_pgbouncer(
     for attempt in range(PORT_ATTEMPTS):
         port = free_port(addresses, preferred_port if attempt == 0 else None)
         config.unlink(missing_ok=True)
-        write_private(config, render(port), run_as)
-        check_ok(run_tool([binary, "-d", config], run_as=run_as, cwd=directory), "pgbouncer")
+        system.write_private(config, render(port), run_as)
+        system.check_ok(system.run_tool([binary, "-d", config], run_as=run_as, cwd=directory), "pgbouncer")
         pid = _wait_pidfile(pidfile, str(config))
-        if pid is not None and wait_port(port, alive_check(pid, "pgbouncer", str(config))):
+        if pid is not None and wait_port(port, processes.alive_check(pid, "pgbouncer", str(config))):
             return port, pid
-        failure = log_failure(log_file)
+        failure = system.log_failure(log_file)
         stop_pgbouncer_dir(directory)
         pidfile.unlink(missing_ok=True)
         if "Address already in use" not in failure or attempt == PORT_ATTEMPTS - 1:
@@ -262,18 +247,18 @@ def _launch_pgbouncer(
     raise AssertionError("unreachable")
 
 
-def _wait_pidfile(pidfile: Path, config: str, timeout: float = STARTUP_TIMEOUT) -> int | None:
+def _wait_pidfile(pidfile: Path, config: str, timeout: float = system.STARTUP_TIMEOUT) -> int | None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        pid = read_pid(pidfile)
-        if pid is not None and is_ours(pid, "pgbouncer", config):
+        pid = processes.read_pid(pidfile)
+        if pid is not None and processes.is_ours(pid, "pgbouncer", config):
             return pid
         time.sleep(0.01)
     return None
 
 
 def stop_pgbouncer_dir(bouncer_dir: Path) -> None:
-    pid = read_pid(bouncer_dir / "pgbouncer.pid")
+    pid = processes.read_pid(bouncer_dir / "pgbouncer.pid")
     # SIGTERM is PgBouncer's immediate shutdown (SIGINT would wait for session clients).
-    steps = ((signal.SIGTERM, STOP_TIMEOUT), (signal.SIGKILL, 3.0))
-    terminate(pid, "pgbouncer", str(bouncer_dir / "pgbouncer.ini"), steps)
+    steps = ((signal.SIGTERM, processes.STOP_TIMEOUT), (signal.SIGKILL, 3.0))
+    processes.terminate(pid, "pgbouncer", str(bouncer_dir / "pgbouncer.ini"), steps)

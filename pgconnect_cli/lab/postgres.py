@@ -5,33 +5,16 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from pgconnect_cli.lab import processes, system
 from pgconnect_cli.lab.binaries import PgBinaries, find_postgres
 from pgconnect_cli.lab.certs import Certs, certs_from_json, certs_to_json, make_certs
 from pgconnect_cli.lab.errors import LabError
 from pgconnect_cli.lab.ports import PORT_ATTEMPTS, free_port, listen_addresses, socket_dir
-from pgconnect_cli.lab.processes import STOP_TIMEOUT, is_ours, process_json, read_pid, terminate
-from pgconnect_cli.lab.system import (
-    STARTUP_TIMEOUT,
-    RunAs,
-    absolute,
-    check_ok,
-    chown_to,
-    discard,
-    generate_password,
-    log_failure,
-    one_line,
-    read_secret,
-    run_as_from_json,
-    run_as_to_json,
-    run_tool,
-    server_directory,
-    server_identity,
-    write_private,
-)
+from pgconnect_cli.lab.system import RunAs
 from pgconnect_cli.lab.urls import LAB_HOST, Dialable, Endpoint, verify_connect
 
 if TYPE_CHECKING:
@@ -130,7 +113,7 @@ class PostgresServer(Dialable):
         return self.url()
 
     def is_running(self) -> bool:
-        return is_ours(self.pid, "postgres", str(self.data_dir))
+        return processes.is_ours(self.pid, "postgres", str(self.data_dir))
 
     def connect_admin(self, dbname: str = "postgres") -> psycopg.Connection[tuple[Any, ...]]:
         """An autocommit superuser connection over TCP (the caller closes it)."""
@@ -156,44 +139,33 @@ class PostgresServer(Dialable):
                 conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
 
     def stop(self) -> None:
-        discard(self.directory, stop_postgres_dir)
+        system.discard(self.directory, stop_postgres_dir)
 
     def to_json(self) -> dict[str, Any]:
         return {
-            **process_json(self),
+            **processes.process_json(self),
             "bindir": str(self.bindir),
             "host": self.host,
             "superuser": self.superuser,
-            "spec": {
-                "tls": self.spec.tls,
-                "hostssl_only": self.spec.hostssl_only,
-                "max_connections": self.spec.max_connections,
-                "superuser_reserved_connections": self.spec.superuser_reserved_connections,
-                "role": self.spec.role,
-                "database": self.spec.database,
-                "replication": self.spec.replication,
-                "standby": self.spec.standby,
-            },
+            "spec": asdict(self.spec),
             "certs": certs_to_json(self.certs),
-            "run_as": run_as_to_json(self.run_as),
+            "run_as": system.run_as_to_json(self.run_as),
             "password_file": str(self.password_file),
             "log_file": str(self.log_file),
         }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PostgresServer:
-        directory = Path(data["directory"])
+        process = processes.process_fields(data)
+        directory = process["directory"]
         return cls(
-            directory=directory,
+            **process,
             spec=ServerSpec(**data["spec"]),
-            port=int(data["port"]),
-            pid=int(data["pid"]),
-            version=str(data["version"]),
             bindir=Path(data["bindir"]),
             certs=certs_from_json(data.get("certs")),
-            run_as=run_as_from_json(data.get("run_as")),
-            password=read_secret(directory / "password"),
-            superuser_password=read_secret(directory / "superuser.password"),
+            run_as=system.run_as_from_json(data.get("run_as")),
+            password=system.read_secret(directory / "password"),
+            superuser_password=system.read_secret(directory / "superuser.password"),
             superuser=str(data.get("superuser", SUPERUSER)),
             host=str(data.get("host", LAB_HOST)),
         )
@@ -283,7 +255,7 @@ def run_initdb(binaries: PgBinaries, data: Path, pwfile: Path, run_as: RunAs | N
     """initdb into `data` (absent), the superuser's password read from `pwfile`."""
     args: list[str | os.PathLike[str]] = [binaries.initdb, "-D", data, "-U", SUPERUSER, "--pwfile", pwfile]
     args += ["--auth=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"]
-    check_ok(run_tool(args, run_as=run_as, cwd=data.parent), "initdb")
+    system.check_ok(system.run_tool(args, run_as=run_as, cwd=data.parent), "initdb")
 
 
 class ClusterSource(Protocol):
@@ -317,9 +289,9 @@ def start_postgres(
     """
     spec = spec or ServerSpec()
     binaries = binaries or find_postgres()
-    identity = server_identity() if run_as is True else (run_as or None)
-    directory = absolute(directory)
-    with server_directory(directory, identity, stop_postgres_dir):
+    identity = system.server_identity() if run_as is True else (run_as or None)
+    directory = system.absolute(directory)
+    with system.server_directory(directory, identity, stop_postgres_dir):
         return _start_postgres(directory, spec, certs, binaries, identity, cluster, port, passwords)
 
 
@@ -335,10 +307,10 @@ def _start_postgres(
 ) -> PostgresServer:
     if spec.tls and certs is None:
         certs = make_certs(directory / "tls", run_as)
-    passwords = passwords or Passwords(superuser=generate_password(), role=generate_password())
+    passwords = passwords or Passwords(superuser=system.generate_password(), role=system.generate_password())
     superuser_password, password = passwords.superuser, passwords.role
-    write_private(directory / "superuser.password", superuser_password + "\n", run_as)
-    write_private(directory / "password", password + "\n", run_as)
+    system.write_private(directory / "superuser.password", superuser_password + "\n", run_as)
+    system.write_private(directory / "password", password + "\n", run_as)
     data = directory / "data"
     pwfile = directory / "superuser.password"
     if cluster is None:
@@ -351,28 +323,28 @@ def _start_postgres(
         conf.write("\ninclude = 'pgc_lab.conf'\n")
     run = directory / "run"
     run.mkdir(mode=0o700)
-    chown_to(run, run_as)
+    system.chown_to(run, run_as)
     log_file = directory / "postgres.log"
     addresses = listen_addresses()
     for attempt in range(PORT_ATTEMPTS):
         port = free_port(addresses, preferred_port if attempt == 0 else None)
         lab_conf = data / "pgc_lab.conf"
         lab_conf.write_text(_postgres_conf(directory, spec, port, certs), encoding="utf-8")
-        chown_to(lab_conf, run_as)
+        system.chown_to(lab_conf, run_as)
         pg_ctl: list[str | os.PathLike[str]] = [binaries.pg_ctl, "start", "-D", data, "-l", log_file]
-        started = run_tool(
-            [*pg_ctl, "-w", "-t", str(int(STARTUP_TIMEOUT)), "-s"],
+        started = system.run_tool(
+            [*pg_ctl, "-w", "-t", str(int(system.STARTUP_TIMEOUT)), "-s"],
             run_as=run_as,
             cwd=directory,
-            timeout=STARTUP_TIMEOUT + 5,
+            timeout=system.STARTUP_TIMEOUT + 5,
         )
         if started.returncode == 0:
             break
-        failure = log_failure(log_file)
+        failure = system.log_failure(log_file)
         port_lost = "could not bind" in failure or "could not create any TCP/IP sockets" in failure
         if not port_lost or attempt == PORT_ATTEMPTS - 1:
             raise LabError(f"PostgreSQL did not start: {failure} (log: {log_file})")
-    pid = read_pid(data / "postmaster.pid")
+    pid = processes.read_pid(data / "postmaster.pid")
     if pid is None:
         raise LabError(f"PostgreSQL did not start: no postmaster.pid (log: {log_file})")
     server = PostgresServer(
@@ -410,7 +382,7 @@ def _create_app_role(server: PostgresServer, superuser_password: str) -> str:
                 )
             )
     except psycopg.Error as exc:
-        raise LabError(f"cannot set up role {server.role!r}: {one_line(exc)}") from None
+        raise LabError(f"cannot set up role {server.role!r}: {system.one_line(exc)}") from None
     return version.split()[0] if version else ""
 
 
@@ -421,16 +393,17 @@ def _server_version(server: PostgresServer) -> str:
         with server.connect_admin() as conn:
             version = conn.info.parameter_status("server_version") or ""
     except psycopg.Error as exc:
-        raise LabError(f"PostgreSQL started but refuses the lab's own connection: {one_line(exc)}") from None
+        reason = system.one_line(exc)
+        raise LabError(f"PostgreSQL started but refuses the lab's own connection: {reason}") from None
     return version.split()[0] if version else ""
 
 
 def stop_postgres_dir(server_dir: Path) -> None:
     data = server_dir / "data"
-    pid = read_pid(data / "postmaster.pid")
+    pid = processes.read_pid(data / "postmaster.pid")
     # SIGINT is PostgreSQL's fast shutdown; SIGQUIT immediate; SIGKILL the last resort.
-    steps = ((signal.SIGINT, STOP_TIMEOUT), (signal.SIGQUIT, 3.0), (signal.SIGKILL, 3.0))
-    terminate(pid, "postgres", str(data), steps)
+    steps = ((signal.SIGINT, processes.STOP_TIMEOUT), (signal.SIGQUIT, 3.0), (signal.SIGKILL, 3.0))
+    processes.terminate(pid, "postgres", str(data), steps)
     _release_orphaned_shm(data)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -34,6 +34,16 @@ def process_json(process: Running) -> dict[str, Any]:
         "port": process.port,
         "pid": process.pid,
         "version": process.version,
+    }
+
+
+def process_fields(data: Mapping[str, Any]) -> dict[str, Any]:
+    """`process_json` read back: the keyword arguments a lab process's `from_json` starts with."""
+    return {
+        "directory": Path(data["directory"]),
+        "port": int(data["port"]),
+        "pid": int(data["pid"]),
+        "version": str(data["version"]),
     }
 
 

@@ -8,10 +8,21 @@ Prisma CLI's direct budget) and `notes`. The URL is masked.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from pgconnect_cli.report import Section
 from pgconnect_cli.usecases.pool_plan import PoolPlan
 
 SCHEMA = "pgc.pool/v1"
+
+
+def _record(
+    obj: object | None, attrs: str, renamed: Mapping[str, str] | None = None
+) -> dict[str, object] | None:
+    """`obj`'s attributes (space-separated names), each under its own name or the one `renamed` gives."""
+    if obj is None:
+        return None
+    return {(renamed or {}).get(a, a): getattr(obj, a) for a in attrs.split()}
 
 
 def document(result: PoolPlan) -> dict[str, object]:
@@ -51,40 +62,16 @@ def document(result: PoolPlan) -> dict[str, object]:
         },
         "headroom": b.headroom,
         "max_instances": b.max_instances,
-        "plan_limits": None
-        if plan is None
-        else {
-            "provider": plan.provider,
-            "plan": plan.plan,
-            "direct": plan.direct,
-            "pooled": plan.pooled,
-            "source": plan.source,
-            "note": plan.note,
-        },
-        "live": None
-        if live is None
-        else {
-            "server_version": live.server_version,
-            "max_connections": live.max_connections,
-            "superuser_reserved_connections": live.superuser_reserved,
-            "reserved_connections": live.reserved,
-            "in_use": live.in_use,
-            "free": live.free,
-            "role_limit": live.role_limit,
-            "database_limit": live.database_limit,
-            "superuser": live.superuser,
-            "through_pooler": live.through_pooler,
-        },
-        "direct": None
-        if direct is None
-        else {
-            "limit": direct.limit,
-            "origin": direct.limit_origin,
-            "prisma_cli": direct.prisma_cli,
-            "command": direct.command,
-            "app": direct.app,
-            "headroom": direct.headroom,
-        },
+        "plan_limits": _record(plan, "provider plan direct pooled source note"),
+        "live": _record(
+            live,
+            "server_version max_connections superuser_reserved reserved in_use free role_limit "
+            "database_limit superuser through_pooler",
+            {"superuser_reserved": "superuser_reserved_connections", "reserved": "reserved_connections"},
+        ),
+        "direct": _record(
+            direct, "limit limit_origin prisma_cli command app headroom", {"limit_origin": "origin"}
+        ),
         "settings": [{"client": s.client, "where": s.where, "set": s.set} for s in result.settings],
         "notes": list(result.notes),
         "findings": [f.to_dict() for f in result.findings],

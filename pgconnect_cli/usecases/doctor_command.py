@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pgconnect_cli.errors import UsageError
-from pgconnect_cli.project import Client
 
 # emit.py imports the standard library only: the one place OutputFormat lives (rich loads later)
 from pgconnect_cli.render.emit import OutputFormat  # noqa: TID253
@@ -24,19 +23,9 @@ from pgconnect_cli.render.emit import OutputFormat  # noqa: TID253
 if TYPE_CHECKING:
     from pgconnect_cli.doctor import DoctorOptions, DoctorReport
 
-__all__ = ["CLIENT_NAMES", "TITLE", "DoctorArgs", "run"]
+__all__ = ["TITLE", "DoctorArgs", "run"]
 
 TITLE = "pgc doctor"
-
-
-def _client_names() -> list[str]:
-    """Every row of the client table, and the first tranche's names (prisma, other)."""
-    from pgconnect_cli.known_clients import BY_ID
-
-    return [*BY_ID, *(c.value for c in Client if c.value not in BY_ID)]
-
-
-CLIENT_NAMES = _client_names()
 
 
 @dataclass
@@ -73,14 +62,6 @@ def output_format(args: DoctorArgs) -> OutputFormat:
     return OutputFormat.github if in_actions else OutputFormat.human
 
 
-def _client_value(value: str | None) -> str | None:
-    if value is None:
-        return None
-    if value.lower() not in CLIENT_NAMES:
-        raise UsageError(f"--client {value}: one of {', '.join(CLIENT_NAMES)}")
-    return value.lower()
-
-
 def run(args: DoctorArgs, *, chose: Callable[[OutputFormat], None] = lambda fmt: None) -> int:
     """Find the URLs, check them, print the report in the chosen format; the exit code.
     `chose(fmt)` learns the output format before anything can fail (an error is then a document
@@ -103,7 +84,7 @@ def run(args: DoctorArgs, *, chose: Callable[[OutputFormat], None] = lambda fmt:
             settings,
             timeout=args.timeout,
             wait=args.wait,
-            client=_client_value(args.client),
+            client=args.client,
             strict=args.strict,
             offline=args.offline,
             instances=args.instances,
