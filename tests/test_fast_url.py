@@ -113,14 +113,26 @@ def test_a_command_line_the_fast_path_reads_is_read_so_by_click(args: list[str])
     assert list(params["ignore"] or ()) == options.ignore
 
 
-def _run(args: list[str], cwd: Path, env: dict[str, str], *, fast: bool) -> tuple[int, str, str]:
-    if fast:
-        argv = [sys.executable, "-m", "pgconnect_cli", *args]
-    else:  # the typer command tree, as every other command runs
-        code = "import sys; from pgconnect_cli.cli import main; sys.argv = ['pgc', *sys.argv[1:]]; main()"
-        argv = [sys.executable, "-c", code, *args]
-    done = subprocess.run(argv, capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
-    return done.returncode, done.stdout, done.stderr
+def _both(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[tuple[int, str, str], ...]:
+    """`pgc ARGS` through the fast path and through the typer command tree (as every other
+    command runs), the two at once: (exit code, stdout, stderr) of each."""
+    tree = "import sys; from pgconnect_cli.cli import main; sys.argv = ['pgc', *sys.argv[1:]]; main()"
+    children = [
+        subprocess.Popen(
+            [sys.executable, *start, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=cwd,
+            env=env,
+        )
+        for start in (["-m", "pgconnect_cli"], ["-c", tree])
+    ]
+    done = []
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        done.append((child.returncode, out, err))
+    return tuple(done)
 
 
 CASES = [
@@ -152,7 +164,8 @@ def test_the_fast_path_and_the_typer_command_print_the_same(args: list[str], tmp
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     env |= {"DATABASE_URL": POOLED + "?pgbouncer=true", "EMPTY_VARIABLE": " ", "COLUMNS": "100"}
     argv = ["url", "check", *args]
-    assert _run(argv, tmp_path, env, fast=True) == _run(argv, tmp_path, env, fast=False)
+    fast, slow = _both(argv, tmp_path, env)
+    assert fast == slow
 
 
 def test_url_check_from_the_console_entry_loads_no_typer_rich_only_for_a_terminal(tmp_path: Path) -> None:
