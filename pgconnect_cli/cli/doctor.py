@@ -116,26 +116,7 @@ def doctor(
     Exit 0 when nothing fails (warnings allowed), 1 on an error finding
     (or on a warning, with --strict), 2 on bad input.
     """
-    args = DoctorArgs(
-        url=url or [],
-        env_file=env_file or [],
-        no_environment=no_environment,
-        client=client,
-        timeout=timeout,
-        wait=wait,
-        resolver=resolver,
-        resolve=resolve or [],
-        offline=offline,
-        instances=instances,
-        strict=strict,
-        ignore=ignore or [],
-        ci=ci,
-        verbose=verbose,
-        quiet=quiet,
-        fmt=fmt,
-        json_flag=json_flag,
-        no_color=no_color,
-    )
+    args = DoctorArgs(**locals())  # the parameters are its fields (tests/test_fast_doctor.py)
     try:
         code = run(args, chose=set_format)
     except PgcError as err:

@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from pgconnect_cli.doctor.observations import ResolverConfig
 from pgconnect_cli.errors import UsageError
@@ -40,20 +40,31 @@ def client_names() -> list[str]:
     return [*BY_ID, *(c.value for c in Client if c.value not in BY_ID)]
 
 
-def from_flags(
-    settings: Settings,
-    *,
-    timeout: float | None,
-    wait: float,
-    client: str | None,
-    strict: bool,
-    offline: bool,
-    instances: int | None,
-    resolver: str | None,
-    resolve: Sequence[str],
-) -> DoctorOptions:
+class Flags(Protocol):
+    """The doctor's flags that make its options (`usecases.doctor_command.DoctorArgs` has them)."""
+
+    @property
+    def timeout(self) -> float | None: ...
+    @property
+    def wait(self) -> float: ...
+    @property
+    def client(self) -> str | None: ...
+    @property
+    def strict(self) -> bool: ...
+    @property
+    def offline(self) -> bool: ...
+    @property
+    def instances(self) -> int | None: ...
+    @property
+    def resolver(self) -> str | None: ...
+    @property
+    def resolve(self) -> Sequence[str]: ...
+
+
+def from_flags(settings: Settings, flags: Flags) -> DoctorOptions:
     """The options of one run: the flags, else the settings file (`[tool.pgc]`, `.pgc.toml`),
     else the defaults. Bad values are usage errors (exit 2)."""
+    client, timeout, wait, instances = flags.client, flags.timeout, flags.wait, flags.instances
     if client is not None:
         names = client_names()
         if client.lower() not in names:
@@ -69,12 +80,12 @@ def from_flags(
     if client is None and settings.client is not None:
         client = settings.client
         client_source = settings.path.name if settings.path is not None else "settings"
-    nameserver, port = parse_resolver(resolver) if resolver else (None, 53)
+    nameserver, port = parse_resolver(flags.resolver) if flags.resolver else (None, 53)
     return DoctorOptions(
         timeout=timeout if timeout is not None else (settings.timeout or DEFAULT_TIMEOUT),
-        resolver=ResolverConfig(nameserver=nameserver, port=port, pins=parse_pins(resolve)),
-        offline=offline,
-        strict=strict or bool(settings.strict),
+        resolver=ResolverConfig(nameserver=nameserver, port=port, pins=parse_pins(flags.resolve)),
+        offline=flags.offline,
+        strict=flags.strict or bool(settings.strict),
         client=client,
         client_source=client_source,
         home=Path.home(),

@@ -51,6 +51,10 @@ class DoctorArgs:
     json_flag: bool = False
     no_color: bool = False
 
+    def __post_init__(self) -> None:  # typer gives None for a repeatable option not given
+        self.url, self.env_file = list(self.url or ()), list(self.env_file or ())
+        self.resolve, self.ignore = list(self.resolve or ()), list(self.ignore or ())
+
 
 def output_format(args: DoctorArgs) -> OutputFormat:
     """--json, else --format, else github with --ci inside GitHub Actions, else human."""
@@ -80,17 +84,7 @@ def run(args: DoctorArgs, *, chose: Callable[[OutputFormat], None] = lambda fmt:
         from pgconnect_cli.findings import ignore as accept
 
         settings = config.load()
-        options = from_flags(
-            settings,
-            timeout=args.timeout,
-            wait=args.wait,
-            client=args.client,
-            strict=args.strict,
-            offline=args.offline,
-            instances=args.instances,
-            resolver=args.resolver,
-            resolve=args.resolve,
-        )
+        options = from_flags(settings, args)
         show_progress = output is OutputFormat.human and not args.ci
         report = _diagnose(
             args.url, args.env_file, options, no_environment=args.no_environment, progress=show_progress
