@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pgconnect_cli.checks import live
-from pgconnect_cli.checks.envfile import prisma_advice, prisma_migrations_findings
-from pgconnect_cli.checks.pair import PairUrl, check_pair, login_identity
+from pgconnect_cli.checks.pair import PairUrl, check_pair, login_identity, prisma_migrations_findings
+from pgconnect_cli.checks.prisma import prisma_advice
 from pgconnect_cli.checks.url import Context, check_url
 from pgconnect_cli.conninfo.convert import libpq_keywords
 from pgconnect_cli.conninfo.model import PRISMA_ONLY_PARAMS, ConnInfo
@@ -513,10 +513,10 @@ def _session_findings(facts: RunFacts, pair_urls: Sequence[PairUrl]) -> list[Fin
 
 
 def _shadow_notes(target: Target, shadowed: Sequence[Shadowed]) -> tuple[ShadowNote, ...]:
+    if target.source is Source.FLAG or not shadowed:
+        return ()
     from pgconnect_cli.dotenv_file import masked_value
 
-    if target.source is Source.FLAG:
-        return ()
     return tuple(
         ShadowNote(s.path, s.line, masked_value(s.value), s.by) for s in shadowed if s.name == target.name
     )
