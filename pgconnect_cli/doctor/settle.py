@@ -187,13 +187,17 @@ def live_context(
     instances: int | None = None,
     cpus: int | None = None,
 ) -> live.LiveContext:
-    from pgconnect_cli.checks.client import prepared_verdict
-    from pgconnect_cli.pool import configured_pool
-
     answer = client.answer
-    pool = (
-        configured_pool(answer.client, dict(ci.options), target=target.name, cpus=cpus) if instances else None
-    )
+    pool = None
+    if instances:  # the pool module loads only for --instances
+        from pgconnect_cli.pool import configured_pool
+
+        pool = configured_pool(answer.client, dict(ci.options), target=target.name, cpus=cpus)
+    prepared = None
+    if answer.client:
+        from pgconnect_cli.checks.client import prepared_verdict
+
+        prepared = prepared_verdict(answer, project, dict(ci.options))
     return live.LiveContext(
         name=target.name,
         host=ci.host,
@@ -210,7 +214,7 @@ def live_context(
         shadow_database_url=shadow_database_url,
         client_row=answer.client,
         client_label=answer.describe(),
-        prepared=prepared_verdict(answer, project, dict(ci.options)) if answer.client else None,
+        prepared=prepared,
         instances=instances,
         pool=pool,
     )
