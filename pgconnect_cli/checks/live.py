@@ -1263,9 +1263,12 @@ def read_only_finding(facts: ServerFacts, ctx: LiveContext) -> Finding | None:
     )
 
 
+_PLAIN_IDENT = re.compile(r"[a-z_][a-z0-9_$]*")
+
+
 def _ident(name: str) -> str:
     """A SQL identifier as a fix should spell it: quoted unless it is a plain lower-case name."""
-    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
+    if _PLAIN_IDENT.fullmatch(name):
         return name
     return '"' + name.replace('"', '""') + '"'
 
