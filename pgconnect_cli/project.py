@@ -88,6 +88,8 @@ class Project:
 
 # `name = "pgconnect-cli"` in a pyproject.toml's [project] table: pgc's own source tree
 OWN_PROJECT = re.compile(r'(?m)^\s*name\s*=\s*["\']pgconnect-cli["\']')
+_PSYCOPG = re.compile(r"\bpsycopg(?!2)")
+_ASYNCPG = re.compile(r"\basyncpg\b")
 
 
 def _read(path: Path, limit: int = 1 << 20) -> str | None:
@@ -319,9 +321,9 @@ def detect(root: Path) -> Project:
     if "pg" in packages:
         clients.append(Client.NODE_POSTGRES)
     py = " ".join(m.text for m in manifests if m.ecosystem == "python")
-    if re.search(r"\bpsycopg(?!2)", py):
+    if _PSYCOPG.search(py):
         clients.append(Client.PSYCOPG)
-    if re.search(r"\basyncpg\b", py):
+    if _ASYNCPG.search(py):
         clients.append(Client.ASYNCPG)
     major, source = (
         prisma_version(node_texts, packages, config is not None)

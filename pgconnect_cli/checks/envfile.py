@@ -10,16 +10,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-from pgconnect_cli.checks.env_reference import expanded_values, reference_findings
 from pgconnect_cli.checks.pair import PairUrl, check_pair
 from pgconnect_cli.checks.pair import prisma_migrations_findings as prisma_migrations_findings  # re-export
 from pgconnect_cli.checks.prisma import PrismaAdvice as PrismaAdvice  # re-exported (moved in the redesign)
 from pgconnect_cli.checks.prisma import prisma_advice as prisma_advice  # re-exported (moved in the redesign)
 from pgconnect_cli.conninfo import MASK, ConnInfo, ParseError, masked_uri, parse
-from pgconnect_cli.dotenv_file import EnvDocument, Quote, Statement, parse_document
 from pgconnect_cli.findings import Finding, Severity, finding
-from pgconnect_cli.gitignore import GitStatus
 from pgconnect_cli.project import Project
 from pgconnect_cli.providers import Classification, classify
 from pgconnect_cli.targets import (
@@ -28,6 +26,11 @@ from pgconnect_cli.targets import (
     is_candidate,
     looks_like_postgres_url,
 )
+
+if TYPE_CHECKING:  # the .env parser and git's status load with the first file checked: the doctor
+    # imports this module for syntax_findings, and usually reads no .env (its --url flags)
+    from pgconnect_cli.dotenv_file import EnvDocument, Statement
+    from pgconnect_cli.gitignore import GitStatus
 
 _SHELL_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # In an unquoted bash word these split the line, start another command or quote: `a=b&c=d` runs
@@ -54,6 +57,8 @@ def _key_label(s: Statement) -> str:
 
 def _shell_hazard(s: Statement) -> str | None:
     """Why `source .env` reads this binding differently from python-dotenv, if it does."""
+    from pgconnect_cli.dotenv_file import Quote
+
     assert s.key is not None
     if not _SHELL_NAME.fullmatch(s.raw_key):
         return f"{s.raw_key} is not a name bash can assign: `source` runs it as a command"
@@ -98,6 +103,8 @@ def syntax_findings(doc: EnvDocument, label: str | None = None) -> list[Finding]
 
 def lint_text(text: str) -> list[Finding]:
     """Findings on the text alone: syntax, duplicates, shell hazards, interpolation, line endings."""
+    from pgconnect_cli.dotenv_file import parse_document
+
     doc = parse_document(text)
     out: list[Finding] = syntax_findings(doc)
     lines: dict[str, list[int]] = {}
@@ -166,6 +173,8 @@ def lint_mode(mode: int | None, label: str = ".env") -> list[Finding]:
 
 
 def lint_git(status: GitStatus, label: str = ".env") -> list[Finding]:
+    from pgconnect_cli.gitignore import GitStatus
+
     if status is GitStatus.NOT_IGNORED:
         return [
             finding(
@@ -268,13 +277,18 @@ def check_env(
     lint_url: UrlLinter,
     *,
     mode: int | None = None,
-    git: GitStatus = GitStatus.NO_REPO,
+    git: GitStatus | None = None,  # None: not in a git repository
     project: Project | None = None,
     label: str = ".env",
     prisma: PrismaAdvice | None = None,
 ) -> EnvReport:
+    from pgconnect_cli.checks.env_reference import expanded_values, reference_findings
+    from pgconnect_cli.dotenv_file import parse_document
+    from pgconnect_cli.gitignore import GitStatus
+
     doc = parse_document(text)
-    file_findings = lint_text(text) + lint_mode(mode, label) + lint_git(git, label)
+    status = GitStatus.NO_REPO if git is None else git
+    file_findings = lint_text(text) + lint_mode(mode, label) + lint_git(status, label)
     urls: list[UrlReport] = []
     for s, kept in postgres_bindings(doc):
         assert s.key is not None and s.value is not None

@@ -1063,10 +1063,10 @@ def budget_findings(
     instances against the live server's limit, and one evidence line with the slots in use now.
     Only on the app's URL (the migration URL carries no app pool); through a pooler the server's
     limit bounds the pooler's connections, not the app's: evidence, no finding."""
-    from pgconnect_cli import pool as budget
-
     if ctx.instances is None or ctx.expected_direct:
         return [], []
+    from pgconnect_cli import pool as budget  # loaded only with --instances
+
     pooled = pooler is not None and pooler.kind.pooled
     live = budget.live_limits(facts, dialed_port=ctx.port, pooled=pooled)
     evidence = [budget.budget_evidence(ctx.pool, ctx.instances, live)]
@@ -1263,9 +1263,12 @@ def read_only_finding(facts: ServerFacts, ctx: LiveContext) -> Finding | None:
     )
 
 
+_PLAIN_IDENT = re.compile(r"[a-z_][a-z0-9_$]*")
+
+
 def _ident(name: str) -> str:
     """A SQL identifier as a fix should spell it: quoted unless it is a plain lower-case name."""
-    if re.fullmatch(r"[a-z_][a-z0-9_$]*", name):
+    if _PLAIN_IDENT.fullmatch(name):
         return name
     return '"' + name.replace('"', '""') + '"'
 

@@ -377,6 +377,8 @@ _PLACEHOLDER_WORDS = frozenset(
     """.split()
 )
 _TEMPLATE_VALUES = frozenset({"johndoe", "randompassword"})  # `prisma init` writes these into .env
+_MASKED = re.compile(r"\*{3,}|[xX]{3,}|•{3,}")
+_SEPARATORS = re.compile(r"[_\-]")
 _WRAPPED = re.compile(r"^(?:\[[^\]]*\]|<[^>]*>)$")
 # ${VAR}, $VAR (upper case, as environment variables are named), {{ var }}: a template nobody rendered
 _VARIABLE = re.compile(
@@ -400,11 +402,11 @@ def _placeholder_kind(value: str) -> str | None:
         return "variable"
     if _WRAPPED.match(v):
         return "wrapped"
-    if re.fullmatch(r"\*{3,}|[xX]{3,}|•{3,}", v):
+    if _MASKED.fullmatch(v):
         return "masked"
     if not _WORDS.match(v):
         return None
-    word = re.sub(r"[_\-]", "", v).lower()
+    word = _SEPARATORS.sub("", v).lower()
     if word in _TEMPLATE_VALUES:
         return "template"
     if word in _PLACEHOLDER_WORDS:

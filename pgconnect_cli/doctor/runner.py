@@ -53,6 +53,13 @@ if TYPE_CHECKING:
 # The probes' deadline is this long after one --timeout; whatever still runs then is reported as
 # cut by the deadline, and the report is written within --timeout + 0.5 s.
 SLACK_S = 0.25
+# The bound counts from the pgc process's start: the start-up before the run (interpreter,
+# imports, reading the targets; ~0.25 s here) takes up to this much from the deadline. Less than
+# SLACK_S, so that one target still gets its whole --timeout; a longer start-up (a loaded
+# machine) is not taken from the probes.
+START_UP_S = 0.2
+# However late the run starts, the probes get at least this long (or --timeout, if shorter).
+MIN_PROBE_S = 0.5
 # Probes that open further connections start only with this much time left, so that none is cut
 # off between preparing a statement and deallocating it.
 MIN_LEFT_FOR_EXTRAS_S = 1.0
@@ -148,14 +155,22 @@ class _Endpoint:
 
 
 class _Runner:
-    def __init__(self, options: DoctorOptions, started: float, targets: int) -> None:
+    def __init__(
+        self, options: DoctorOptions, started: float, targets: int, *, head_start: float = 0.0
+    ) -> None:
+        """`started`: where the deadline counts from; `head_start`: how much of that was the process's
+        start-up before the run (it does not count toward the time the extras need)."""
         from pgconnect_cli.probes.local import has_ipv6_route
 
         self._endpoints: dict[tuple[str, ...], _Endpoint] = {}
         self._endpoints_lock = threading.Lock()
         self.options = options
+        self.head_start = head_start
         reserve = min(targets * SETTLE_S_PER_TARGET, SETTLE_RESERVE_MAX_S)
-        self.end = started + options.timeout + SLACK_S - reserve
+        self.end = max(
+            started + options.timeout + SLACK_S - reserve,
+            time.monotonic() + min(options.timeout, MIN_PROBE_S),
+        )
         self.ipv6 = has_ipv6_route()
         base = options.resolver or ResolverConfig()
         self.resolver = replace(base, prefer_ipv6=self.ipv6)
@@ -171,6 +186,9 @@ class _Runner:
                 return endpoint, False
             endpoint = self._endpoints[key] = _Endpoint()
             return endpoint, True
+
+    def room_for_extras(self) -> bool:
+        return self.left() + self.head_start >= MIN_LEFT_FOR_EXTRAS_S
 
     def budget(self) -> float:
         return max(min(self.options.timeout, self.left()), 0.0)
@@ -414,12 +432,12 @@ class _Runner:
     ) -> None:
         from pgconnect_cli.probes import pooler, prepared
 
-        if self.left() < MIN_LEFT_FOR_EXTRAS_S:
+        if not self.room_for_extras():
             return
         pooler_obs, extras = pooler.fingerprint(session, auth, facts, left=self.left)
         endpoint.pooler = pooler_obs
         progress.put(lambda o: replace(o, pooler=pooler_obs))
-        if not pooler_obs.kind.pooled or self.left() < MIN_LEFT_FOR_EXTRAS_S:
+        if not pooler_obs.kind.pooled or not self.room_for_extras():
             return
         progress.start(Layer.PREPARED)
         second = extras[0] if extras else session.extra(timeout=max(self.left() - 0.1, 0.01))
@@ -457,6 +475,15 @@ def _effective(
     name = libpq_env.service_name(ci, options.environ, client)
     service = libpq_files.find_service(name, options.environ, options.home) if name else None
     return libpq_env.effective(ci, options.environ, client, service)
+
+
+def _began(started: float) -> float:
+    """Where the run's deadline counts from: the pgc process's start, at most START_UP_S before
+    the run's own `started` (in-process: `started`)."""
+    from pgconnect_cli.probes.local import pgc_started
+
+    process = pgc_started()
+    return started if process is None else min(started, max(process, started - START_UP_S))
 
 
 def _pass_file(options: DoctorOptions) -> PassFile | None:
@@ -524,7 +551,8 @@ def run(
     known: Sequence[ClientTool] | None = tools
     if not options.offline:
         warmup = _Warmup(need_tools=tools is None)
-        runner = _Runner(options, started + waited, len(targets))
+        began = _began(started)
+        runner = _Runner(options, began + waited, len(targets), head_start=started - began)
         ipv6 = runner.ipv6
         groups: dict[tuple[tuple[str, str], ...], list[int]] = {}
         for i, (static, skip) in enumerate(zip(statics, skips, strict=True)):

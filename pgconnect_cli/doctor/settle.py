@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from pgconnect_cli.checks import live
-from pgconnect_cli.checks.envfile import prisma_advice, prisma_migrations_findings
-from pgconnect_cli.checks.pair import PairUrl, check_pair, login_identity
+from pgconnect_cli.checks.pair import PairUrl, check_pair, login_identity, prisma_migrations_findings
+from pgconnect_cli.checks.prisma import prisma_advice
 from pgconnect_cli.checks.url import Context, check_url
 from pgconnect_cli.conninfo.convert import libpq_keywords
 from pgconnect_cli.conninfo.model import PRISMA_ONLY_PARAMS, ConnInfo
@@ -188,13 +188,17 @@ def live_context(
     instances: int | None = None,
     cpus: int | None = None,
 ) -> live.LiveContext:
-    from pgconnect_cli.checks.client import prepared_verdict
-    from pgconnect_cli.pool import configured_pool
-
     answer = client.answer
-    pool = (
-        configured_pool(answer.client, dict(ci.options), target=target.name, cpus=cpus) if instances else None
-    )
+    pool = None
+    if instances:  # the pool module loads only for --instances
+        from pgconnect_cli.pool import configured_pool
+
+        pool = configured_pool(answer.client, dict(ci.options), target=target.name, cpus=cpus)
+    prepared = None
+    if answer.client:
+        from pgconnect_cli.checks.client import prepared_verdict
+
+        prepared = prepared_verdict(answer, project, dict(ci.options))
     return live.LiveContext(
         name=target.name,
         host=ci.host,
@@ -211,7 +215,7 @@ def live_context(
         shadow_database_url=shadow_database_url,
         client_row=answer.client,
         client_label=answer.describe(),
-        prepared=prepared_verdict(answer, project, dict(ci.options)) if answer.client else None,
+        prepared=prepared,
         instances=instances,
         pool=pool,
     )
@@ -511,10 +515,10 @@ def _session_findings(facts: RunFacts, pair_urls: Sequence[PairUrl]) -> list[Fin
 
 
 def _shadow_notes(target: Target, shadowed: Sequence[Shadowed]) -> tuple[ShadowNote, ...]:
+    if target.source is Source.FLAG or not shadowed:
+        return ()
     from pgconnect_cli.dotenv_file import masked_value
 
-    if target.source is Source.FLAG:
-        return ()
     return tuple(
         ShadowNote(s.path, s.line, masked_value(s.value), s.by) for s in shadowed if s.name == target.name
     )

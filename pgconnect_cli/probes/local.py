@@ -1,13 +1,17 @@
-"""Facts about this machine: can it route IPv6, and which client tools does it have."""
+"""Facts about this machine and process: can it route IPv6, which client tools does it have,
+when did this pgc process start."""
 
 from __future__ import annotations
 
+import os
 import resource
 import socket
+import sys
+import time
 
 from pgconnect_cli.doctor.observations import ClientTool, DescriptorLimit
 
-__all__ = ["ClientTool", "client_tools", "descriptor_limit", "has_ipv6_route"]
+__all__ = ["ClientTool", "client_tools", "descriptor_limit", "has_ipv6_route", "pgc_started"]
 
 # A documentation address (RFC 3849): connecting a UDP socket only asks the routing table.
 _IPV6_PROBE = ("2001:db8::1", 9)
@@ -43,3 +47,20 @@ def descriptor_limit(wanted: int) -> DescriptorLimit:
     except (ValueError, OSError):
         return DescriptorLimit(soft, hard)
     return DescriptorLimit(target, hard, raised_from=soft)
+
+
+def pgc_started() -> float | None:
+    """time.monotonic() when this process started, when it was started to run pgc (the `pgc`
+    script, `python -m pgconnect_cli`); None in a test runner or an application that calls pgc
+    in-process, or where the start cannot be read (Linux: /proc/self/stat, in clock ticks)."""
+    argv0 = sys.argv[0] if sys.argv else ""
+    if os.path.basename(argv0) != "pgc" and not argv0.endswith(os.path.join("pgconnect_cli", "__main__.py")):
+        return None
+    try:
+        with open("/proc/self/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        ticks = int(fields[19])  # starttime, the 22nd field: clock ticks after boot
+        age = time.clock_gettime(time.CLOCK_BOOTTIME) - ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+    return time.monotonic() - age if 0 <= age < 60 else None

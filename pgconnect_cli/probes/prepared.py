@@ -10,7 +10,7 @@ deallocated afterwards from both clients.
 
 from __future__ import annotations
 
-import secrets
+import os
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +53,7 @@ def probe(
     import psycopg
 
     started = time.monotonic()
-    name = f"pgc_doctor_{secrets.token_hex(6)}"
+    name = f"pgc_doctor_{os.urandom(6).hex()}"
     raw = name.encode()
     steps = (
         (first, "prepare", "prepare on the first client"),

@@ -15,6 +15,7 @@ import os
 import socket
 import ssl
 import struct
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -54,7 +55,37 @@ def _read_more(sock: socket.socket, first: bytes) -> bytes:
     return data
 
 
+_contexts: dict[tuple[object, ...], ssl.SSLContext] = {}
+_contexts_lock = threading.Lock()
+
+
 def _context(pol: TlsPolicy, verify: bool) -> ssl.SSLContext:
+    """The context for `pol`, made once per process and policy: the targets of one run usually
+    share one (the system trust store alone takes ~50 ms to load here). A context resumes no TLS
+    session by itself, so every probe still makes a full handshake; one that fails to load is not
+    kept (each probe reports it)."""
+    files = (pol.cafile, pol.certfile, pol.keyfile)
+    # a file changed on disk (a test, a renewed certificate) or another default store: a new context
+    stores = (os.environ.get("SSL_CERT_FILE"), os.environ.get("SSL_CERT_DIR"))
+    key = (verify, pol.direct, *files, *(_identity(f) for f in files), *stores)
+    with _contexts_lock:
+        ctx = _contexts.get(key)
+        if ctx is None:
+            ctx = _contexts[key] = _new_context(pol, verify)
+    return ctx
+
+
+def _identity(path: str | None) -> tuple[int, ...] | None:
+    if path is None:
+        return None
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+
+
+def _new_context(pol: TlsPolicy, verify: bool) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False  # libpq's host check is done on the parsed certificate
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2  # libpq's default ssl_min_protocol_version
