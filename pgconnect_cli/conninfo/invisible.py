@@ -49,13 +49,23 @@ class Invisible:
 _NAMES = {"\ufeff": "byte-order mark", "\u00ad": "soft hyphen"}
 
 
+def _plain_ascii(text: str) -> bool:
+    """No invisible character can be in `text`: printable ASCII has none (its one space is
+    ASCII whitespace), the common case, decided in C instead of a category per character."""
+    return text.isascii() and text.isprintable()
+
+
 def strip_invisible(text: str) -> str:
+    if _plain_ascii(text):
+        return text
     return "".join(c for c in text if not is_invisible(c))
 
 
 def find_invisible(text: str) -> list[Invisible]:
     """Every invisible character of `text` (surrounding ASCII whitespace aside), with its place."""
     text = text.strip(_ASCII_SPACE)
+    if _plain_ascii(text):
+        return []
     found: list[Invisible] = []
     visible = 0  # visible characters before the current position
     clean = strip_invisible(text)

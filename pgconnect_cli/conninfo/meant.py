@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pgconnect_cli.conninfo.model import ConnInfo
 from pgconnect_cli.conninfo.parse import ParseError, as_text, parse, split_scheme
@@ -68,6 +69,7 @@ def _next_index(text: str, chars: str) -> list[int]:
     return out
 
 
+@lru_cache(maxsize=512)  # pure, and asked of one URL by several checks (five times in a doctor run)
 def split_as_meant(raw: str) -> MeantSplit | None:
     """Cut `scheme://userinfo@rest` at the `@` followed by the host list; None if not `x://` form.
 

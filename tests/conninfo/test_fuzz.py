@@ -210,3 +210,14 @@ def test_masking_twice_changes_nothing(text: str) -> None:
 def test_masking_stays_linear_on_many_credential_starts_without_an_at_sign() -> None:
     text = "x://u:" * 20_000 + "p" + " x:u:" * 20_000
     assert mask_text(text) == text
+
+
+def test_printable_ascii_holds_no_invisible_character_so_the_short_cut_finds_what_the_scan_finds() -> None:
+    """find_invisible and strip_invisible skip the per-character scan for printable ASCII: sound
+    only while no such character is invisible."""
+    from pgconnect_cli.conninfo.invisible import find_invisible, is_invisible, strip_invisible
+
+    printable = [chr(c) for c in range(128) if chr(c).isprintable()]
+    assert [c for c in printable if is_invisible(c)] == []
+    assert find_invisible("".join(printable)) == []
+    assert strip_invisible("a\u200bb") == "ab" and [i.code for i in find_invisible("a\u00a0b")] == ["U+00A0"]
