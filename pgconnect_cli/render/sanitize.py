@@ -93,7 +93,9 @@ def _masked(text: str) -> str:
 
 
 _SCALARS = (int, float, bool, type(None))
+_LEAVES = frozenset(_SCALARS)  # exact types returned as they are
 _FIELDS: dict[type, tuple[str, ...]] = {}
+_MISSING = object()
 
 
 def _init_fields(kind: type) -> tuple[str, ...]:
@@ -122,7 +124,10 @@ class _Walker:
         return value if got is None else got
 
     def walk(self, value: Any, depth: int) -> Any:
-        if depth > 40:
+        kind = type(value)
+        if kind is str:  # the common cases first, by exact type (a subclass takes the long way)
+            return self.text(value)
+        if kind in _LEAVES or depth > 40:
             return value
         if isinstance(value, str):
             return value if isinstance(value, Enum) else self.text(value)
@@ -133,7 +138,7 @@ class _Walker:
             if all(a is b for a, b in zip(items, value, strict=True)):
                 return value
             if hasattr(value, "_fields"):  # a named tuple
-                return type(value)(*items)
+                return kind(*items)
             return items
         if isinstance(value, list):
             walked = [self.walk(v, depth + 1) for v in value]
@@ -155,8 +160,8 @@ class _Walker:
             self.stray |= stray_secrets(raw)
         changes = {}
         for name in _init_fields(type(value)):
-            if hasattr(value, name):
-                before = getattr(value, name)
+            before = getattr(value, name, _MISSING)
+            if before is not _MISSING:
                 after = self.walk(before, depth + 1)
                 if after is not before:
                     changes[name] = after
