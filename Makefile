@@ -42,7 +42,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
-	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -m "not live"
+	HYPOTHESIS_PROFILE=fast $(BIN)/python -m pytest -m "not live" -n auto
 
 ## bench: start-up, completion, doctor and memory budgets measured against their anchors (a table)
 bench: setup
