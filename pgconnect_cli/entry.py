@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 def main() -> None:
     """`pgc ARGS`: its exit code as the process's exit status."""
     argv = sys.argv[1:]
+    _never_unencodable()
     if argv in (["--version"], ["-V"]):
         _exit(_version)
     if "_PGC_COMPLETE" in os.environ:  # TAB: subcommand and option names from a generated table
@@ -53,6 +54,21 @@ def main() -> None:
     from pgconnect_cli.cli import main as cli_main
 
     cli_main()
+
+
+def _never_unencodable() -> None:
+    """On a stdout that is not UTF-8 (PYTHONIOENCODING=ascii, a Latin-1 locale), a character it
+    cannot encode is written as a backslash escape, as Python does on stderr, instead of ending
+    the run with an encoding error (help texts hold `…` and `→`; the reports' own punctuation is
+    put in ASCII by render.console first)."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("-", "").replace("_", "")
+    if encoding not in ("utf8", "utf8sig"):
+        reconfigure = getattr(sys.stdout, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a stream that cannot: left as it is
+                pass
 
 
 def _version() -> int:

@@ -14,6 +14,7 @@ The consoles never wrap (the printers wrap with textwrap) and never read markup.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import os
 import sys
@@ -25,6 +26,50 @@ __all__ = ["Batch", "Lines", "Plain", "Text", "stderr", "stdout", "symbols"]
 
 # rich.control.STRIP_CONTROL_CODES: bell, backspace, vertical tab, form feed, carriage return
 _STRIPPED = dict.fromkeys((7, 8, 11, 12, 13))
+
+# What the reports' own punctuation becomes on a stream that cannot encode it (an ASCII or
+# Latin-1 stdout: PYTHONIOENCODING, a legacy locale); any other such character is escaped
+_PLAINER = {
+    "·": "-", "→": "->", "←": "<-", "…": "...", "—": "-", "–": "-", "×": "x", "÷": "/",
+    "≤": "<=", "≥": ">=", "≈": "~", "“": '"', "”": '"', "‘": "'", "’": "'", "•": "*",
+    "✓": "ok", "✗": "x", "⚠": "!",
+}  # fmt: skip
+
+
+def _plainer(error: UnicodeError) -> tuple[str, int]:
+    """The codec error handler `pgc-plainer`: each character the stream cannot encode becomes
+    its ASCII stand-in, else its backslash escape (character by character: where a text is cut
+    into styled runs does not change what is written)."""
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    out = []
+    for char in error.object[error.start : error.end]:
+        code = ord(char)
+        if char in _PLAINER:
+            out.append(_PLAINER[char])
+        elif 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8, kept by surrogateescape
+            out.append(f"\\x{code - 0xDC00:02x}")
+        else:
+            out.append(
+                f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+            )
+    return "".join(out), error.end
+
+
+codecs.register_error("pgc-plainer", _plainer)
+
+
+def encodable(text: str, file: object) -> str:
+    """`text` as `file` can encode it: unchanged where it can (a UTF-8 stream, the common case);
+    else with the characters it cannot encode in ASCII (`pgc-plainer`): never an encoding error."""
+    encoding = getattr(file, "encoding", None) or "utf-8"
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return text.encode(encoding, "pgc-plainer").decode(encoding)
+    except LookupError:  # an encoding Python does not know: the stream says what it does
+        pass
+    return text
 
 
 class Text:
@@ -112,9 +157,9 @@ class Plain:
     def print(self, *objects: object, end: str = "\n") -> None:
         line = " ".join(str(o) for o in objects)
         if "\t" in line:  # tabs expand to rich's cell-width tab stops: rich draws this one
-            _rich_console(self.file, True).print(*objects, end=end)
+            _rich_console(self.file, True).print(*(_encodable_object(o, self.file) for o in objects), end=end)
             return
-        self.file.write(line.translate(_STRIPPED) + end)
+        self.file.write(encodable(line.translate(_STRIPPED), self.file) + end)
         self.file.flush()
 
     def status(self, message: str) -> contextlib.AbstractContextManager[object]:
@@ -133,11 +178,20 @@ class Rich:
         return int(self.console.width)
 
     def print(self, *objects: object, end: str = "\n") -> None:
-        self.console.print(*objects, end=end)
+        file = self.console.file
+        self.console.print(*(_encodable_object(o, file) for o in objects), end=end)
 
     def status(self, message: str) -> contextlib.AbstractContextManager[object]:
         """rich's spinner with `message` while the block runs."""
         return self.console.status(message)  # type: ignore[no-any-return]
+
+
+def _encodable_object(value: object, file: object) -> object:
+    if isinstance(value, Text):
+        out = Text()
+        out.spans = [(encodable(text, file), style) for text, style in value.spans]
+        return out
+    return encodable(value, file) if isinstance(value, str) else value
 
 
 def _rich_console(file: IO[str], no_color: bool):  # type: ignore[no-untyped-def]  # rich loads late

@@ -51,9 +51,9 @@ def _text(spans: list[tuple[str, str]]) -> Text:
     return t
 
 
-def _rich_console(out: io.StringIO) -> Console:
-    # as render.console builds it, on a stream that is not a terminal
-    return Console(file=out, no_color=False, highlight=False, emoji=False, markup=False, soft_wrap=True)
+def _rich_console(out: io.StringIO) -> consoles.Rich:
+    # render.console's rich writer (the one a terminal gets), here on a stream that is not one
+    return consoles.Rich(out, no_color=False)
 
 
 @given(st.lists(st.one_of(_SPANS, st.text(_ALPHABET, max_size=20)), max_size=4), st.booleans())
