@@ -35,6 +35,10 @@ from pgconnect_cli.doctor.observations import (
     ProbeCrash,
     ResolverConfig,
     ServerFacts,
+    TcpObservation,
+    TlsAnswer,
+    TlsObservation,
+    TlsPolicy,
 )
 from pgconnect_cli.doctor.options import DoctorOptions
 from pgconnect_cli.doctor.report import DoctorReport
@@ -154,6 +158,24 @@ class _Endpoint:
         self.prepared: PreparedObservation | None = None
 
 
+@dataclass(frozen=True)
+class _PathSeen:
+    """What the TCP dial and the TLS probe toward one address, port and policy saw."""
+
+    tcp: TcpObservation
+    answer: TlsAnswer | None = None
+    tls: TlsObservation | None = None  # None: TCP reached no address
+
+
+class _Path:
+    """The TCP dial and TLS probe of one (host, port, addresses, TLS policy), made by the first
+    login to go there and shared with every other login to it (each still logs in itself)."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.seen: _PathSeen | None = None  # None when the first one's probe did not finish
+
+
 class _Runner:
     def __init__(
         self, options: DoctorOptions, started: float, targets: int, *, head_start: float = 0.0
@@ -163,6 +185,7 @@ class _Runner:
         from pgconnect_cli.probes.local import has_ipv6_route
 
         self._endpoints: dict[tuple[str, ...], _Endpoint] = {}
+        self._paths: dict[tuple[str, ...], _Path] = {}
         self._endpoints_lock = threading.Lock()
         self.options = options
         self.head_start = head_start
@@ -186,6 +209,16 @@ class _Runner:
                 return endpoint, False
             endpoint = self._endpoints[key] = _Endpoint()
             return endpoint, True
+
+    def _claim_path(self, key: tuple[str, ...]) -> tuple[_Path, bool]:
+        """The shared TCP dial and TLS probe toward one address, port and TLS policy, and whether
+        this login is the one to make them."""
+        with self._endpoints_lock:
+            path = self._paths.get(key)
+            if path is not None:
+                return path, False
+            path = self._paths[key] = _Path()
+            return path, True
 
     def room_for_extras(self) -> bool:
         return self.left() + self.head_start >= MIN_LEFT_FOR_EXTRAS_S
@@ -277,7 +310,7 @@ class _Runner:
     ) -> HostAttempt:
         """One host of the walk: dns → tcp → tls → login → (target_session_attrs) → the rest."""
         from pgconnect_cli.checks import tls_policy
-        from pgconnect_cli.probes import dns, tcp, tls
+        from pgconnect_cli.probes import dns, tls
 
         host = hp.host if hp is not None else ci.host
         port = _port(hp, ci.port)
@@ -286,41 +319,67 @@ class _Runner:
         progress.put(functools.partial(replace, dns=dns_obs))
         if not dns_obs.usable:
             return HostAttempt(host, port, HostOutcome.UNREACHABLE, f"DNS: {dns_obs.outcome.value}")
-        sock: socket.socket | None = None
-        hostaddr: str | None = None
-        if not dns_obs.is_socket:
-            progress.start(Layer.TCP)
-            tcp_obs, sock = tcp.dial(dns_obs.addresses, port, self.budget())
-            progress.put(functools.partial(replace, tcp=tcp_obs))
-            if sock is None:
-                return HostAttempt(host, port, HostOutcome.UNREACHABLE, f"TCP: {tcp_obs.outcome.value}")
-            connected = tcp_obs.connected
-            hostaddr = connected.address if connected else None
-        if sock is not None:
-            pol = tls.policy(params, host, self.options.environ, self.options.home)
-            progress.put(lambda o: replace(o, policy=pol))
-            progress.start(Layer.TLS)
-
-            def reconnect(
-                budget: float, address: str = hostaddr or "", port: int = port
-            ) -> socket.socket | None:
-                return tcp.dial([address], port, budget, side_port=None)[1]
-
-            tls_obs = tls.probe(
-                sock,
-                pol,
-                self.budget(),
-                reconnect,
-                host,
-                on_answer=lambda a: progress.put(lambda o: replace(o, tls_answer=a), done=False),
-            )
-            progress.put(lambda o: replace(o, tls=tls_obs))
-            if not tls_policy.admits_login(tls_obs, pol):
-                return HostAttempt(host, port, HostOutcome.UNREACHABLE, "TLS failed", hostaddr)
-            sslmode = tls_policy.dial_sslmode(pol.sslmode, progress.current.answer)
-        else:
+        if dns_obs.is_socket:
             sslmode = params.get("sslmode") or self.options.environ.get("PGSSLMODE") or "prefer"
+            return self._connect(probe, progress, params, host, None, port, sslmode, attrs=attrs)
+        pol = tls.policy(params, host, self.options.environ, self.options.home)
+        # the same address, port and TLS policy: one TCP dial and TLS probe for all the logins
+        # that go there (a dozen URLs of one app differing in application_name), shared
+        key = (host, str(port), *dns_obs.addresses, repr(pol))
+        shared, first = self._claim_path(key)
+        seen: _PathSeen | None = None
+        if not first:
+            progress.start(Layer.TCP)  # a deadline that comes while it waits cuts this layer
+            shared.done.wait(self.budget())
+            seen = shared.seen
+        if seen is None:  # the first one to go there, or its probe did not finish
+            try:
+                seen = self._dial_and_probe(progress, dns_obs.addresses, port, pol, host)
+            finally:
+                if first:
+                    shared.seen = seen
+                    shared.done.set()
+        else:
+            progress.put(lambda o: replace(o, tcp=seen.tcp))
+            if seen.tcp.connected is not None:
+                progress.put(lambda o: replace(o, policy=pol, tls_answer=seen.answer, tls=seen.tls))
+        if seen.tls is None:
+            return HostAttempt(host, port, HostOutcome.UNREACHABLE, f"TCP: {seen.tcp.outcome.value}")
+        hostaddr = seen.tcp.connected.address if seen.tcp.connected else None
+        if not tls_policy.admits_login(seen.tls, pol):
+            return HostAttempt(host, port, HostOutcome.UNREACHABLE, "TLS failed", hostaddr)
+        sslmode = tls_policy.dial_sslmode(pol.sslmode, progress.current.answer)
         return self._connect(probe, progress, params, host, hostaddr, port, sslmode, attrs=attrs)
+
+    def _dial_and_probe(
+        self, progress: _Progress, addresses: Sequence[str], port: int, pol: TlsPolicy, host: str
+    ) -> _PathSeen:
+        """TCP to the first address that answers, then the TLS probe on that socket."""
+        from pgconnect_cli.probes import tcp, tls
+
+        progress.start(Layer.TCP)
+        tcp_obs, sock = tcp.dial(addresses, port, self.budget())
+        progress.put(functools.partial(replace, tcp=tcp_obs))
+        if sock is None:
+            return _PathSeen(tcp_obs)
+        connected = tcp_obs.connected
+        hostaddr = connected.address if connected else ""
+        progress.put(lambda o: replace(o, policy=pol))
+        progress.start(Layer.TLS)
+
+        def reconnect(budget: float, address: str = hostaddr, port: int = port) -> socket.socket | None:
+            return tcp.dial([address], port, budget, side_port=None)[1]
+
+        tls_obs = tls.probe(
+            sock,
+            pol,
+            self.budget(),
+            reconnect,
+            host,
+            on_answer=lambda a: progress.put(lambda o: replace(o, tls_answer=a), done=False),
+        )
+        progress.put(lambda o: replace(o, tls=tls_obs))
+        return _PathSeen(tcp_obs, progress.current.tls_answer, tls_obs)
 
     def _connect(
         self,
