@@ -391,6 +391,23 @@ def delay_proxy(
         yield listener.getsockname()[1]
 
 
+@contextlib.contextmanager
+def counting_proxy(target_host: str, target_port: int) -> Iterator[tuple[int, list[int]]]:
+    """A loopback TCP proxy to `target_host:target_port` that counts what it accepts: its port,
+    and the list it appends each connection's number to (so `len()` is how many came)."""
+    _require_loopback(target_host)
+    accepted: list[int] = []
+    with _running("counting-proxy") as service:
+
+        def handle(client: socket.socket, index: int) -> None:
+            accepted.append(index)
+            _forward(service, client, (target_host, target_port))
+
+        listener = _listener()
+        service.serve(listener, handle)
+        yield listener.getsockname()[1], accepted
+
+
 # ---------------------------------------------------------------- cold-start proxies
 
 _SSL_REQUEST = 80877103

@@ -83,3 +83,25 @@ def write_env(path: Path, **values: str) -> Path:
     """A .env file with `KEY="value"` lines."""
     path.write_text("".join(f'{k}="{v}"\n' for k, v in values.items()))
     return path
+
+
+def fast_path_and_tree(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[tuple[int, str, str], ...]:
+    """`pgc ARGS` through the fast path and through the typer command tree (as every other
+    command runs), the two at once: (exit code, stdout, stderr) of each."""
+    tree = "import sys; from pgconnect_cli.cli import main; sys.argv = ['pgc', *sys.argv[1:]]; main()"
+    children = [
+        subprocess.Popen(
+            [sys.executable, *start, *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=cwd,
+            env=env,
+        )
+        for start in (["-m", "pgconnect_cli"], ["-c", tree])
+    ]
+    done = []
+    for child in children:
+        out, err = child.communicate(timeout=120)
+        done.append((child.returncode, out, err))
+    return tuple(done)

@@ -28,6 +28,7 @@ import pytest
 from tests.fakes import (
     HTTP_RESPONSE,
     closed_port,
+    counting_proxy,
     delay_proxy,
     dns_server,
     http_listener,
@@ -310,6 +311,15 @@ def test_http_listener_makes_libpq_report_an_invalid_ssl_response() -> None:
 
 
 # ---------------------------------------------------------------- delay_proxy
+
+
+def test_counting_proxy_forwards_and_counts_each_connection(echo_port: int) -> None:
+    with counting_proxy("127.0.0.1", echo_port) as (port, accepted):
+        for _ in range(3):
+            with socket.create_connection(("127.0.0.1", port), timeout=2) as client:
+                client.sendall(b"ping")
+                assert client.recv(4) == b"ping"
+        assert len(accepted) == 3
 
 
 def test_delay_proxy_forwards_bytes_both_ways(echo_port: int) -> None:

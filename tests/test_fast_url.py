@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from pgconnect_cli import fast_url
 from pgconnect_cli.cli import app
+from tests.helpers import fast_path_and_tree
 
 URL = "postgresql://app:s3cret@db.example.com:5432/app?sslmode=require"
 POOLED = "postgresql://app.ref:pw@aws-0-us-east-1.pooler.supabase.com:6543/postgres"
@@ -113,28 +114,6 @@ def test_a_command_line_the_fast_path_reads_is_read_so_by_click(args: list[str])
     assert list(params["ignore"] or ()) == options.ignore
 
 
-def _both(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[tuple[int, str, str], ...]:
-    """`pgc ARGS` through the fast path and through the typer command tree (as every other
-    command runs), the two at once: (exit code, stdout, stderr) of each."""
-    tree = "import sys; from pgconnect_cli.cli import main; sys.argv = ['pgc', *sys.argv[1:]]; main()"
-    children = [
-        subprocess.Popen(
-            [sys.executable, *start, *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            cwd=cwd,
-            env=env,
-        )
-        for start in (["-m", "pgconnect_cli"], ["-c", tree])
-    ]
-    done = []
-    for child in children:
-        out, err = child.communicate(timeout=120)
-        done.append((child.returncode, out, err))
-    return tuple(done)
-
-
 CASES = [
     [URL],
     [POOLED, "--for", "prisma"],
@@ -164,7 +143,7 @@ def test_the_fast_path_and_the_typer_command_print_the_same(args: list[str], tmp
     env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
     env |= {"DATABASE_URL": POOLED + "?pgbouncer=true", "EMPTY_VARIABLE": " ", "COLUMNS": "100"}
     argv = ["url", "check", *args]
-    fast, slow = _both(argv, tmp_path, env)
+    fast, slow = fast_path_and_tree(argv, tmp_path, env)
     assert fast == slow
 
 

@@ -185,7 +185,7 @@ class _Runner:
         from pgconnect_cli.probes.local import has_ipv6_route
 
         self._endpoints: dict[tuple[str, ...], _Endpoint] = {}
-        self._paths: dict[tuple[str, ...], _Path] = {}
+        self._paths: dict[tuple[object, ...], _Path] = {}
         self._endpoints_lock = threading.Lock()
         self.options = options
         self.head_start = head_start
@@ -210,7 +210,7 @@ class _Runner:
             endpoint = self._endpoints[key] = _Endpoint()
             return endpoint, True
 
-    def _claim_path(self, key: tuple[str, ...]) -> tuple[_Path, bool]:
+    def _claim_path(self, key: tuple[object, ...]) -> tuple[_Path, bool]:
         """The shared TCP dial and TLS probe toward one address, port and TLS policy, and whether
         this login is the one to make them."""
         with self._endpoints_lock:
@@ -325,7 +325,7 @@ class _Runner:
         pol = tls.policy(params, host, self.options.environ, self.options.home)
         # the same address, port and TLS policy: one TCP dial and TLS probe for all the logins
         # that go there (a dozen URLs of one app differing in application_name), shared
-        key = (host, str(port), *dns_obs.addresses, repr(pol))
+        key = (host, port, dns_obs.addresses, pol)
         shared, first = self._claim_path(key)
         seen: _PathSeen | None = None
         if not first:

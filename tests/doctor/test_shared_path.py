@@ -4,65 +4,23 @@ what the probe saw."""
 
 from __future__ import annotations
 
-import socket
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from pgconnect_cli import lab as pgc_lab
 from tests.doctor.helpers import check, rewrite
+from tests.fakes import counting_proxy
+
+DoctorJson = Callable[..., tuple[int, dict[str, Any]]]
 
 
-@contextmanager
-def counting_proxy(port: int) -> Iterator[tuple[int, list[int]]]:
-    """A loopback TCP forwarder to `port`: its own port, and the list its accepted connections
-    are counted in."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    accepted: list[int] = []
-    stop = threading.Event()
-
-    def pipe(a: socket.socket, b: socket.socket) -> None:
-        try:
-            while data := a.recv(65536):
-                b.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for s in (a, b):
-                try:
-                    s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
-
-    def serve() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                client, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            accepted.append(1)
-            upstream = socket.create_connection(("127.0.0.1", port))
-            for a, b in ((client, upstream), (upstream, client)):
-                threading.Thread(target=pipe, args=(a, b), daemon=True).start()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield listener.getsockname()[1], accepted
-    finally:
-        stop.set()
-        listener.close()
-        thread.join(5)
-
-
-def test_logins_to_one_path_share_its_tcp_dial_and_tls_probe(lab: pgc_lab.Lab, doctor_json) -> None:  # type: ignore[no-untyped-def]
+def test_logins_to_one_path_share_its_tcp_dial_and_tls_probe(
+    lab: pgc_lab.Lab, doctor_json: DoctorJson
+) -> None:
     direct = urlsplit(lab.direct_url)
     assert direct.port is not None
-    with counting_proxy(direct.port) as (port, accepted):
+    with counting_proxy("127.0.0.1", direct.port) as (port, accepted):
         base = rewrite(lab.direct_url, host="127.0.0.1", port=str(port), sslmode="require")
         urls = [f"--url=APP{i}_URL={rewrite(base, application_name=f'app{i}')}" for i in range(5)]
         code, doc = doctor_json("--no-environment", *urls)
@@ -76,10 +34,10 @@ def test_logins_to_one_path_share_its_tcp_dial_and_tls_probe(lab: pgc_lab.Lab, d
     assert len(accepted) == 1 + 5  # one dial and TLS probe for the path, then five logins
 
 
-def test_another_tls_policy_is_another_path(lab: pgc_lab.Lab, doctor_json) -> None:  # type: ignore[no-untyped-def]
+def test_another_tls_policy_is_another_path(lab: pgc_lab.Lab, doctor_json: DoctorJson) -> None:
     direct = urlsplit(lab.direct_url)
     assert direct.port is not None
-    with counting_proxy(direct.port) as (port, accepted):
+    with counting_proxy("127.0.0.1", direct.port) as (port, accepted):
         base = rewrite(lab.direct_url, host="127.0.0.1", port=str(port))
         urls = [
             f"--url=A_URL={rewrite(base, sslmode='require', application_name='a')}",
